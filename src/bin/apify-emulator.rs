@@ -1,0 +1,119 @@
+//! `apify-emulator`: runs the local Apify API emulator until SIGINT or SIGTERM.
+//!
+//! The first line on stdout is `APIFY_API_BASE_URL=http://HOST:PORT`, the second
+//! `APIFY_TOKEN=<an accepted token>`, both flushed before the first request is served.
+
+use std::io::Write;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use apify::emulator::{Emulator, EmulatorConfig};
+
+const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N]
+
+  --listen ADDR            address to listen on (default 127.0.0.1:8765; port 0 picks a free port)
+  --token TOKEN            an accepted API token; repeatable (default: emulator-token)
+  --max-wait-secs N        cap on waitForFinish in seconds (default 60)
+  --sync-timeout-secs N    run-sync limit in seconds before 408 (default 300; fractions allowed)
+  --rate-limit N           answer 429 once one resource gets more than N requests a second";
+
+fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
+    let mut config = EmulatorConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], 8765)),
+        tokens: Vec::new(),
+        ..EmulatorConfig::default()
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        if flag == "--help" || flag == "-h" {
+            return Err(String::new());
+        }
+        let value = args
+            .get(i + 1)
+            .ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag {
+            "--listen" => {
+                config.listen = value
+                    .to_socket_addrs()
+                    .ok()
+                    .and_then(|mut a| a.next())
+                    .ok_or_else(|| {
+                        format!("--listen: '{value}' is not an address like 127.0.0.1:8765")
+                    })?;
+            }
+            "--token" => {
+                if value.is_empty() {
+                    return Err("--token: a token cannot be empty".into());
+                }
+                config.tokens.push(value.clone());
+            }
+            "--max-wait-secs" => {
+                config.max_wait_secs = value
+                    .parse()
+                    .map_err(|_| format!("--max-wait-secs: '{value}' is not a whole number"))?;
+            }
+            "--sync-timeout-secs" => {
+                let secs: f64 = value
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+                    .ok_or_else(|| {
+                        format!("--sync-timeout-secs: '{value}' is not a number of seconds")
+                    })?;
+                config.sync_timeout = Duration::from_secs_f64(secs);
+            }
+            "--rate-limit" => {
+                let n: u64 = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("--rate-limit: '{value}' is not a positive whole number")
+                })?;
+                config.rate_limit = Some(n);
+            }
+            other => return Err(format!("unknown option '{other}'")),
+        }
+        i += 2;
+    }
+    Ok(config)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match parse_args(&args) {
+        Ok(c) => c,
+        Err(msg) if msg.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(msg) => {
+            eprintln!("apify-emulator: {msg}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(signal, stop.clone()) {
+            eprintln!("apify-emulator: cannot install a signal handler: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let emulator = match Emulator::start(config.clone()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("apify-emulator: cannot listen on {}: {e}", config.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "APIFY_API_BASE_URL={}", emulator.base_url());
+    let _ = writeln!(out, "APIFY_TOKEN={}", emulator.token());
+    let _ = out.flush();
+    drop(out);
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    emulator.stop();
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,140 @@
+//! A local emulator of the Apify API v2: an offline Apify platform on loopback.
+//!
+//! It is an independent implementation of the server side and shares no code with the client
+//! modules, so that a misreading of the API in one cannot hide in the other.
+//!
+//! ```no_run
+//! use apify::emulator::{Emulator, EmulatorConfig};
+//!
+//! let emulator = Emulator::start(EmulatorConfig::default()).unwrap();
+//! println!("{} {}", emulator.base_url(), emulator.token());
+//! // The server stops when `emulator` is dropped.
+//! ```
+
+mod actors;
+mod api;
+mod http;
+mod operations;
+mod state;
+mod storage;
+mod support;
+mod util;
+mod webhooks;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The token accepted when no token is configured.
+pub const DEFAULT_TOKEN: &str = "emulator-token";
+
+/// How an emulator instance behaves.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Accepted API tokens (the first is the one reported by [`Emulator::token`]).
+    pub tokens: Vec<String>,
+    /// The cap on `waitForFinish`, in seconds (the platform's is 60).
+    pub max_wait_secs: u64,
+    /// How long run-sync requests wait before answering 408 (the platform's is 300 s).
+    pub sync_timeout: Duration,
+    /// Requests a second one resource accepts before answering 429; `None` = no limit.
+    pub rate_limit: Option<u64>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tokens: vec![DEFAULT_TOKEN.to_string()],
+            max_wait_secs: 60,
+            sync_timeout: Duration::from_secs(300),
+            rate_limit: None,
+        }
+    }
+}
+
+/// A running emulator; dropping it stops the server.
+pub struct Emulator {
+    addr: SocketAddr,
+    base_url: String,
+    token: String,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+    shared: Arc<state::Shared>,
+}
+
+impl Emulator {
+    /// Binds the listener and starts serving on background threads.
+    pub fn start(mut config: EmulatorConfig) -> io::Result<Emulator> {
+        if config.tokens.is_empty() {
+            config.tokens.push(DEFAULT_TOKEN.to_string());
+        }
+        let listener = TcpListener::bind(config.listen)?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let token = config.tokens[0].clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let shared = Arc::new(state::Shared::new(config, base_url.clone(), stop.clone()));
+        let handler_shared = shared.clone();
+        let handler: http::Handler = Arc::new(move |req| api::handle(&handler_shared, req));
+        let accept = http::serve(listener, stop.clone(), handler);
+        Ok(Emulator {
+            addr,
+            base_url,
+            token,
+            stop,
+            accept: Some(accept),
+            shared,
+        })
+    }
+
+    /// `http://HOST:PORT`, the value for `APIFY_API_BASE_URL`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A token the emulator accepts.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the server: the listener closes, waiting requests end, run workers stop.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if self.stop.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.shared.notify();
+        http::wake(self.addr);
+        if let Some(handle) = self.accept.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}

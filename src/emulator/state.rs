@@ -1,0 +1,682 @@
+//! The emulator's in-memory platform: user, Actors, tasks, runs and storages, behind one lock.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Map, Value};
+
+use super::util::{iso_millis, new_id, now_millis};
+use super::EmulatorConfig;
+
+/// Everything the request handlers and run workers share.
+pub(crate) struct Shared {
+    pub config: EmulatorConfig,
+    pub base_url: String,
+    state: Mutex<State>,
+    /// Notified on every run status change and every log append (long polls and log streams wait on it).
+    pub changed: Condvar,
+    pub stop: Arc<AtomicBool>,
+}
+
+impl Shared {
+    pub(crate) fn new(config: EmulatorConfig, base_url: String, stop: Arc<AtomicBool>) -> Shared {
+        Shared {
+            config,
+            base_url,
+            state: Mutex::new(State::new()),
+            changed: Condvar::new(),
+            stop,
+        }
+    }
+
+    /// Locks the state; a panic in another thread does not poison the emulator for good.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits on `changed` until `done` holds, the deadline passes or the emulator stops.
+    pub(crate) fn wait_until<'a>(
+        &'a self,
+        mut guard: MutexGuard<'a, State>,
+        deadline: Instant,
+        mut done: impl FnMut(&State) -> bool,
+    ) -> MutexGuard<'a, State> {
+        loop {
+            if done(&guard) || self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return guard;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return guard;
+            }
+            // Wake at least every 250 ms to notice a stop.
+            let wait = (deadline - now).min(Duration::from_millis(250));
+            guard = self
+                .changed
+                .wait_timeout(guard, wait)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    pub(crate) fn notify(&self) {
+        self.changed.notify_all();
+    }
+}
+
+/// The single user of the emulated platform.
+pub(crate) struct User {
+    pub id: String,
+    pub username: String,
+    pub created_at: u64,
+}
+
+/// What a built-in Actor does when run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Program {
+    HelloWorld,
+    Generator,
+}
+
+/// A built-in Actor.
+pub(crate) struct Actor {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub program: Program,
+    pub build_id: String,
+    pub build_number: String,
+    pub created_at: u64,
+    pub input_schema: Value,
+}
+
+impl Actor {
+    /// `username~name`, the way clients address it.
+    pub(crate) fn full_name(&self) -> String {
+        format!("{}~{}", self.username, self.name)
+    }
+}
+
+/// A saved task: an Actor with preset input and options.
+#[derive(Clone)]
+pub(crate) struct Task {
+    pub id: String,
+    pub act_id: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub options: Map<String, Value>,
+    pub input: Value,
+    pub created_at: u64,
+    pub modified_at: u64,
+}
+
+/// A run's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Ready,
+    Running,
+    Succeeded,
+    Failed,
+    TimingOut,
+    TimedOut,
+    Aborting,
+    Aborted,
+}
+
+impl Status {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Ready => "READY",
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimingOut => "TIMING-OUT",
+            Status::TimedOut => "TIMED-OUT",
+            Status::Aborting => "ABORTING",
+            Status::Aborted => "ABORTED",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Ready,
+            Status::Running,
+            Status::Succeeded,
+            Status::Failed,
+            Status::TimingOut,
+            Status::TimedOut,
+            Status::Aborting,
+            Status::Aborted,
+        ]
+        .into_iter()
+        .find(|st| st.as_str().eq_ignore_ascii_case(s))
+    }
+
+    pub(crate) fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Status::Succeeded | Status::Failed | Status::TimedOut | Status::Aborted
+        )
+    }
+
+    /// The webhook event type this status fires, if any.
+    pub(crate) fn event_type(self) -> Option<&'static str> {
+        match self {
+            Status::Succeeded => Some("ACTOR.RUN.SUCCEEDED"),
+            Status::Failed => Some("ACTOR.RUN.FAILED"),
+            Status::TimedOut => Some("ACTOR.RUN.TIMED_OUT"),
+            Status::Aborted => Some("ACTOR.RUN.ABORTED"),
+            _ => None,
+        }
+    }
+}
+
+/// The options a run was started with.
+#[derive(Debug, Clone)]
+pub(crate) struct RunOptions {
+    pub build: String,
+    pub timeout_secs: u64,
+    pub memory_mbytes: u64,
+    pub max_items: Option<u64>,
+    pub max_total_charge_usd: Option<f64>,
+    pub restart_on_error: bool,
+}
+
+/// An ad-hoc webhook attached to a run.
+#[derive(Debug, Clone)]
+pub(crate) struct AdHocWebhook {
+    pub id: String,
+    pub event_types: Vec<String>,
+    pub request_url: String,
+    pub payload_template: Option<String>,
+    pub headers_template: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub do_not_retry: bool,
+    pub description: Option<String>,
+}
+
+/// One Actor run.
+pub(crate) struct Run {
+    pub id: String,
+    pub act_id: String,
+    pub task_id: Option<String>,
+    pub status: Status,
+    pub status_message: Option<String>,
+    pub is_status_message_terminal: bool,
+    pub started_at: u64,
+    pub finished_at: Option<u64>,
+    pub exit_code: Option<i64>,
+    pub build_id: String,
+    pub build_number: String,
+    pub options: RunOptions,
+    pub dataset_id: String,
+    pub kvs_id: String,
+    pub queue_id: String,
+    pub input_body_len: usize,
+    pub resurrect_count: u64,
+    pub restart_count: u64,
+    pub log: String,
+    pub webhooks: Vec<AdHocWebhook>,
+    /// Set by an abort request: `Some(gracefully)`.
+    pub abort_requested: Option<bool>,
+    /// Bumped by resurrect so that an older worker knows it is no longer in charge.
+    pub generation: u64,
+    pub client_ip: String,
+    pub user_agent: Option<String>,
+}
+
+/// One stored dataset item: its JSON text and what filters need to know about it.
+#[derive(Clone)]
+pub(crate) struct Item {
+    pub json: Arc<str>,
+    /// The item is `{}`.
+    pub empty: bool,
+    /// The item has a top-level field whose name starts with `#`.
+    pub hidden: bool,
+}
+
+impl Item {
+    /// Stores an object item (already checked to be an object).
+    pub(crate) fn from_object(map: &Map<String, Value>) -> Item {
+        Item {
+            json: Value::Object(map.clone()).to_string().into(),
+            empty: map.is_empty(),
+            hidden: map.keys().any(|k| k.starts_with('#')),
+        }
+    }
+}
+
+pub(crate) struct Dataset {
+    pub id: String,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub created_at: u64,
+    pub modified_at: u64,
+    pub accessed_at: u64,
+    pub items: Vec<Item>,
+    pub act_id: Option<String>,
+    pub act_run_id: Option<String>,
+    /// A run's `maxItems`: pushes past it are dropped.
+    pub max_items: Option<u64>,
+    pub read_count: u64,
+    pub write_count: u64,
+}
+
+/// One key-value record: the bytes and content type exactly as stored.
+#[derive(Clone)]
+pub(crate) struct Record {
+    pub data: Arc<Vec<u8>>,
+    pub content_type: String,
+}
+
+pub(crate) struct KeyValueStore {
+    pub id: String,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub created_at: u64,
+    pub modified_at: u64,
+    pub accessed_at: u64,
+    pub records: BTreeMap<String, Record>,
+    pub act_id: Option<String>,
+    pub act_run_id: Option<String>,
+    pub read_count: u64,
+    pub write_count: u64,
+    pub delete_count: u64,
+    pub list_count: u64,
+}
+
+/// A fault injected through `/_emulator/faults`.
+#[derive(Clone)]
+pub(crate) struct Fault {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub remaining: u64,
+    pub action: Value,
+}
+
+/// One line of the request journal.
+pub(crate) struct JournalEntry {
+    pub at: u64,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body_size: usize,
+    pub status: u16,
+    pub fault: Option<String>,
+}
+
+/// One delivery attempt series of an ad-hoc webhook.
+pub(crate) struct Dispatch {
+    pub id: String,
+    pub webhook_id: String,
+    pub event_type: String,
+    pub run_id: String,
+    pub request_url: String,
+    pub description: Option<String>,
+    pub status: String,
+    pub attempts: Vec<Value>,
+    pub created_at: u64,
+}
+
+pub(crate) struct State {
+    pub user: User,
+    pub actors: Vec<Actor>,
+    pub tasks: BTreeMap<String, Task>,
+    pub runs: HashMap<String, Run>,
+    /// Run ids in start order.
+    pub run_order: Vec<String>,
+    pub datasets: HashMap<String, Dataset>,
+    pub stores: HashMap<String, KeyValueStore>,
+    /// Request queues exist only as runs' default queue ids (their API answers 501).
+    pub queues: std::collections::HashSet<String>,
+    pub faults: Vec<Fault>,
+    pub journal: Vec<JournalEntry>,
+    /// Per-resource request counts in the current second: key -> (second, count).
+    pub rate: HashMap<String, (u64, u64)>,
+    pub dispatches: Vec<Dispatch>,
+}
+
+/// Entries the journal keeps before dropping the oldest.
+pub(crate) const JOURNAL_CAP: usize = 100_000;
+
+impl State {
+    fn new() -> State {
+        let now = now_millis();
+        let user = User {
+            id: new_id(),
+            username: "emulator".into(),
+            created_at: now,
+        };
+        let actors = vec![
+            Actor {
+                id: new_id(),
+                username: "apify".into(),
+                name: "hello-world".into(),
+                title: "Hello world".into(),
+                description: "Pushes one item {\"message\": M} and stores it as OUTPUT.".into(),
+                program: Program::HelloWorld,
+                build_id: new_id(),
+                build_number: "0.0.1".into(),
+                created_at: now,
+                input_schema: json!({
+                    "title": "Hello world input",
+                    "type": "object",
+                    "schemaVersion": 1,
+                    "properties": {
+                        "message": {"title": "Message", "type": "string", "editor": "textfield",
+                                    "description": "The message to echo", "default": "Hello, world!"}
+                    }
+                }),
+            },
+            Actor {
+                id: new_id(),
+                username: "emulator".into(),
+                name: "generator".into(),
+                title: "Generator".into(),
+                description: "Generates items, records and log lines on demand, for tests.".into(),
+                program: Program::Generator,
+                build_id: new_id(),
+                build_number: "0.0.1".into(),
+                created_at: now,
+                input_schema: super::actors::generator_input_schema(),
+            },
+        ];
+        State {
+            user,
+            actors,
+            tasks: BTreeMap::new(),
+            runs: HashMap::new(),
+            run_order: Vec::new(),
+            datasets: HashMap::new(),
+            stores: HashMap::new(),
+            queues: Default::default(),
+            faults: Vec::new(),
+            journal: Vec::new(),
+            rate: HashMap::new(),
+            dispatches: Vec::new(),
+        }
+    }
+
+    /// Finds a built-in Actor by id, `username~name` or `username/name`.
+    pub(crate) fn actor_index(&self, id: &str) -> Option<usize> {
+        let id = id.replace('/', "~");
+        self.actors
+            .iter()
+            .position(|a| a.id == id || a.full_name() == id)
+    }
+
+    /// Finds a task by id, `username~name` or its bare name.
+    pub(crate) fn task_id(&self, id: &str) -> Option<String> {
+        if self.tasks.contains_key(id) {
+            return Some(id.to_string());
+        }
+        let id = id.replace('/', "~");
+        let name = match id.split_once('~') {
+            Some((user, name)) if user == self.user.username => name,
+            Some(_) => return None,
+            None => id.as_str(),
+        };
+        self.tasks
+            .values()
+            .find(|t| t.name == name)
+            .map(|t| t.id.clone())
+    }
+
+    /// Finds a dataset by id or name.
+    pub(crate) fn dataset_id(&self, id: &str) -> Option<String> {
+        if self.datasets.contains_key(id) {
+            return Some(id.to_string());
+        }
+        let name = strip_owner(id, &self.user.username)?;
+        self.datasets
+            .values()
+            .find(|d| d.name.as_deref() == Some(name))
+            .map(|d| d.id.clone())
+    }
+
+    /// Finds a key-value store by id or name.
+    pub(crate) fn store_id(&self, id: &str) -> Option<String> {
+        if self.stores.contains_key(id) {
+            return Some(id.to_string());
+        }
+        let name = strip_owner(id, &self.user.username)?;
+        self.stores
+            .values()
+            .find(|s| s.name.as_deref() == Some(name))
+            .map(|s| s.id.clone())
+    }
+
+    pub(crate) fn new_dataset(&mut self, name: Option<String>) -> String {
+        let now = now_millis();
+        let id = new_id();
+        self.datasets.insert(
+            id.clone(),
+            Dataset {
+                id: id.clone(),
+                name,
+                title: None,
+                created_at: now,
+                modified_at: now,
+                accessed_at: now,
+                items: Vec::new(),
+                act_id: None,
+                act_run_id: None,
+                max_items: None,
+                read_count: 0,
+                write_count: 0,
+            },
+        );
+        id
+    }
+
+    pub(crate) fn new_store(&mut self, name: Option<String>) -> String {
+        let now = now_millis();
+        let id = new_id();
+        self.stores.insert(
+            id.clone(),
+            KeyValueStore {
+                id: id.clone(),
+                name,
+                title: None,
+                created_at: now,
+                modified_at: now,
+                accessed_at: now,
+                records: BTreeMap::new(),
+                act_id: None,
+                act_run_id: None,
+                read_count: 0,
+                write_count: 0,
+                delete_count: 0,
+                list_count: 0,
+            },
+        );
+        id
+    }
+
+    pub(crate) fn new_queue(&mut self) -> String {
+        let id = new_id();
+        self.queues.insert(id.clone());
+        id
+    }
+
+    /// Appends items to a dataset, honouring its `max_items` cap. Returns how many were kept.
+    pub(crate) fn push_items(&mut self, dataset_id: &str, items: Vec<Item>) -> usize {
+        let Some(ds) = self.datasets.get_mut(dataset_id) else {
+            return 0;
+        };
+        let room = match ds.max_items {
+            Some(max) => (max as usize).saturating_sub(ds.items.len()),
+            None => usize::MAX,
+        };
+        let kept = items.len().min(room);
+        ds.items.extend(items.into_iter().take(kept));
+        ds.modified_at = now_millis();
+        ds.write_count += 1;
+        kept
+    }
+
+    /// Appends a line to a run's log, timestamped like the platform's logs.
+    pub(crate) fn log(&mut self, run_id: &str, line: &str) {
+        if let Some(run) = self.runs.get_mut(run_id) {
+            run.log.push_str(&iso_millis(now_millis()));
+            run.log.push(' ');
+            run.log.push_str(line);
+            run.log.push('\n');
+        }
+    }
+
+    pub(crate) fn run_json(&self, run: &Run) -> Value {
+        let now = now_millis();
+        let end = run.finished_at.unwrap_or(now);
+        let duration = end.saturating_sub(run.started_at);
+        let item_count = self
+            .datasets
+            .get(&run.dataset_id)
+            .map(|d| d.items.len())
+            .unwrap_or(0);
+        let mut options = json!({
+            "build": run.options.build,
+            "timeoutSecs": run.options.timeout_secs,
+            "memoryMbytes": run.options.memory_mbytes,
+            "diskMbytes": run.options.memory_mbytes * 2,
+        });
+        if let Some(max) = run.options.max_items {
+            options["maxItems"] = json!(max);
+        }
+        if let Some(max) = run.options.max_total_charge_usd {
+            options["maxTotalChargeUsd"] = json!(max);
+        }
+        json!({
+            "id": run.id,
+            "actId": run.act_id,
+            "userId": self.user.id,
+            "actorTaskId": run.task_id,
+            "startedAt": iso_millis(run.started_at),
+            "finishedAt": run.finished_at.map(iso_millis),
+            "status": run.status.as_str(),
+            "statusMessage": run.status_message,
+            "isStatusMessageTerminal": run.is_status_message_terminal,
+            "meta": {
+                "origin": "API",
+                "clientIp": run.client_ip,
+                "userAgent": run.user_agent,
+            },
+            "stats": {
+                "inputBodyLen": run.input_body_len,
+                "migrationCount": 0,
+                "rebootCount": 0,
+                "restartCount": run.restart_count,
+                "resurrectCount": run.resurrect_count,
+                "memAvgBytes": 0,
+                "memMaxBytes": 0,
+                "memCurrentBytes": 0,
+                "cpuAvgUsage": 0,
+                "cpuMaxUsage": 0,
+                "cpuCurrentUsage": 0,
+                "netRxBytes": 0,
+                "netTxBytes": 0,
+                "durationMillis": duration,
+                "runTimeSecs": duration as f64 / 1000.0,
+                "metamorph": 0,
+                "computeUnits": 0,
+                "datasetItemCount": item_count,
+            },
+            "options": options,
+            "buildId": run.build_id,
+            "buildNumber": run.build_number,
+            "exitCode": run.exit_code,
+            "defaultKeyValueStoreId": run.kvs_id,
+            "defaultDatasetId": run.dataset_id,
+            "defaultRequestQueueId": run.queue_id,
+            "generalAccess": "FOLLOW_USER_SETTING",
+            "usageTotalUsd": 0,
+            "usage": {},
+        })
+    }
+
+    pub(crate) fn run_short_json(&self, run: &Run) -> Value {
+        json!({
+            "id": run.id,
+            "actId": run.act_id,
+            "actorTaskId": run.task_id,
+            "userId": self.user.id,
+            "status": run.status.as_str(),
+            "startedAt": iso_millis(run.started_at),
+            "finishedAt": run.finished_at.map(iso_millis),
+            "buildId": run.build_id,
+            "buildNumber": run.build_number,
+            "meta": {"origin": "API"},
+            "usageTotalUsd": 0,
+            "defaultKeyValueStoreId": run.kvs_id,
+            "defaultDatasetId": run.dataset_id,
+            "defaultRequestQueueId": run.queue_id,
+        })
+    }
+
+    pub(crate) fn dataset_json(&self, ds: &Dataset, console_base: &str) -> Value {
+        json!({
+            "id": ds.id,
+            "name": ds.name,
+            "title": ds.title,
+            "userId": self.user.id,
+            "username": self.user.username,
+            "createdAt": iso_millis(ds.created_at),
+            "modifiedAt": iso_millis(ds.modified_at),
+            "accessedAt": iso_millis(ds.accessed_at),
+            "itemCount": ds.items.len(),
+            "cleanItemCount": ds.items.iter().filter(|i| !i.empty).count(),
+            "actId": ds.act_id,
+            "actRunId": ds.act_run_id,
+            "fields": Value::Null,
+            "consoleUrl": format!("{console_base}/storage/datasets/{}", ds.id),
+            "itemsPublicUrl": format!("{console_base}/v2/datasets/{}/items", ds.id),
+            "generalAccess": "FOLLOW_USER_SETTING",
+            "stats": {
+                "readCount": ds.read_count,
+                "writeCount": ds.write_count,
+                "storageBytes": ds.items.iter().map(|i| i.json.len()).sum::<usize>(),
+            },
+        })
+    }
+
+    pub(crate) fn store_json(&self, st: &KeyValueStore, console_base: &str) -> Value {
+        json!({
+            "id": st.id,
+            "name": st.name,
+            "title": st.title,
+            "userId": self.user.id,
+            "username": self.user.username,
+            "createdAt": iso_millis(st.created_at),
+            "modifiedAt": iso_millis(st.modified_at),
+            "accessedAt": iso_millis(st.accessed_at),
+            "actId": st.act_id,
+            "actRunId": st.act_run_id,
+            "consoleUrl": format!("{console_base}/storage/key-value-stores/{}", st.id),
+            "keysPublicUrl": format!("{console_base}/v2/key-value-stores/{}/keys", st.id),
+            "recordsPublicUrl": format!("{console_base}/v2/key-value-stores/{}/records", st.id),
+            "generalAccess": "FOLLOW_USER_SETTING",
+            "stats": {
+                "readCount": st.read_count,
+                "writeCount": st.write_count,
+                "deleteCount": st.delete_count,
+                "listCount": st.list_count,
+                "storageBytes": st.records.values().map(|r| r.data.len()).sum::<usize>(),
+            },
+        })
+    }
+}
+
+/// `owner~name` to `name` when the owner is this user; a bare name as is.
+fn strip_owner<'a>(id: &'a str, username: &str) -> Option<&'a str> {
+    match id.split_once('~') {
+        Some((owner, name)) if owner == username => Some(name),
+        Some(_) => None,
+        None => Some(id),
+    }
+}

@@ -1,0 +1,938 @@
+//! Datasets and key-value stores: the storage endpoints and the dataset-items query engine.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+use serde_json::{json, Map, Value};
+
+use super::api::{data_response, json_kind, paginate, ApiError, ApiResult, Ctx};
+use super::http::Response;
+use super::state::{Item, Record, Shared, State};
+use super::util::{encode_segment, now_millis};
+
+/// Record keys: at most 256 characters from `a-zA-Z0-9!-_.'()`.
+pub(crate) fn check_record_key(key: &str) -> Result<(), ApiError> {
+    let ok = !key.is_empty()
+        && key.len() <= 256
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!-_.'()".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            400,
+            "invalid-record-key",
+            format!(
+                "Record key '{key}' is invalid: a key has 1 to 256 characters from a-z, A-Z, 0-9 and !-_.'()"
+            ),
+        ))
+    }
+}
+
+/// Storage names: letters, digits and hyphens, at most 63 characters.
+fn check_storage_name(name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            400,
+            "invalid-value",
+            format!(
+                "Storage name '{name}' is invalid: use 1 to 63 letters, digits and inner hyphens"
+            ),
+        ))
+    }
+}
+
+// ---------------------------------------------------------------- datasets
+
+pub(crate) fn route_datasets(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
+    match (m, rest) {
+        ("GET", []) => {
+            let unnamed = ctx.q_bool("unnamed")?.unwrap_or(false);
+            let st = ctx.shared.lock();
+            let mut list: Vec<_> = st
+                .datasets
+                .values()
+                .filter(|d| unnamed || d.name.is_some())
+                .collect();
+            list.sort_by_key(|d| (d.created_at, d.id.clone()));
+            let items = list
+                .iter()
+                .map(|d| {
+                    let mut v = st.dataset_json(d, &ctx.shared.base_url);
+                    v.as_object_mut().map(|o| o.shift_remove("fields"));
+                    v
+                })
+                .collect();
+            drop(st);
+            let mut page = paginate(ctx, items)?;
+            page["unnamed"] = json!(unnamed);
+            Ok(data_response(200, page))
+        }
+        ("POST", []) => {
+            let name = ctx.query.get("name").filter(|n| !n.is_empty());
+            if let Some(n) = name {
+                check_storage_name(n)?;
+            }
+            let mut st = ctx.shared.lock();
+            let (id, status) = match name.and_then(|n| st.dataset_id(n)) {
+                Some(id) => (id, 200),
+                None => (st.new_dataset(name.map(str::to_string)), 201),
+            };
+            let body = st.dataset_json(&st.datasets[&id], &ctx.shared.base_url);
+            Ok(data_response(status, body).with_header(
+                "Location",
+                format!("{}/v2/datasets/{id}", ctx.shared.base_url),
+            ))
+        }
+        (_, [id, rest @ ..]) => {
+            let id = ctx
+                .shared
+                .lock()
+                .dataset_id(id)
+                .ok_or_else(|| ApiError::not_found("Dataset", id))?;
+            dataset_sub(ctx, m, &id, rest)
+        }
+        _ => Err(ApiError::no_route()),
+    }
+}
+
+/// Operations on one (existing) dataset: `rest` is what follows `/datasets/{id}`.
+pub(crate) fn dataset_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
+    match (m, rest) {
+        ("GET", []) => {
+            let mut st = ctx.shared.lock();
+            let ds = st
+                .datasets
+                .get_mut(id)
+                .ok_or_else(|| ApiError::not_found("Dataset", id))?;
+            ds.accessed_at = now_millis();
+            let body = st.dataset_json(&st.datasets[id], &ctx.shared.base_url);
+            Ok(data_response(200, body))
+        }
+        ("PUT", []) => {
+            let body = ctx.json_object_body()?;
+            let mut st = ctx.shared.lock();
+            let name = update_name_title(&body)?;
+            if let Some(Some(n)) = &name {
+                if st
+                    .datasets
+                    .values()
+                    .any(|d| d.id != id && d.name.as_deref() == Some(n))
+                {
+                    return Err(ApiError::new(
+                        400,
+                        "invalid-value",
+                        format!("A dataset named '{n}' already exists"),
+                    ));
+                }
+            }
+            let ds = st
+                .datasets
+                .get_mut(id)
+                .ok_or_else(|| ApiError::not_found("Dataset", id))?;
+            if let Some(name) = name {
+                ds.name = name;
+            }
+            if let Some(t) = body.get("title") {
+                ds.title = t.as_str().map(str::to_string);
+            }
+            ds.modified_at = now_millis();
+            let body = st.dataset_json(&st.datasets[id], &ctx.shared.base_url);
+            Ok(data_response(200, body))
+        }
+        ("DELETE", []) => {
+            ctx.shared.lock().datasets.remove(id);
+            Ok(Response::empty(204))
+        }
+        ("GET" | "HEAD", ["items"]) => {
+            let q = ItemsQuery::parse(ctx)?;
+            items_response(ctx.shared, id, &q, 200)
+        }
+        ("POST", ["items"]) => push_items(ctx, id),
+        _ => Err(ApiError::no_route()),
+    }
+}
+
+/// Reads `name` from an update body: `Some(None)` clears it, `Some(Some(n))` sets it.
+fn update_name_title(body: &Map<String, Value>) -> Result<Option<Option<String>>, ApiError> {
+    match body.get("name") {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(n)) => {
+            check_storage_name(n)?;
+            Ok(Some(Some(n.clone())))
+        }
+        Some(other) => Err(ApiError::bad_request(format!(
+            "'name' must be a string or null, got {}",
+            json_kind(other)
+        ))),
+    }
+}
+
+fn push_items(ctx: &Ctx, id: &str) -> ApiResult {
+    let body = ctx.decoded_body()?;
+    let items = parse_items(&body)?;
+    let mut st = ctx.shared.lock();
+    if !st.datasets.contains_key(id) {
+        return Err(ApiError::not_found("Dataset", id));
+    }
+    st.push_items(id, items);
+    Ok(data_free_created(&format!(
+        "{}/v2/datasets/{id}/items",
+        ctx.shared.base_url
+    )))
+}
+
+fn data_free_created(location: &str) -> Response {
+    Response::bytes(201, "application/json; charset=utf-8", b"{}".to_vec())
+        .with_header("Location", location.to_string())
+}
+
+/// Parses a push body (one object or an array of objects) keeping each item's own text.
+pub(crate) fn parse_items(body: &[u8]) -> Result<Vec<Item>, ApiError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("The request body is not UTF-8 text"))?;
+    let trimmed = text.trim_start();
+    let raws: Vec<Box<RawValue>> = if trimmed.starts_with('[') {
+        serde_json::from_str(text)
+    } else {
+        serde_json::from_str::<Box<RawValue>>(text).map(|r| vec![r])
+    }
+    .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))?;
+    raws.into_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let keys: HashMap<String, IgnoredAny> =
+                serde_json::from_str(raw.get()).map_err(|_| {
+                    let kind = serde_json::from_str::<Value>(raw.get())
+                        .map(|v| json_kind(&v))
+                        .unwrap_or("not JSON");
+                    ApiError::new(
+                        400,
+                        "invalid-input",
+                        format!(
+                            "Dataset item at index {i} is {kind}; every item must be a JSON object"
+                        ),
+                    )
+                })?;
+            Ok(Item {
+                empty: keys.is_empty(),
+                hidden: keys.keys().any(|k| k.starts_with('#')),
+                json: raw.get().into(),
+            })
+        })
+        .collect()
+}
+
+/// The dataset-items parameters (shared with run-sync-get-dataset-items).
+pub(crate) struct ItemsQuery {
+    format: String,
+    offset: u64,
+    limit: Option<u64>,
+    desc: bool,
+    fields: Option<Vec<String>>,
+    omit: Option<Vec<String>>,
+    unwind: Option<Vec<String>>,
+    flatten: Option<Vec<String>>,
+    skip_empty: bool,
+    skip_hidden: bool,
+    skip_header_row: bool,
+    delimiter: String,
+    bom: Option<bool>,
+    xml_root: String,
+    xml_row: String,
+    attachment: bool,
+}
+
+const FORMATS: &[&str] = &["json", "jsonl", "csv", "html", "xml", "rss"];
+
+impl ItemsQuery {
+    pub(crate) fn parse(ctx: &Ctx) -> Result<ItemsQuery, ApiError> {
+        let format = ctx
+            .query
+            .get("format")
+            .unwrap_or("json")
+            .to_ascii_lowercase();
+        if !FORMATS.contains(&format.as_str()) {
+            return Err(ApiError::bad_parameter(format!(
+                "Format '{format}' is not supported by the emulator; use one of {FORMATS:?}"
+            )));
+        }
+        let clean = ctx.q_bool("clean")?.unwrap_or(false);
+        let delimiter = ctx.query.get("delimiter").unwrap_or(",").to_string();
+        if delimiter.chars().count() != 1 {
+            return Err(ApiError::bad_parameter(
+                "'delimiter' must be exactly one character",
+            ));
+        }
+        Ok(ItemsQuery {
+            format,
+            offset: ctx.q_uint("offset")?.unwrap_or(0),
+            limit: ctx.q_uint("limit")?,
+            desc: ctx.q_bool("desc")?.unwrap_or(false),
+            fields: ctx.query.list("fields"),
+            omit: ctx.query.list("omit"),
+            unwind: ctx.query.list("unwind"),
+            flatten: ctx.query.list("flatten"),
+            skip_empty: clean || ctx.q_bool("skipEmpty")?.unwrap_or(false),
+            skip_hidden: clean || ctx.q_bool("skipHidden")?.unwrap_or(false),
+            skip_header_row: ctx.q_bool("skipHeaderRow")?.unwrap_or(false),
+            delimiter,
+            bom: ctx.q_bool("bom")?,
+            xml_root: ctx.query.get("xmlRoot").unwrap_or("items").to_string(),
+            xml_row: ctx.query.get("xmlRow").unwrap_or("item").to_string(),
+            attachment: ctx.q_bool("attachment")?.unwrap_or(false),
+        })
+    }
+
+    /// Whether this item's stored text must be parsed and rebuilt for the output.
+    fn reshapes(&self, item: &Item) -> bool {
+        (self.skip_hidden && item.hidden)
+            || self.fields.is_some()
+            || self.omit.is_some()
+            || self.unwind.is_some()
+            || self.flatten.is_some()
+    }
+}
+
+/// Answers one page of a dataset's items with the pagination headers.
+pub(crate) fn items_response(
+    shared: &Arc<Shared>,
+    id: &str,
+    q: &ItemsQuery,
+    status: u16,
+) -> ApiResult {
+    let (page, total) = {
+        let mut st = shared.lock();
+        let ds = st
+            .datasets
+            .get_mut(id)
+            .ok_or_else(|| ApiError::not_found("Dataset", id))?;
+        ds.read_count += 1;
+        ds.accessed_at = now_millis();
+        let total = ds.items.len() as u64;
+        let start = q.offset.min(total);
+        let end = match q.limit {
+            Some(l) => start.saturating_add(l).min(total),
+            None => total,
+        };
+        let (start, end) = (start as usize, end as usize);
+        let page: Vec<Item> = if q.desc {
+            let n = ds.items.len();
+            ds.items[n - end..n - start].iter().rev().cloned().collect()
+        } else {
+            ds.items[start..end].to_vec()
+        };
+        (page, total)
+    };
+    let scanned = page.len();
+    let kept = page
+        .into_iter()
+        .filter(|i| !(q.skip_empty && i.empty))
+        .collect::<Vec<_>>();
+    let body = render_items(&kept, q)?;
+    let content_type = match q.format.as_str() {
+        "json" => "application/json; charset=utf-8",
+        "jsonl" => "application/jsonl; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "xml" => "application/xml; charset=utf-8",
+        _ => "application/rss+xml; charset=utf-8",
+    };
+    let mut resp = Response::bytes(status, content_type, body)
+        .with_header("X-Apify-Pagination-Offset", q.offset.to_string())
+        .with_header(
+            "X-Apify-Pagination-Limit",
+            q.limit
+                .unwrap_or(total.saturating_sub(q.offset))
+                .to_string(),
+        )
+        .with_header("X-Apify-Pagination-Count", scanned.to_string())
+        .with_header("X-Apify-Pagination-Total", total.to_string())
+        .with_header("X-Apify-Pagination-Desc", q.desc.to_string());
+    if q.attachment {
+        resp = resp.with_header(
+            "Content-Disposition",
+            format!("attachment; filename=\"dataset_{id}.{}\"", q.format),
+        );
+    }
+    Ok(resp)
+}
+
+fn render_items(items: &[Item], q: &ItemsQuery) -> Result<Vec<u8>, ApiError> {
+    // JSON and JSONL cost a copy of the stored text, not a re-serialization, for every item
+    // that no parameter reshapes.
+    if q.format == "json" || q.format == "jsonl" {
+        let size: usize = items.iter().map(|i| i.json.len() + 1).sum();
+        let mut out = String::with_capacity(size + 2);
+        let (open, sep, close) = if q.format == "json" {
+            ("[", ",", "]")
+        } else {
+            ("", "\n", "\n")
+        };
+        out.push_str(open);
+        let mut first = true;
+        for item in items {
+            let mut emit = |text: &str| {
+                if !first {
+                    out.push_str(sep);
+                }
+                first = false;
+                out.push_str(text);
+            };
+            if !q.reshapes(item) {
+                emit(&item.json);
+            } else if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&item.json) {
+                for row in transform(obj, q) {
+                    emit(&Value::Object(row).to_string());
+                }
+            }
+        }
+        if !first || close != "\n" {
+            out.push_str(close);
+        }
+        return Ok(with_bom(out, q.bom == Some(true)));
+    }
+    let mut objects = Vec::with_capacity(items.len());
+    for item in items {
+        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&item.json) else {
+            continue;
+        };
+        objects.extend(transform(obj, q));
+    }
+    let out = match q.format.as_str() {
+        "csv" => {
+            return Ok(with_bom(to_csv(&objects, q), q.bom.unwrap_or(true)));
+        }
+        "html" => to_html(&objects),
+        "xml" => to_xml(&objects, &q.xml_root, &q.xml_row),
+        _ => to_rss(&objects),
+    };
+    Ok(with_bom(out, q.bom == Some(true)))
+}
+
+fn with_bom(s: String, bom: bool) -> Vec<u8> {
+    if bom {
+        let mut out = "\u{FEFF}".as_bytes().to_vec();
+        out.extend_from_slice(s.as_bytes());
+        out
+    } else {
+        s.into_bytes()
+    }
+}
+
+/// Applies skipHidden, unwind, flatten, fields and omit (in that order) to one item.
+fn transform(mut obj: Map<String, Value>, q: &ItemsQuery) -> Vec<Map<String, Value>> {
+    if q.skip_hidden {
+        obj.retain(|k, _| !k.starts_with('#'));
+    }
+    let mut rows = vec![obj];
+    for field in q.unwind.iter().flatten() {
+        rows = rows
+            .into_iter()
+            .flat_map(|row| unwind(row, field))
+            .collect();
+    }
+    rows.into_iter()
+        .map(|mut row| {
+            for field in q.flatten.iter().flatten() {
+                if matches!(row.get(field), Some(Value::Object(_))) {
+                    // Rebuilt in order so the flattened keys stand where the object stood.
+                    let mut flat_row = Map::new();
+                    for (k, v) in std::mem::take(&mut row) {
+                        if k == *field {
+                            let mut flat = Vec::new();
+                            flatten_into(&mut flat, &k, &v, ".");
+                            flat_row.extend(flat);
+                        } else {
+                            flat_row.insert(k, v);
+                        }
+                    }
+                    row = flat_row;
+                }
+            }
+            if let Some(fields) = &q.fields {
+                let mut picked = Map::new();
+                for f in fields {
+                    if let Some(v) = row.get(f) {
+                        picked.insert(f.clone(), v.clone());
+                    }
+                }
+                row = picked;
+            }
+            for f in q.omit.iter().flatten() {
+                row.shift_remove(f);
+            }
+            row
+        })
+        .collect()
+}
+
+fn unwind(row: Map<String, Value>, field: &str) -> Vec<Map<String, Value>> {
+    match row.get(field).cloned() {
+        Some(Value::Array(elems)) => {
+            if elems.is_empty() {
+                let mut r = row;
+                r.shift_remove(field);
+                return vec![r];
+            }
+            elems
+                .into_iter()
+                .map(|e| {
+                    let mut r = row.clone();
+                    r.shift_remove(field);
+                    match e {
+                        Value::Object(inner) => r.extend(inner),
+                        other => {
+                            r.insert(field.to_string(), other);
+                        }
+                    }
+                    r
+                })
+                .collect()
+        }
+        Some(Value::Object(inner)) => {
+            let mut r = row;
+            r.shift_remove(field);
+            r.extend(inner);
+            vec![r]
+        }
+        _ => vec![row],
+    }
+}
+
+fn flatten_into(out: &mut Vec<(String, Value)>, prefix: &str, v: &Value, sep: &str) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, v) in m {
+                flatten_into(out, &format!("{prefix}{sep}{k}"), v, sep);
+            }
+        }
+        Value::Array(a) if !a.is_empty() && sep == "/" => {
+            for (i, v) in a.iter().enumerate() {
+                flatten_into(out, &format!("{prefix}{sep}{i}"), v, sep);
+            }
+        }
+        other => out.push((prefix.to_string(), other.clone())),
+    }
+}
+
+fn flat_row(obj: &Map<String, Value>) -> Vec<(String, Value)> {
+    let mut flat = Vec::new();
+    for (k, v) in obj {
+        flatten_into(&mut flat, k, v, "/");
+    }
+    flat
+}
+
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Object(m) if m.is_empty() => String::new(),
+        Value::Array(a) if a.is_empty() => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn to_csv(objects: &[Map<String, Value>], q: &ItemsQuery) -> String {
+    let rows: Vec<Vec<(String, Value)>> = objects.iter().map(flat_row).collect();
+    let mut columns: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for row in &rows {
+        for (k, _) in row {
+            if seen.insert(k.clone()) {
+                columns.push(k.clone());
+            }
+        }
+    }
+    let d = q.delimiter.as_str();
+    let quote = |s: &str| {
+        if s.contains(d) || s.contains('"') || s.contains('\n') || s.contains('\r') {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::new();
+    if !q.skip_header_row {
+        out.push_str(&columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(d));
+        out.push('\n');
+    }
+    for row in rows {
+        let map: HashMap<&str, &Value> = row.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                map.get(c.as_str())
+                    .map(|v| quote(&cell_text(v)))
+                    .unwrap_or_default()
+            })
+            .collect();
+        out.push_str(&cells.join(d));
+        out.push('\n');
+    }
+    out
+}
+
+fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn xml_name(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cleaned.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        cleaned
+    } else {
+        format!("_{cleaned}")
+    }
+}
+
+fn xml_value(out: &mut String, name: &str, v: &Value) {
+    let tag = xml_name(name);
+    match v {
+        Value::Object(m) => {
+            out.push_str(&format!("<{tag}>"));
+            for (k, v) in m {
+                xml_value(out, k, v);
+            }
+            out.push_str(&format!("</{tag}>"));
+        }
+        Value::Array(a) => {
+            for v in a {
+                xml_value(out, name, v);
+            }
+        }
+        other => out.push_str(&format!("<{tag}>{}</{tag}>", escape_xml(&cell_text(other)))),
+    }
+}
+
+fn to_xml(objects: &[Map<String, Value>], root: &str, row: &str) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!("<{}>\n", xml_name(root)));
+    for o in objects {
+        xml_value(&mut out, row, &Value::Object(o.clone()));
+        out.push('\n');
+    }
+    out.push_str(&format!("</{}>\n", xml_name(root)));
+    out
+}
+
+fn to_rss(objects: &[Map<String, Value>]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Dataset items</title>\n",
+    );
+    for o in objects {
+        xml_value(&mut out, "item", &Value::Object(o.clone()));
+        out.push('\n');
+    }
+    out.push_str("</channel></rss>\n");
+    out
+}
+
+fn to_html(objects: &[Map<String, Value>]) -> String {
+    let rows: Vec<Vec<(String, Value)>> = objects.iter().map(flat_row).collect();
+    let mut columns: Vec<String> = Vec::new();
+    for row in &rows {
+        for (k, _) in row {
+            if !columns.contains(k) {
+                columns.push(k.clone());
+            }
+        }
+    }
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body><table>\n<tr>",
+    );
+    for c in &columns {
+        out.push_str(&format!("<th>{}</th>", escape_xml(c)));
+    }
+    out.push_str("</tr>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for c in &columns {
+            let cell = row
+                .iter()
+                .find(|(k, _)| k == c)
+                .map(|(_, v)| cell_text(v))
+                .unwrap_or_default();
+            out.push_str(&format!("<td>{}</td>", escape_xml(&cell)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table></body></html>\n");
+    out
+}
+
+// ---------------------------------------------------------------- key-value stores
+
+pub(crate) fn route_stores(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
+    match (m, rest) {
+        ("GET", []) => {
+            let unnamed = ctx.q_bool("unnamed")?.unwrap_or(false);
+            let st = ctx.shared.lock();
+            let mut list: Vec<_> = st
+                .stores
+                .values()
+                .filter(|s| unnamed || s.name.is_some())
+                .collect();
+            list.sort_by_key(|s| (s.created_at, s.id.clone()));
+            let items = list
+                .iter()
+                .map(|s| st.store_json(s, &ctx.shared.base_url))
+                .collect();
+            drop(st);
+            let mut page = paginate(ctx, items)?;
+            page["unnamed"] = json!(unnamed);
+            Ok(data_response(200, page))
+        }
+        ("POST", []) => {
+            let name = ctx.query.get("name").filter(|n| !n.is_empty());
+            if let Some(n) = name {
+                check_storage_name(n)?;
+            }
+            let mut st = ctx.shared.lock();
+            let (id, status) = match name.and_then(|n| st.store_id(n)) {
+                Some(id) => (id, 200),
+                None => (st.new_store(name.map(str::to_string)), 201),
+            };
+            let body = st.store_json(&st.stores[&id], &ctx.shared.base_url);
+            Ok(data_response(status, body).with_header(
+                "Location",
+                format!("{}/v2/key-value-stores/{id}", ctx.shared.base_url),
+            ))
+        }
+        (_, [id, rest @ ..]) => {
+            let id = ctx
+                .shared
+                .lock()
+                .store_id(id)
+                .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
+            store_sub(ctx, m, &id, rest)
+        }
+        _ => Err(ApiError::no_route()),
+    }
+}
+
+/// Operations on one (existing) key-value store: `rest` is what follows `/key-value-stores/{id}`.
+pub(crate) fn store_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
+    match (m, rest) {
+        ("GET", []) => {
+            let mut st = ctx.shared.lock();
+            let s = st
+                .stores
+                .get_mut(id)
+                .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
+            s.accessed_at = now_millis();
+            let body = st.store_json(&st.stores[id], &ctx.shared.base_url);
+            Ok(data_response(200, body))
+        }
+        ("PUT", []) => {
+            let body = ctx.json_object_body()?;
+            let name = update_name_title(&body)?;
+            let mut st = ctx.shared.lock();
+            if let Some(Some(n)) = &name {
+                if st
+                    .stores
+                    .values()
+                    .any(|s| s.id != id && s.name.as_deref() == Some(n))
+                {
+                    return Err(ApiError::new(
+                        400,
+                        "invalid-value",
+                        format!("A key-value store named '{n}' already exists"),
+                    ));
+                }
+            }
+            let s = st
+                .stores
+                .get_mut(id)
+                .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
+            if let Some(name) = name {
+                s.name = name;
+            }
+            if let Some(t) = body.get("title") {
+                s.title = t.as_str().map(str::to_string);
+            }
+            s.modified_at = now_millis();
+            let body = st.store_json(&st.stores[id], &ctx.shared.base_url);
+            Ok(data_response(200, body))
+        }
+        ("DELETE", []) => {
+            ctx.shared.lock().stores.remove(id);
+            Ok(Response::empty(204))
+        }
+        ("GET", ["keys"]) => list_keys(ctx, id),
+        (_, ["records", key]) => record(ctx, m, id, key),
+        _ => Err(ApiError::no_route()),
+    }
+}
+
+fn list_keys(ctx: &Ctx, id: &str) -> ApiResult {
+    let limit = match ctx.q_uint("limit")? {
+        None => 1000,
+        Some(0) => {
+            return Err(ApiError::bad_parameter(
+                "'limit' must be between 1 and 1000",
+            ))
+        }
+        Some(l) => l.min(1000) as usize,
+    };
+    let start = ctx.query.get("exclusiveStartKey").filter(|k| !k.is_empty());
+    let prefix = ctx.query.get("prefix").unwrap_or("");
+    let base = &ctx.shared.base_url;
+    let mut st = ctx.shared.lock();
+    let s = st
+        .stores
+        .get_mut(id)
+        .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
+    s.list_count += 1;
+    s.accessed_at = now_millis();
+    use std::ops::Bound;
+    let lower = match start {
+        Some(k) => Bound::Excluded(k.to_string()),
+        None => Bound::Included(prefix.to_string()),
+    };
+    let mut matching = s
+        .records
+        .range((lower, Bound::Unbounded))
+        .skip_while(|(k, _)| !k.starts_with(prefix) && k.as_str() < prefix)
+        .take_while(|(k, _)| k.starts_with(prefix));
+    let page: Vec<(String, usize)> = matching
+        .by_ref()
+        .take(limit)
+        .map(|(k, r)| (k.clone(), r.data.len()))
+        .collect();
+    let truncated = matching.next().is_some();
+    let items: Vec<Value> = page
+        .iter()
+        .map(|(k, size)| {
+            json!({
+                "key": k,
+                "size": size,
+                "recordPublicUrl": format!("{base}/v2/key-value-stores/{id}/records/{}", encode_segment(k)),
+            })
+        })
+        .collect();
+    let next = if truncated {
+        page.last().map(|(k, _)| Value::String(k.clone()))
+    } else {
+        None
+    };
+    Ok(data_response(
+        200,
+        json!({
+            "items": items,
+            "count": page.len(),
+            "limit": limit,
+            "exclusiveStartKey": start,
+            "isTruncated": truncated,
+            "nextExclusiveStartKey": next.unwrap_or(Value::Null),
+        }),
+    ))
+}
+
+fn record(ctx: &Ctx, m: &str, id: &str, key: &str) -> ApiResult {
+    check_record_key(key)?;
+    match m {
+        "GET" | "HEAD" => {
+            let mut st = ctx.shared.lock();
+            let s = st
+                .stores
+                .get_mut(id)
+                .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
+            s.read_count += 1;
+            s.accessed_at = now_millis();
+            let rec = s.records.get(key).cloned().ok_or_else(|| {
+                ApiError::not_found("Record", &format!("{key}' in key-value store '{id}"))
+            })?;
+            drop(st);
+            let mut resp = Response::bytes(200, &rec.content_type, rec.data.as_ref().clone());
+            if ctx.q_bool("attachment")?.unwrap_or(false) {
+                resp = resp.with_header(
+                    "Content-Disposition",
+                    format!("attachment; filename=\"{key}\""),
+                );
+            }
+            Ok(resp)
+        }
+        "PUT" | "POST" => {
+            let data = ctx.decoded_body()?;
+            let content_type = ctx
+                .req
+                .header("content-type")
+                .filter(|c| !c.trim().is_empty())
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            let mut st = ctx.shared.lock();
+            put_record(&mut st, id, key, data, content_type)?;
+            Ok(data_free_created(&format!(
+                "{}/v2/key-value-stores/{id}/records/{}",
+                ctx.shared.base_url,
+                encode_segment(key)
+            )))
+        }
+        "DELETE" => {
+            let mut st = ctx.shared.lock();
+            let s = st
+                .stores
+                .get_mut(id)
+                .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
+            if s.records.remove(key).is_none() {
+                return Err(ApiError::not_found(
+                    "Record",
+                    &format!("{key}' in key-value store '{id}"),
+                ));
+            }
+            s.delete_count += 1;
+            s.modified_at = now_millis();
+            Ok(Response::empty(204))
+        }
+        _ => Err(ApiError::no_route()),
+    }
+}
+
+/// Stores a record's bytes and content type exactly as given.
+pub(crate) fn put_record(
+    st: &mut State,
+    store_id: &str,
+    key: &str,
+    data: Vec<u8>,
+    content_type: String,
+) -> Result<(), ApiError> {
+    let s = st
+        .stores
+        .get_mut(store_id)
+        .ok_or_else(|| ApiError::not_found("Key-value store", store_id))?;
+    s.records.insert(
+        key.to_string(),
+        Record {
+            data: Arc::new(data),
+            content_type,
+        },
+    );
+    s.write_count += 1;
+    s.modified_at = now_millis();
+    Ok(())
+}
