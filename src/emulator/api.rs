@@ -364,7 +364,7 @@ fn authenticate(ctx: &Ctx) -> Result<(), ApiError> {
             "token-not-provided",
             "Authentication token was not provided",
         )),
-        Some(t) if ctx.shared.config.tokens.iter().any(|a| *a == t) => Ok(()),
+        Some(t) if ctx.shared.config.tokens.contains(&t) => Ok(()),
         Some(_) => Err(ApiError::new(
             401,
             "invalid-token",

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 /// The largest request body the server reads (the API's 9 MB limit); larger ones answer 413.
 pub(crate) const MAX_BODY_BYTES: usize = 9_437_184;
 const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Oversized bodies up to this size are read and dropped, so the client sees the 413 instead of a
+/// broken pipe; larger ones are answered at once and the connection closed.
+const DRAIN_LIMIT: u64 = 256 * 1024 * 1024;
 const IDLE_POLL: Duration = Duration::from_millis(200);
 const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -26,8 +29,10 @@ pub(crate) struct Request {
     /// Header names in lower case, in the order received.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// The body was over [`MAX_BODY_BYTES`] and was not read.
+    /// The body was over [`MAX_BODY_BYTES`] and was dropped.
     pub body_too_large: bool,
+    /// The oversized body was not even read: the connection is out of step and must close.
+    pub body_unread: bool,
     pub peer: SocketAddr,
 }
 
@@ -164,7 +169,7 @@ fn serve_connection(stream: TcpStream, stop: &AtomicBool, handler: &Handler) -> 
             .header("connection")
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
         // An unread body leaves the stream out of step: close after answering.
-        let must_close = close_requested || request.body_too_large;
+        let must_close = close_requested || request.body_unread;
         let is_head = request.method == "HEAD";
         let outcome = handler(&request);
         match outcome.delivery {
@@ -240,6 +245,7 @@ fn read_request(reader: &mut BufReader<TcpStream>, peer: SocketAddr) -> io::Resu
         headers,
         body: Vec::new(),
         body_too_large: false,
+        body_unread: false,
         peer,
     };
     if request
@@ -259,6 +265,11 @@ fn read_request(reader: &mut BufReader<TcpStream>, peer: SocketAddr) -> io::Resu
         let len: usize = len.parse().map_err(|_| bad("bad Content-Length"))?;
         if len > MAX_BODY_BYTES {
             request.body_too_large = true;
+            if len as u64 <= DRAIN_LIMIT {
+                io::copy(&mut reader.by_ref().take(len as u64), &mut io::sink())?;
+            } else {
+                request.body_unread = true;
+            }
         } else {
             request.body = vec![0; len];
             reader.read_exact(&mut request.body)?;
@@ -268,6 +279,7 @@ fn read_request(reader: &mut BufReader<TcpStream>, peer: SocketAddr) -> io::Resu
 }
 
 fn read_chunked(reader: &mut BufReader<TcpStream>, request: &mut Request) -> io::Result<()> {
+    let mut total: u64 = 0;
     loop {
         let mut budget = 1024;
         let size_line = read_line(reader, &mut budget)?;
@@ -279,14 +291,22 @@ fn read_chunked(reader: &mut BufReader<TcpStream>, request: &mut Request) -> io:
             while !read_line(reader, &mut budget)?.is_empty() {}
             return Ok(());
         }
-        if request.body.len() + size > MAX_BODY_BYTES {
+        total += size as u64;
+        if total > DRAIN_LIMIT {
             request.body_too_large = true;
-            request.body.clear();
+            request.body_unread = true;
+            request.body = Vec::new();
             return Ok(());
         }
-        let at = request.body.len();
-        request.body.resize(at + size, 0);
-        reader.read_exact(&mut request.body[at..])?;
+        if total > MAX_BODY_BYTES as u64 {
+            request.body_too_large = true;
+            request.body = Vec::new();
+            io::copy(&mut reader.by_ref().take(size as u64), &mut io::sink())?;
+        } else {
+            let at = request.body.len();
+            request.body.resize(at + size, 0);
+            reader.read_exact(&mut request.body[at..])?;
+        }
         let mut crlf = [0u8; 2];
         reader.read_exact(&mut crlf)?;
         if &crlf != b"\r\n" {
