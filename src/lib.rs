@@ -1,9 +1,49 @@
 //! libapify: a blocking, synchronous SDK for the Apify API v2, with a C ABI.
 //!
+//! Two flows:
+//! - synchronous, for runs up to 5 minutes: [`RunnableClient::run_sync`] returns the run's
+//!   `OUTPUT` record, [`RunnableClient::run_sync_get_items`] its dataset items;
+//! - asynchronous, for longer runs: [`RunnableClient::start`], then [`RunClient::wait`], then read
+//!   the results with [`DatasetClient::iter_items`] and [`KeyValueStoreClient::get_record`]
+//!   ([`RunnableClient::call`] does the first two).
+//!
+//! ```no_run
+//! use apify::{Client, StartOptions, ItemsOptions};
+//! use serde_json::{json, Value};
+//!
+//! let client = Client::from_env()?; // APIFY_TOKEN, APIFY_API_BASE_URL
+//! let items: Vec<Value> = client
+//!     .actor("apify/hello-world")
+//!     .run_sync_get_items(&json!({"message": "hi"}), &StartOptions::default(), &ItemsOptions::default())?;
+//! println!("{items:?}");
+//! # Ok::<(), apify::Error>(())
+//! ```
+//!
 //! With the `emulator` feature the crate also contains a local Apify API server
 //! ([`emulator::Emulator`]) that runs offline on loopback, for tests and examples.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod actor;
+mod client;
+mod dataset;
+mod error;
+mod http;
+mod key_value_store;
+mod models;
+mod run;
+
+pub use actor::{
+    ActorClient, CallOptions, RunnableClient, StartOptions, TaskClient, Webhook, RECONCILE_SKEW,
+};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use dataset::{DatasetClient, DatasetIter, ItemsOptions, ItemsPage, RawItem, MAX_PUSH_BYTES};
+pub use error::{ApiError, Error, Result};
+pub use key_value_store::{
+    check_record_key, KeyInfo, KeyIter, KeyValueStoreClient, KeysOptions, KeysPage,
+};
+pub use models::{Page, Record, Run, RunStatus};
+pub use run::{RunClient, WaitOptions, WaitStrategy};
 
 #[cfg(feature = "emulator")]
 pub mod emulator;

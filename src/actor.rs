@@ -1,0 +1,632 @@
+//! Actors and tasks: start (never duplicated), call, the synchronous runs, run lists.
+//!
+//! ## Run starts are never duplicated
+//! The API has no idempotency key for starting a run, so a start that is simply resent after the
+//! first request reached the server creates a second, billed run. Here a start (`runs`) is
+//! resent without further ado only when the server cannot have acted on it: a 429 answer, or a
+//! connection that was never made. When the outcome is unknown (the connection was lost after the
+//! request was sent, the request timed out, a 5xx answer, an unreadable answer) the SDK first
+//! reconciles: it lists the Actor's (or task's) newest runs and takes the first one that
+//! (1) started no earlier than [`RECONCILE_SKEW`] before the request was sent, (2) has not been
+//! handed to another caller of this client, and (3) has an `INPUT` record equal to what was sent
+//! (for JSON, equal as JSON; for a task run, every key sent is present with the same value, since
+//! the stored input is the task's input merged with the request's). Only when no run matches is
+//! the start sent again. Synchronous runs (`run-sync*`) cannot be reconciled: one whose outcome is
+//! unknown is not resent, and [`Error::OutcomeUnknown`] says why and what to do.
+
+use std::ops::ControlFlow;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::client::{id_segment, Client};
+use crate::dataset::ItemsOptions;
+use crate::error::{Error, Result};
+use crate::http::{Call, Failure, Retry};
+use crate::models::{Page, Record, Run, RunStatus};
+use crate::run::WaitOptions;
+
+/// How much earlier than the request a reconciled run may have started (server clock skew).
+pub const RECONCILE_SKEW: Duration = Duration::from_secs(30);
+
+/// How long a synchronous run may take on the platform before it answers 408.
+const SYNC_RUN_LIMIT: Duration = Duration::from_secs(300);
+
+/// An ad-hoc webhook attached to a run at its start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Webhook {
+    /// Events that fire it, e.g. `ACTOR.RUN.SUCCEEDED`.
+    pub event_types: Vec<String>,
+    /// Where the payload is POSTed.
+    pub request_url: String,
+    /// Payload template (`{{resource}}`-style variables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload_template: Option<String>,
+    /// Headers template (a JSON object with variables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headers_template: Option<String>,
+    /// Key that makes the delivery idempotent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// Skip TLS verification of the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignore_ssl_errors: Option<bool>,
+    /// Deliver once, without retries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub do_not_retry: Option<bool>,
+    /// A description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Options of a run start (also of the synchronous runs, which ignore `wait_for_finish`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartOptions {
+    /// Build tag or number (default: the Actor's default build).
+    pub build: Option<String>,
+    /// Memory in MB: a power of 2 from 128 to 32768.
+    pub memory_mbytes: Option<u32>,
+    /// The run's own timeout (the platform stops it after this).
+    pub timeout: Option<Duration>,
+    /// Most dataset items the run may produce (pay-per-result Actors).
+    pub max_items: Option<u64>,
+    /// Most USD the run may charge (pay-per-event Actors).
+    pub max_total_charge_usd: Option<f64>,
+    /// Restart the run if it fails.
+    pub restart_on_error: Option<bool>,
+    /// Let the start request wait up to this long (at most 60 s) for the run to finish.
+    pub wait_for_finish: Option<Duration>,
+    /// Ad-hoc webhooks.
+    pub webhooks: Vec<Webhook>,
+}
+
+impl StartOptions {
+    fn apply(&self, mut call: Call) -> Result<Call> {
+        if let Some(m) = self.memory_mbytes {
+            if !(128..=32768).contains(&m) || !m.is_power_of_two() {
+                return Err(Error::InvalidArgument(format!(
+                    "memory must be a power of 2 from 128 to 32768 MB, got {m}"
+                )));
+            }
+        }
+        if let Some(w) = self.wait_for_finish {
+            if w > Duration::from_secs(60) {
+                return Err(Error::InvalidArgument(format!(
+                    "wait_for_finish is at most 60 s, got {:?}; use call() or RunClient::wait for longer waits",
+                    w
+                )));
+            }
+        }
+        if let Some(c) = self.max_total_charge_usd {
+            if !(c.is_finite() && c >= 0.0) {
+                return Err(Error::InvalidArgument(format!(
+                    "max_total_charge_usd must be a non-negative number, got {c}"
+                )));
+            }
+        }
+        for (i, w) in self.webhooks.iter().enumerate() {
+            if w.event_types.is_empty() || w.request_url.trim().is_empty() {
+                return Err(Error::InvalidArgument(format!(
+                    "webhook {i} needs at least one event type and a request URL"
+                )));
+            }
+        }
+        call = call
+            .query_opt("build", self.build.as_deref())
+            .query_opt("memory", self.memory_mbytes)
+            .query_opt("timeout", self.timeout.map(|t| t.as_secs()))
+            .query_opt("maxItems", self.max_items)
+            .query_opt("maxTotalChargeUsd", self.max_total_charge_usd)
+            .query_opt("restartOnError", self.restart_on_error);
+        if !self.webhooks.is_empty() {
+            let json = serde_json::to_vec(&self.webhooks).map_err(|e| {
+                Error::InvalidArgument(format!("webhooks cannot be serialized: {e}"))
+            })?;
+            call = call.query(
+                "webhooks",
+                base64::engine::general_purpose::STANDARD.encode(json),
+            );
+        }
+        Ok(call)
+    }
+}
+
+/// Options of `call`: start options, how to wait, and how often to run again after a failure.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallOptions {
+    /// How the run is started.
+    pub start: StartOptions,
+    /// How it is waited for (default: no budget, long polling).
+    pub wait: WaitOptions,
+    /// Start the run again when it ends FAILED or TIMED-OUT, up to this many times.
+    pub reruns_on_failure: u32,
+}
+
+/// Which kind of thing runs: an Actor or a saved task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Actor,
+    Task,
+}
+
+/// An Actor (`Client::actor`) or a task (`Client::task`): everything that starts runs.
+#[derive(Debug, Clone)]
+pub struct RunnableClient {
+    client: Client,
+    kind: Kind,
+    id: String,
+}
+
+/// An Actor, by id or `username/name`.
+pub type ActorClient = RunnableClient;
+/// A saved task, by id or `username~name`.
+pub type TaskClient = RunnableClient;
+
+impl Client {
+    /// An Actor by id, `username/name` or `username~name`.
+    pub fn actor(&self, id: &str) -> ActorClient {
+        RunnableClient {
+            client: self.clone(),
+            kind: Kind::Actor,
+            id: id.to_string(),
+        }
+    }
+
+    /// A saved task by id or `username~name`.
+    pub fn task(&self, id: &str) -> TaskClient {
+        RunnableClient {
+            client: self.clone(),
+            kind: Kind::Task,
+            id: id.to_string(),
+        }
+    }
+}
+
+/// The body to send as the run's input.
+struct InputBody(Option<(Vec<u8>, String)>);
+
+impl RunnableClient {
+    fn base(&self) -> Result<String> {
+        Ok(match self.kind {
+            Kind::Actor => format!("/v2/actors/{}", id_segment("the Actor id", &self.id)?),
+            Kind::Task => format!("/v2/actor-tasks/{}", id_segment("the task id", &self.id)?),
+        })
+    }
+
+    /// JSON input: `null` (or `()`) sends no input; anything else must be a JSON object.
+    fn json_input<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputBody> {
+        let value = serde_json::to_value(input).map_err(|e| {
+            Error::InvalidArgument(format!("the input cannot be serialized as JSON: {e}"))
+        })?;
+        match value {
+            Value::Null => Ok(InputBody(None)),
+            Value::Object(_) => Ok(InputBody(Some((
+                value.to_string().into_bytes(),
+                "application/json; charset=utf-8".to_string(),
+            )))),
+            other => Err(Error::InvalidArgument(format!(
+                "the input must be a JSON object (or null for none), got {}",
+                match other {
+                    Value::Array(_) => "an array",
+                    Value::String(_) => "a string",
+                    Value::Number(_) => "a number",
+                    _ => "a boolean",
+                }
+            ))),
+        }
+    }
+
+    /// The Actor's or task's metadata, or `None` if it does not exist.
+    pub fn get(&self) -> Result<Option<Value>> {
+        match self.client.http().send(&Call::new("GET", self.base()?)) {
+            Ok(r) => r.data().map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts a run with JSON input and returns it at once (or after `wait_for_finish`). Never
+    /// creates two runs for one call (see the module docs).
+    pub fn start<I: Serialize + ?Sized>(&self, input: &I, options: &StartOptions) -> Result<Run> {
+        let body = self.json_input(input)?;
+        self.start_body(body, options)
+    }
+
+    /// Starts an Actor run whose input is any bytes with a content type.
+    pub fn start_raw(
+        &self,
+        input: &[u8],
+        content_type: &str,
+        options: &StartOptions,
+    ) -> Result<Run> {
+        if self.kind == Kind::Task {
+            return Err(Error::InvalidArgument(
+                "a task run's input is merged with the task's input and must be a JSON object; use start()".into(),
+            ));
+        }
+        self.start_body(
+            InputBody(Some((input.to_vec(), content_type.to_string()))),
+            options,
+        )
+    }
+
+    fn start_body(&self, body: InputBody, options: &StartOptions) -> Result<Run> {
+        let mut call = options.apply(Call::new("POST", format!("{}/runs", self.base()?)))?;
+        if let Some(w) = options.wait_for_finish {
+            call = call
+                .query("waitForFinish", w.as_secs())
+                .timeout(self.client.http().timeout + w);
+        }
+        if let Some((bytes, ct)) = &body.0 {
+            call = call.raw_body(bytes.clone(), ct);
+        }
+        let call = call.retry(Retry::OnlyIfNotProcessed);
+        let http = self.client.http();
+        let mut attempt = 1;
+        loop {
+            let sent_at = SystemTime::now();
+            let failure = match http.send_once(&call, attempt) {
+                Ok(reply) => match reply.data::<Run>() {
+                    Ok(run) => {
+                        self.claim(&run.id);
+                        return Ok(run);
+                    }
+                    // The run exists but its answer was cut: reconcile like a lost answer.
+                    Err(error) => Failure {
+                        error,
+                        not_processed: false,
+                        retryable: true,
+                        lost: true,
+                    },
+                },
+                Err(f) => f,
+            };
+            if !failure.retryable || attempt > http.max_retries {
+                return Err(failure.error);
+            }
+            std::thread::sleep(http.backoff(attempt));
+            if failure.unknown() {
+                if let Some(run) = self.reconcile(sent_at, &body)? {
+                    return Ok(run);
+                }
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Marks a run as handed out; false if it already was.
+    fn claim(&self, run_id: &str) -> bool {
+        let mut claimed = self
+            .client
+            .inner
+            .claimed_runs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // Bounded: only runs within the skew window can ever match again.
+        if claimed.len() > 100_000 {
+            claimed.clear();
+        }
+        claimed.insert(run_id.to_string())
+    }
+
+    fn is_claimed(&self, run_id: &str) -> bool {
+        self.client
+            .inner
+            .claimed_runs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(run_id)
+    }
+
+    /// Finds the run that a start whose answer was lost created, if any (see the module docs).
+    fn reconcile(&self, sent_at: SystemTime, body: &InputBody) -> Result<Option<Run>> {
+        let since = sent_at
+            .checked_sub(RECONCILE_SKEW)
+            .unwrap_or(UNIX_EPOCH)
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let page: Page<Value> = self
+            .client
+            .http()
+            .send(
+                &Call::new("GET", format!("{}/runs", self.base()?))
+                    .query("desc", true)
+                    .query("limit", 100),
+            )?
+            .data()?;
+        // Oldest candidate first: an earlier lost attempt of this same call is the one to take.
+        let mut candidates: Vec<(String, String)> = page
+            .items
+            .iter()
+            .filter_map(|r| {
+                let id = r.get("id")?.as_str()?.to_string();
+                let started = parse_iso_millis(r.get("startedAt")?.as_str()?)?;
+                let kvs = r.get("defaultKeyValueStoreId")?.as_str()?.to_string();
+                (started >= since).then_some((id, kvs))
+            })
+            .collect();
+        candidates.reverse();
+        for (run_id, kvs_id) in candidates {
+            if self.is_claimed(&run_id) {
+                continue;
+            }
+            let stored = self.client.key_value_store(&kvs_id).get_record("INPUT")?;
+            if self.input_matches(body, stored.as_ref()) && self.claim(&run_id) {
+                return self.client.run(&run_id).get();
+            }
+        }
+        Ok(None)
+    }
+
+    fn input_matches(&self, sent: &InputBody, stored: Option<&Record>) -> bool {
+        let (sent, stored) = match (&sent.0, stored) {
+            (None, None) => return true,
+            (None, Some(r)) => {
+                // A task run stores the task's input even when none was sent.
+                return self.kind == Kind::Task || r.data.iter().all(u8::is_ascii_whitespace);
+            }
+            (Some(_), None) => return false,
+            (Some(s), Some(r)) => (s, r),
+        };
+        if sent.0 == stored.data {
+            return true;
+        }
+        let (Ok(a), Ok(b)) = (
+            serde_json::from_slice::<Value>(&sent.0),
+            serde_json::from_slice::<Value>(&stored.data),
+        ) else {
+            return false;
+        };
+        match (self.kind, &a, &b) {
+            (Kind::Task, Value::Object(sent), Value::Object(stored)) => {
+                sent.iter().all(|(k, v)| stored.get(k) == Some(v))
+            }
+            _ => a == b,
+        }
+    }
+
+    /// Starts a run and waits for it (no budget unless `options.wait` has one). With
+    /// `reruns_on_failure`, a run that ends FAILED or TIMED-OUT is started again; every attempt
+    /// is passed to `on_attempt` when it ends.
+    pub fn call<I: Serialize + ?Sized>(&self, input: &I, options: &CallOptions) -> Result<Run> {
+        self.call_with(input, options, |_| ControlFlow::Continue(()))
+    }
+
+    /// Like [`call`](Self::call), calling `on_poll` after every status answer while waiting
+    /// (progress display, cancellation with `ControlFlow::Break`).
+    pub fn call_with<I: Serialize + ?Sized>(
+        &self,
+        input: &I,
+        options: &CallOptions,
+        mut on_poll: impl FnMut(&Run) -> ControlFlow<()>,
+    ) -> Result<Run> {
+        let body = self.json_input(input)?;
+        let mut reruns = options.reruns_on_failure;
+        loop {
+            let run = self.start_body(InputBody(body.0.clone()), &options.start)?;
+            let run = self
+                .client
+                .run(&run.id)
+                .wait_with(&options.wait, &mut on_poll)?;
+            let failed = matches!(run.status, RunStatus::Failed | RunStatus::TimedOut);
+            if failed && reruns > 0 {
+                reruns -= 1;
+                continue;
+            }
+            return Ok(run);
+        }
+    }
+
+    fn sync_call(&self, endpoint: &str, body: &InputBody, options: &StartOptions) -> Result<Call> {
+        let mut call = options.apply(Call::new("POST", format!("{}/{endpoint}", self.base()?)))?;
+        if let Some((bytes, ct)) = &body.0 {
+            call = call.raw_body(bytes.clone(), ct);
+        }
+        Ok(call
+            .timeout(self.client.http().timeout + SYNC_RUN_LIMIT)
+            .retry(Retry::OnlyIfNotProcessed))
+    }
+
+    fn send_sync(&self, call: &Call) -> Result<crate::http::Reply> {
+        let http = self.client.http();
+        let mut attempt = 1;
+        loop {
+            match http.send_once(call, attempt) {
+                Ok(reply) => return Ok(reply),
+                Err(f) if f.not_processed && attempt <= http.max_retries => {
+                    std::thread::sleep(http.backoff(attempt));
+                    attempt += 1;
+                }
+                Err(f) => return Err(sync_error(call, f)),
+            }
+        }
+    }
+
+    /// Runs synchronously (up to about 300 s) and returns the `OUTPUT` record, or the record
+    /// `output_record_key` names.
+    pub fn run_sync<I: Serialize + ?Sized>(
+        &self,
+        input: &I,
+        options: &StartOptions,
+        output_record_key: Option<&str>,
+    ) -> Result<Record> {
+        let body = self.json_input(input)?;
+        let mut call = self.sync_call("run-sync", &body, options)?;
+        if let Some(key) = output_record_key {
+            crate::key_value_store::check_record_key(key)?;
+            call = call.query("outputRecordKey", key);
+        }
+        let reply = self.send_sync(&call)?;
+        let content_type = reply
+            .header("content-type")
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        Ok(Record {
+            data: reply.bytes()?,
+            content_type,
+        })
+    }
+
+    /// Runs synchronously (up to about 300 s) and returns the default dataset's items, read with
+    /// `items` (clean, fields, limit, ...).
+    pub fn run_sync_get_items<T: DeserializeOwned, I: Serialize + ?Sized>(
+        &self,
+        input: &I,
+        options: &StartOptions,
+        items: &ItemsOptions,
+    ) -> Result<Vec<T>> {
+        let body = self.json_input(input)?;
+        let call = self.sync_call("run-sync-get-dataset-items", &body, options)?;
+        let call = items.apply(call.query("format", "json"));
+        self.send_sync(&call)?.json()
+    }
+
+    /// One page of this Actor's or task's runs (newest first with `desc`).
+    pub fn runs(
+        &self,
+        offset: u64,
+        limit: u64,
+        desc: bool,
+        status: Option<&str>,
+    ) -> Result<Page<Value>> {
+        let call = Call::new("GET", format!("{}/runs", self.base()?))
+            .query("offset", offset)
+            .query("limit", limit)
+            .query("desc", desc)
+            .query_opt("status", status);
+        self.client.http().send(&call)?.data()
+    }
+
+    /// The last run (optionally with this status), or `None`.
+    pub fn last_run(&self, status: Option<&str>) -> Result<Option<Run>> {
+        let call =
+            Call::new("GET", format!("{}/runs/last", self.base()?)).query_opt("status", status);
+        match self.client.http().send(&call) {
+            Ok(r) => r.data().map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Maps a failed synchronous run request to the SDK's errors.
+fn sync_error(call: &Call, f: Failure) -> Error {
+    if f.unknown() {
+        return Error::OutcomeUnknown {
+            method: call.method.to_string(),
+            path: call.path.clone(),
+            message: f.error.to_string(),
+        };
+    }
+    let Error::Api(api) = f.error else {
+        return f.error;
+    };
+    match (api.status, api.kind.as_str()) {
+        (408, _) | (_, "run-timeout-exceeded") => Error::SyncRunTimeout {
+            message: api.message,
+        },
+        (_, "run-failed" | "actor-run-failed") => {
+            let data = api.data.as_ref();
+            let field = |k: &str| {
+                data.and_then(|d| d.get(k))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            Error::RunFailed {
+                run_id: field("runId").or_else(|| find_run_id(&api.message)),
+                status: field("runStatus").or_else(|| find_status(&api.message)),
+                message: api.message,
+            }
+        }
+        _ => Error::Api(api),
+    }
+}
+
+/// A 17-character alphanumeric word in a message (the platform's run id shape).
+fn find_run_id(message: &str) -> Option<String> {
+    message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| {
+            w.len() == 17
+                && w.chars()
+                    .any(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+        })
+        .map(str::to_string)
+}
+
+fn find_status(message: &str) -> Option<String> {
+    ["TIMED-OUT", "ABORTED", "FAILED", "SUCCEEDED"]
+        .iter()
+        .find(|s| message.contains(*s))
+        .map(|s| s.to_string())
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS(.fff)Z` to epoch milliseconds.
+pub(crate) fn parse_iso_millis(s: &str) -> Option<u64> {
+    let s = s.strip_suffix('Z')?;
+    let (date, time) = s.split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let mut t = hms.split(':').map(|p| p.parse::<i64>().ok());
+    let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
+    let ms: i64 = format!("{frac:0<3}")[..3].parse().ok()?;
+    // Days from civil (Howard Hinnant).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let total = ((days * 24 + hh) * 60 + mm) * 60 + ss;
+    u64::try_from(total * 1000 + ms).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_iso_timestamps() {
+        assert_eq!(parse_iso_millis("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(
+            parse_iso_millis("2026-11-29T12:00:00.123Z"),
+            Some(1_795_953_600_123)
+        );
+        assert_eq!(
+            parse_iso_millis("2000-02-29T00:00:00Z"),
+            Some(951_782_400_000)
+        );
+        assert_eq!(parse_iso_millis("nonsense"), None);
+    }
+
+    #[test]
+    fn finds_run_ids_and_statuses_in_messages() {
+        let m = "Actor run pvc5FMDz1frc3YykU did not succeed: it finished with status FAILED";
+        assert_eq!(find_run_id(m).as_deref(), Some("pvc5FMDz1frc3YykU"));
+        assert_eq!(find_status(m).as_deref(), Some("FAILED"));
+    }
+
+    #[test]
+    fn start_options_are_checked_before_any_request() {
+        let bad = StartOptions {
+            memory_mbytes: Some(1000),
+            ..StartOptions::default()
+        };
+        assert!(matches!(
+            bad.apply(Call::new("POST", "/x")),
+            Err(Error::InvalidArgument(_))
+        ));
+        let bad = StartOptions {
+            wait_for_finish: Some(Duration::from_secs(61)),
+            ..StartOptions::default()
+        };
+        assert!(bad.apply(Call::new("POST", "/x")).is_err());
+    }
+}

@@ -1,0 +1,293 @@
+//! [`Client`] and its builder.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::http::{encode_component, Call, Transport};
+
+/// The platform's API address, used when neither the builder nor `APIFY_API_BASE_URL` gives one.
+pub const DEFAULT_BASE_URL: &str = "https://api.apify.com";
+
+/// A client of the Apify API. Cheap to clone; clones share one connection pool.
+///
+/// ```no_run
+/// let client = apify::Client::builder().token("my-token").build()?;
+/// let me = client.request("GET", "/v2/users/me", &[], None)?;
+/// # Ok::<(), apify::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: Transport,
+    /// Runs already handed to a caller by a start in this process: a reconciliation never hands
+    /// the same run to two callers.
+    pub(crate) claimed_runs: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.http.base_url())
+            .field("token", &"***")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    token: Option<String>,
+    base_url: Option<String>,
+    max_retries: Option<u32>,
+    min_retry_delay: Option<Duration>,
+    timeout: Option<Duration>,
+    user_agent_suffix: Option<String>,
+    root_certs_pem: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("base_url", &self.base_url)
+            .field("max_retries", &self.max_retries)
+            .field("min_retry_delay", &self.min_retry_delay)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The API token (default: `APIFY_TOKEN`).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The API base URL (default: `APIFY_API_BASE_URL`, then `https://api.apify.com`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// How often a failed request is resent (default 8).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = Some(n);
+        self
+    }
+
+    /// The first retry delay; later ones double, each with jitter (default 500 ms).
+    pub fn min_retry_delay(mut self, d: Duration) -> Self {
+        self.min_retry_delay = Some(d);
+        self
+    }
+
+    /// How long one request may wait for its answer (default 60 s); long polls and synchronous
+    /// runs add the time they are meant to wait.
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// Text appended to the User-Agent header.
+    pub fn user_agent_suffix(mut self, s: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(s.into());
+        self
+    }
+
+    /// Trusts this PEM root certificate in addition to the web PKI roots (private deployments).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certs_pem.push(pem.into());
+        self
+    }
+
+    /// Builds the client; fails on an invalid base URL or certificate.
+    pub fn build(self) -> Result<Client> {
+        let base_url = self
+            .base_url
+            .or_else(|| {
+                std::env::var("APIFY_API_BASE_URL")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(Error::InvalidArgument(format!(
+                "the base URL must start with http:// or https://, got '{base_url}'"
+            )));
+        }
+        let token = self
+            .token
+            .or_else(|| std::env::var("APIFY_TOKEN").ok())
+            .filter(|t| !t.is_empty());
+        let mut user_agent = format!("libapify/{} (Rust; blocking)", env!("CARGO_PKG_VERSION"));
+        if let Some(s) = &self.user_agent_suffix {
+            user_agent.push(' ');
+            user_agent.push_str(s);
+        }
+        let mut config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(user_agent)
+            .max_idle_connections_per_host(16);
+        if !self.root_certs_pem.is_empty() {
+            let mut roots: Vec<ureq::tls::Certificate<'static>> =
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                    .iter()
+                    .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+                    .collect();
+            for pem in &self.root_certs_pem {
+                let cert = ureq::tls::Certificate::from_pem(pem).map_err(|e| {
+                    Error::InvalidArgument(format!("the root certificate is not valid PEM: {e}"))
+                })?;
+                roots.push(cert);
+            }
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+                    .build(),
+            );
+        }
+        let agent: ureq::Agent = config.build().into();
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: Transport::new(
+                    agent,
+                    base_url,
+                    token,
+                    self.max_retries.unwrap_or(8),
+                    self.min_retry_delay.unwrap_or(Duration::from_millis(500)),
+                    self.timeout.unwrap_or(Duration::from_secs(60)),
+                ),
+                claimed_runs: Mutex::new(HashSet::new()),
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// A builder with the defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `APIFY_TOKEN` and `APIFY_API_BASE_URL`.
+    pub fn from_env() -> Result<Client> {
+        Client::builder().build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.http.base_url()
+    }
+
+    pub(crate) fn http(&self) -> &Transport {
+        &self.inner.http
+    }
+
+    /// Any operation of the API, with the same auth, retries and error mapping as the typed
+    /// calls. `path` starts with `/v2/` (already percent-encoded); `query` values are encoded
+    /// here. Answers the response body parsed as JSON (`Value::Null` for an empty body).
+    /// Requests other than GET and HEAD are not resent after a lost answer, since they may not be
+    /// safe to repeat.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        let method: &'static str = match method.to_ascii_uppercase().as_str() {
+            "GET" => "GET",
+            "POST" => "POST",
+            "PUT" => "PUT",
+            "DELETE" => "DELETE",
+            "PATCH" => "PATCH",
+            "HEAD" => "HEAD",
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "unsupported HTTP method '{other}'"
+                )))
+            }
+        };
+        if !path.starts_with('/') {
+            return Err(Error::InvalidArgument(format!(
+                "the path must start with '/', got '{path}'"
+            )));
+        }
+        let mut call = Call::new(method, path);
+        if !matches!(method, "GET" | "HEAD") {
+            call = call.retry(crate::http::Retry::OnlyIfNotProcessed);
+        }
+        for (k, v) in query {
+            call = call.query(k, v);
+        }
+        if let Some(b) = body {
+            call = call.json_body(b)?;
+        }
+        let bytes = self.http().send(&call)?.bytes()?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+            method: method.to_string(),
+            path: path.to_string(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// Checks an id or name placed in a path and encodes it as one segment. `username/name` becomes
+/// `username~name`, as the API expects.
+pub(crate) fn id_segment(what: &str, id: &str) -> Result<String> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(Error::InvalidArgument(format!("{what} must not be empty")));
+    }
+    Ok(encode_component(&id.replacen('/', "~", 1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_is_send_sync_and_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<Client>();
+    }
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        let c = Client::builder()
+            .token("SECRET-TOKEN")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        assert!(!format!("{c:?}").contains("SECRET-TOKEN"));
+        let b = Client::builder().token("SECRET-TOKEN");
+        assert!(!format!("{b:?}").contains("SECRET-TOKEN"));
+    }
+
+    #[test]
+    fn ids_become_one_segment() {
+        assert_eq!(
+            id_segment("actor", "apify/hello-world").unwrap(),
+            "apify~hello-world"
+        );
+        assert_eq!(id_segment("actor", "a b/c/d").unwrap(), "a%20b~c%2Fd");
+        assert!(id_segment("actor", "  ").is_err());
+    }
+
+    #[test]
+    fn bad_base_urls_are_refused() {
+        let e = Client::builder().base_url("ftp://x").build().unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(_)));
+    }
+}

@@ -1,0 +1,323 @@
+//! Datasets: one page of items, an iterator over all of them page by page, raw export as a
+//! stream, and pushes split under the API's request limit.
+
+use std::io::Read;
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::client::{id_segment, Client};
+use crate::error::{Error, Result};
+use crate::http::{Call, Reply, Retry};
+
+/// The API's request body limit: pushes are split so that no request is larger.
+pub const MAX_PUSH_BYTES: usize = 9_437_184;
+
+/// Options for reading dataset items (also taken by run-sync-get-dataset-items).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItemsOptions {
+    /// Items to skip.
+    pub offset: Option<u64>,
+    /// Items to read at most (for an iterator: in all).
+    pub limit: Option<u64>,
+    /// Newest first.
+    pub desc: bool,
+    /// Keep only these fields, in this order.
+    pub fields: Vec<String>,
+    /// Drop these fields.
+    pub omit: Vec<String>,
+    /// Unwind these array or object fields, in order.
+    pub unwind: Vec<String>,
+    /// Flatten these object fields to `a.b` keys.
+    pub flatten: Vec<String>,
+    /// `skipHidden` and `skipEmpty` together.
+    pub clean: bool,
+    /// Skip empty items.
+    pub skip_empty: bool,
+    /// Skip fields whose name starts with `#`.
+    pub skip_hidden: bool,
+    /// A view of the dataset's schema.
+    pub view: Option<String>,
+}
+
+impl ItemsOptions {
+    pub(crate) fn apply(&self, mut call: Call) -> Call {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.join(","));
+        call = call
+            .query_opt("offset", self.offset)
+            .query_opt("limit", self.limit)
+            .query_opt("desc", self.desc.then_some(true))
+            .query_opt("fields", list(&self.fields))
+            .query_opt("omit", list(&self.omit))
+            .query_opt("unwind", list(&self.unwind))
+            .query_opt("flatten", list(&self.flatten))
+            .query_opt("clean", self.clean.then_some(true))
+            .query_opt("skipEmpty", self.skip_empty.then_some(true))
+            .query_opt("skipHidden", self.skip_hidden.then_some(true))
+            .query_opt("view", self.view.as_deref());
+        call
+    }
+}
+
+/// One page of dataset items with the server's pagination headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemsPage<T> {
+    /// The items (after the server's filters).
+    pub items: Vec<T>,
+    /// `X-Apify-Pagination-Offset`.
+    pub offset: u64,
+    /// `X-Apify-Pagination-Limit`.
+    pub limit: u64,
+    /// `X-Apify-Pagination-Count`: rows the server scanned for this page, which may exceed
+    /// `items.len()` when filters dropped some. Advance the offset by this.
+    pub count: u64,
+    /// `X-Apify-Pagination-Total`: informative only, it lags behind pushes.
+    pub total: u64,
+}
+
+/// A dataset (by id or name), or a run's default dataset.
+#[derive(Debug, Clone)]
+pub struct DatasetClient {
+    client: Client,
+    path: String,
+    id: String,
+}
+
+impl Client {
+    /// A dataset by id or `username~name`.
+    pub fn dataset(&self, id: &str) -> DatasetClient {
+        DatasetClient::at(
+            self,
+            format!("/v2/datasets/{}", crate::http::encode_component(id.trim())),
+            id,
+        )
+    }
+}
+
+impl DatasetClient {
+    pub(crate) fn at(client: &Client, path: String, id: &str) -> DatasetClient {
+        DatasetClient {
+            client: client.clone(),
+            path,
+            id: id.trim().to_string(),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        id_segment("the dataset id", &self.id).map(|_| ())
+    }
+
+    /// The dataset's metadata, or `None` if there is no such dataset.
+    pub fn get(&self) -> Result<Option<Value>> {
+        self.check()?;
+        match self.client.http().send(&Call::new("GET", &self.path)) {
+            Ok(r) => r.data().map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn items_call(&self, options: &ItemsOptions, format: &str) -> Call {
+        let call = Call::new("GET", format!("{}/items", self.path)).query("format", format);
+        options.apply(call)
+    }
+
+    /// One page of items.
+    pub fn list_items<T: DeserializeOwned>(&self, options: &ItemsOptions) -> Result<ItemsPage<T>> {
+        self.check()?;
+        let reply = self.client.http().send(&self.items_call(options, "json"))?;
+        page_from_reply(reply, options)
+    }
+
+    /// All items (from `offset`, up to `limit` in all), fetched `page_size` at a time: memory
+    /// stays bounded by one page. It advances by the rows the server scanned, stops on a page
+    /// that scanned none, and never trusts `Total`.
+    ///
+    /// ```no_run
+    /// # let client = apify::Client::from_env()?;
+    /// for item in client.dataset("DATASET_ID").iter_items::<serde_json::Value>(&Default::default(), 1000) {
+    ///     println!("{}", item?);
+    /// }
+    /// # Ok::<(), apify::Error>(())
+    /// ```
+    pub fn iter_items<T: DeserializeOwned>(
+        &self,
+        options: &ItemsOptions,
+        page_size: u64,
+    ) -> DatasetIter<T> {
+        DatasetIter {
+            dataset: self.clone(),
+            options: options.clone(),
+            page_size: page_size.max(1),
+            offset: options.offset.unwrap_or(0),
+            remaining: options.limit,
+            buffer: Vec::new().into_iter(),
+            done: false,
+            error_sent: false,
+            _item: PhantomData,
+        }
+    }
+
+    /// The items in another format (`jsonl`, `csv`, `xlsx`, `html`, `xml`, `rss`, `json`) as a
+    /// byte stream, read as it arrives.
+    pub fn export(&self, format: &str, options: &ItemsOptions) -> Result<Box<dyn Read + Send>> {
+        self.check()?;
+        if format.is_empty() || !format.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Error::InvalidArgument(format!(
+                "'{format}' is not a dataset format"
+            )));
+        }
+        let reply = self.client.http().send(&self.items_call(options, format))?;
+        Ok(Box::new(reply.into_reader()))
+    }
+
+    /// Pushes items (each must serialize to a JSON object), split into requests under
+    /// [`MAX_PUSH_BYTES`]. A lost answer is not resent (it could duplicate items): the error
+    /// says so.
+    pub fn push_items<T: Serialize>(&self, items: &[T]) -> Result<()> {
+        let mut texts = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let text = serde_json::to_string(item).map_err(|e| {
+                Error::InvalidArgument(format!("item {i} cannot be serialized as JSON: {e}"))
+            })?;
+            if !text.starts_with('{') {
+                return Err(Error::InvalidArgument(format!(
+                    "item {i} is not a JSON object; dataset items must be objects"
+                )));
+            }
+            texts.push(text);
+        }
+        self.push_json_texts(&texts)
+    }
+
+    /// Pushes items given as JSON object texts, split under [`MAX_PUSH_BYTES`].
+    pub fn push_json_texts<S: AsRef<str>>(&self, items: &[S]) -> Result<()> {
+        self.check()?;
+        let mut batch = String::from("[");
+        for (i, item) in items.iter().enumerate() {
+            let text = item.as_ref().trim();
+            if text.len() + 2 > MAX_PUSH_BYTES {
+                return Err(Error::InvalidArgument(format!(
+                    "item {i} is {} bytes of JSON, more than the API's request limit of {MAX_PUSH_BYTES} bytes on its own",
+                    text.len()
+                )));
+            }
+            if batch.len() + text.len() + 1 > MAX_PUSH_BYTES {
+                self.send_batch(std::mem::replace(&mut batch, String::from("[")))?;
+            }
+            if batch.len() > 1 {
+                batch.push(',');
+            }
+            batch.push_str(text);
+        }
+        if batch.len() > 1 || items.is_empty() {
+            self.send_batch(batch)?;
+        }
+        Ok(())
+    }
+
+    fn send_batch(&self, mut batch: String) -> Result<()> {
+        batch.push(']');
+        let call = Call::new("POST", format!("{}/items", self.path))
+            .raw_body(batch.into_bytes(), "application/json; charset=utf-8")
+            .retry(Retry::UnlessLost);
+        self.client.http().send(&call).map(|_| ())
+    }
+}
+
+fn header_u64(reply: &Reply, name: &str) -> Option<u64> {
+    reply.header(name).and_then(|v| v.trim().parse().ok())
+}
+
+fn page_from_reply<T: DeserializeOwned>(
+    reply: Reply,
+    options: &ItemsOptions,
+) -> Result<ItemsPage<T>> {
+    let offset =
+        header_u64(&reply, "x-apify-pagination-offset").unwrap_or(options.offset.unwrap_or(0));
+    let limit =
+        header_u64(&reply, "x-apify-pagination-limit").unwrap_or(options.limit.unwrap_or(0));
+    let count = header_u64(&reply, "x-apify-pagination-count");
+    let total = header_u64(&reply, "x-apify-pagination-total").unwrap_or(0);
+    let items: Vec<T> = reply.json()?;
+    Ok(ItemsPage {
+        count: count.unwrap_or(items.len() as u64),
+        items,
+        offset,
+        limit,
+        total,
+    })
+}
+
+/// Iterates over a dataset's items page by page (see [`DatasetClient::iter_items`]). Use
+/// `Box<RawValue>` as `T` to get each item's own JSON text.
+pub struct DatasetIter<T> {
+    dataset: DatasetClient,
+    options: ItemsOptions,
+    page_size: u64,
+    offset: u64,
+    remaining: Option<u64>,
+    buffer: std::vec::IntoIter<T>,
+    done: bool,
+    error_sent: bool,
+    _item: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> DatasetIter<T> {
+    fn fetch(&mut self) -> Result<()> {
+        let limit = match self.remaining {
+            Some(0) => {
+                self.done = true;
+                return Ok(());
+            }
+            Some(r) => r.min(self.page_size),
+            None => self.page_size,
+        };
+        let mut options = self.options.clone();
+        options.offset = Some(self.offset);
+        options.limit = Some(limit);
+        let page: ItemsPage<T> = self.dataset.list_items(&options)?;
+        if page.count == 0 {
+            self.done = true;
+        }
+        self.offset += page.count;
+        if let Some(r) = &mut self.remaining {
+            *r = r.saturating_sub(page.count);
+        }
+        self.buffer = page.items.into_iter();
+        Ok(())
+    }
+}
+
+impl<T: DeserializeOwned> Iterator for DatasetIter<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        loop {
+            if let Some(item) = self.buffer.next() {
+                return Some(Ok(item));
+            }
+            if self.done || self.error_sent {
+                return None;
+            }
+            if let Err(e) = self.fetch() {
+                // One error ends the iteration; the caller may start a new one at the offset.
+                self.error_sent = true;
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+impl<T> DatasetIter<T> {
+    /// The offset of the next page to fetch.
+    pub fn next_offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+/// Raw JSON text of one dataset item, as the server sent it.
+pub type RawItem = Box<RawValue>;

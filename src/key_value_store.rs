@@ -1,0 +1,251 @@
+//! Key-value stores: records (bytes with their content type), and keys page by page.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::client::{id_segment, Client};
+use crate::error::{Error, Result};
+use crate::http::{encode_component, Call, Retry};
+use crate::models::Record;
+
+/// Checks a record key before any request: 1 to 256 characters of `a-zA-Z0-9!-_.'()`.
+pub fn check_record_key(key: &str) -> Result<()> {
+    let ok = !key.is_empty()
+        && key.len() <= 256
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!-_.'()".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "record key '{key}' is invalid: a key has 1 to 256 characters from a-z, A-Z, 0-9 and !-_.'()"
+        )))
+    }
+}
+
+/// Options for listing keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeysOptions {
+    /// Keys per page, 1 to 1000 (server default 1000).
+    pub limit: Option<u32>,
+    /// Start after this key.
+    pub exclusive_start_key: Option<String>,
+    /// Only keys with this prefix.
+    pub prefix: Option<String>,
+    /// Only keys of this collection of the store's schema.
+    pub collection: Option<String>,
+}
+
+/// One key in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyInfo {
+    /// The key.
+    pub key: String,
+    /// The record's size in bytes.
+    #[serde(default)]
+    pub size: u64,
+}
+
+/// One page of keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeysPage {
+    /// The keys, in byte order.
+    pub items: Vec<KeyInfo>,
+    /// Whether more keys follow.
+    #[serde(default)]
+    pub is_truncated: bool,
+    /// Where the next page starts; `None` on the last page.
+    #[serde(default)]
+    pub next_exclusive_start_key: Option<String>,
+}
+
+/// A key-value store (by id or name), or a run's default store.
+#[derive(Debug, Clone)]
+pub struct KeyValueStoreClient {
+    client: Client,
+    path: String,
+    id: String,
+}
+
+impl Client {
+    /// A key-value store by id or `username~name`.
+    pub fn key_value_store(&self, id: &str) -> KeyValueStoreClient {
+        KeyValueStoreClient::at(
+            self,
+            format!("/v2/key-value-stores/{}", encode_component(id.trim())),
+            id,
+        )
+    }
+}
+
+impl KeyValueStoreClient {
+    pub(crate) fn at(client: &Client, path: String, id: &str) -> KeyValueStoreClient {
+        KeyValueStoreClient {
+            client: client.clone(),
+            path,
+            id: id.trim().to_string(),
+        }
+    }
+
+    fn record_path(&self, key: &str) -> Result<String> {
+        id_segment("the key-value store id", &self.id)?;
+        check_record_key(key)?;
+        Ok(format!("{}/records/{}", self.path, encode_component(key)))
+    }
+
+    /// The store's metadata, or `None` if there is no such store.
+    pub fn get(&self) -> Result<Option<Value>> {
+        id_segment("the key-value store id", &self.id)?;
+        match self.client.http().send(&Call::new("GET", &self.path)) {
+            Ok(r) => r.data().map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A record with its content type, or `None` when it does not exist.
+    pub fn get_record(&self, key: &str) -> Result<Option<Record>> {
+        let call = Call::new("GET", self.record_path(key)?);
+        match self.client.http().send(&call) {
+            Ok(reply) => {
+                let content_type = reply
+                    .header("content-type")
+                    .unwrap_or("application/octet-stream")
+                    .to_string();
+                Ok(Some(Record {
+                    data: reply.bytes()?,
+                    content_type,
+                }))
+            }
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether a record exists (a HEAD request).
+    pub fn record_exists(&self, key: &str) -> Result<bool> {
+        match self
+            .client
+            .http()
+            .send(&Call::new("HEAD", self.record_path(key)?))
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Stores bytes with a content type.
+    pub fn set_record(&self, key: &str, data: &[u8], content_type: &str) -> Result<()> {
+        if content_type.trim().is_empty() {
+            return Err(Error::InvalidArgument(
+                "the content type must not be empty".into(),
+            ));
+        }
+        let call = Call::new("PUT", self.record_path(key)?)
+            .raw_body(data.to_vec(), content_type)
+            .retry(Retry::Idempotent);
+        self.client.http().send(&call).map(|_| ())
+    }
+
+    /// Stores a value as JSON.
+    pub fn set_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
+        let bytes = serde_json::to_vec(value).map_err(|e| {
+            Error::InvalidArgument(format!("the value cannot be serialized as JSON: {e}"))
+        })?;
+        self.set_record(key, &bytes, "application/json; charset=utf-8")
+    }
+
+    /// Stores UTF-8 text.
+    pub fn set_text(&self, key: &str, text: &str) -> Result<()> {
+        self.set_record(key, text.as_bytes(), "text/plain; charset=utf-8")
+    }
+
+    /// Deletes a record; deleting a missing record is not an error.
+    pub fn delete_record(&self, key: &str) -> Result<()> {
+        match self
+            .client
+            .http()
+            .send(&Call::new("DELETE", self.record_path(key)?))
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One page of keys.
+    pub fn list_keys(&self, options: &KeysOptions) -> Result<KeysPage> {
+        id_segment("the key-value store id", &self.id)?;
+        if let Some(l) = options.limit {
+            if !(1..=1000).contains(&l) {
+                return Err(Error::InvalidArgument(format!(
+                    "the key limit must be 1 to 1000, got {l}"
+                )));
+            }
+        }
+        let call = Call::new("GET", format!("{}/keys", self.path))
+            .query_opt("limit", options.limit)
+            .query_opt("exclusiveStartKey", options.exclusive_start_key.as_deref())
+            .query_opt("prefix", options.prefix.as_deref())
+            .query_opt("collection", options.collection.as_deref());
+        self.client.http().send(&call)?.data()
+    }
+
+    /// All keys, page after page, following `nextExclusiveStartKey` through any number of keys.
+    pub fn iter_keys(&self, options: &KeysOptions) -> KeyIter {
+        KeyIter {
+            store: self.clone(),
+            options: options.clone(),
+            buffer: Vec::new().into_iter(),
+            done: false,
+        }
+    }
+}
+
+/// Iterates over a store's keys (see [`KeyValueStoreClient::iter_keys`]).
+pub struct KeyIter {
+    store: KeyValueStoreClient,
+    options: KeysOptions,
+    buffer: std::vec::IntoIter<KeyInfo>,
+    done: bool,
+}
+
+impl Iterator for KeyIter {
+    type Item = Result<KeyInfo>;
+
+    fn next(&mut self) -> Option<Result<KeyInfo>> {
+        loop {
+            if let Some(k) = self.buffer.next() {
+                return Some(Ok(k));
+            }
+            if self.done {
+                return None;
+            }
+            match self.store.list_keys(&self.options) {
+                Ok(page) => {
+                    let next = page.next_exclusive_start_key.clone().or_else(|| {
+                        // Some servers leave the next key out; the last key on a truncated page
+                        // is where the next page starts.
+                        page.is_truncated
+                            .then(|| page.items.last().map(|k| k.key.clone()))
+                            .flatten()
+                    });
+                    // Stop on the last page, an empty page, or a page that makes no progress.
+                    self.done = !page.is_truncated
+                        || page.items.is_empty()
+                        || next.is_none()
+                        || next == self.options.exclusive_start_key;
+                    self.options.exclusive_start_key = next;
+                    self.buffer = page.items.into_iter();
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
