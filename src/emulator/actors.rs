@@ -1164,16 +1164,18 @@ fn run_worker(
         Ok(_) => (Status::Failed, Some(1)),
         Err(Interrupt::Aborted) => (Status::Aborted, None),
         Err(Interrupt::TimedOut) => {
-            let ok = worker.with_state(|st| {
-                st.runs.get_mut(&worker.run_id).expect("run exists").status = Status::TimingOut;
-                st.log(
-                    &worker.run_id,
-                    "ACTOR: The run exceeded its timeout; timing out.",
-                );
-            });
-            if ok.is_err() {
+            // Not `with_state`: its check would report the timeout again.
+            let mut st = worker.shared.lock();
+            let run = st.runs.get_mut(&worker.run_id).expect("run exists");
+            if run.generation != worker.generation || run.status.is_terminal() {
                 return;
             }
+            run.status = Status::TimingOut;
+            st.log(
+                &worker.run_id,
+                "ACTOR: The run exceeded its timeout; timing out.",
+            );
+            drop(st);
             worker.shared.notify();
             thread::sleep(Duration::from_millis(50));
             (Status::TimedOut, None)

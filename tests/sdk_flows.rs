@@ -1,0 +1,625 @@
+//! The Rust SDK against the in-process emulator: sync and async flows, waits, retries,
+//! reconciled starts, pagination, keys, errors.
+#![cfg(feature = "emulator")]
+
+use std::time::{Duration, Instant};
+
+use apify::emulator::{Emulator, EmulatorConfig};
+use apify::{
+    CallOptions, Client, Error, ItemsOptions, KeysOptions, RunStatus, StartOptions, WaitOptions,
+    WaitStrategy,
+};
+use serde_json::{json, Value};
+
+fn setup_with(config: EmulatorConfig) -> (Emulator, Client) {
+    let emu = Emulator::start(config).unwrap();
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .token(emu.token())
+        .min_retry_delay(Duration::from_millis(20))
+        .build()
+        .unwrap();
+    (emu, client)
+}
+
+fn setup() -> (Emulator, Client) {
+    setup_with(EmulatorConfig::default())
+}
+
+/// A plain request to the emulator's support API (not through the SDK's typed calls).
+fn support(client: &Client, method: &str, path: &str, body: Option<Value>) -> Value {
+    client.request(method, path, &[], body.as_ref()).unwrap()
+}
+
+#[test]
+fn sync_run_returns_output_record_and_items() {
+    let (_emu, client) = setup();
+    let actor = client.actor("apify/hello-world");
+    let rec = actor
+        .run_sync(&json!({"message": "sync"}), &StartOptions::default(), None)
+        .unwrap();
+    assert!(rec.content_type.starts_with("application/json"));
+    assert_eq!(rec.json::<Value>().unwrap(), json!({"message": "sync"}));
+    let items: Vec<Value> = client
+        .actor("emulator~generator")
+        .run_sync_get_items(
+            &json!({"count": 6, "emptyEvery": 3, "hidden": true}),
+            &StartOptions::default(),
+            &ItemsOptions {
+                clean: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let indexes: Vec<u64> = items.iter().map(|i| i["index"].as_u64().unwrap()).collect();
+    assert_eq!(indexes, [0, 1, 3, 4]);
+    assert!(items.iter().all(|i| i.get("#debug").is_none()));
+    let text = client
+        .actor("emulator/generator")
+        .run_sync(
+            &json!({"outputText": "plain", "outputContentType": "text/x-custom", "count": 0}),
+            &StartOptions::default(),
+            None,
+        )
+        .unwrap();
+    assert_eq!(text.content_type, "text/x-custom");
+    assert_eq!(text.text().unwrap(), "plain");
+}
+
+#[test]
+fn failed_sync_run_carries_the_run_id_and_status() {
+    let (_emu, client) = setup();
+    let err = client
+        .actor("emulator/generator")
+        .run_sync(
+            &json!({"outcome": "FAILED"}),
+            &StartOptions::default(),
+            None,
+        )
+        .unwrap_err();
+    match err {
+        Error::RunFailed { run_id, status, .. } => {
+            assert_eq!(status.as_deref(), Some("FAILED"));
+            let run = client.run(&run_id.unwrap()).get().unwrap().unwrap();
+            assert_eq!(run.status, RunStatus::Failed);
+        }
+        other => panic!("expected RunFailed, got {other:?}"),
+    }
+}
+
+#[test]
+fn sync_timeout_is_a_distinct_error_and_the_run_goes_on() {
+    let (_emu, client) = setup_with(EmulatorConfig {
+        sync_timeout: Duration::from_millis(300),
+        ..EmulatorConfig::default()
+    });
+    let actor = client.actor("emulator/generator");
+    let err = actor
+        .run_sync(
+            &json!({"durationSecs": 1.5, "count": 2}),
+            &StartOptions::default(),
+            None,
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::SyncRunTimeout { .. }), "{err:?}");
+    assert!(err.to_string().contains("start the run"), "{err}");
+    let last = actor.last_run(None).unwrap().unwrap();
+    let run = client.run(&last.id).wait(&WaitOptions::default()).unwrap();
+    assert_eq!(run.status, RunStatus::Succeeded);
+}
+
+#[test]
+fn async_flow_start_wait_iterate_and_read_output() {
+    let (_emu, client) = setup();
+    let run = client
+        .actor("emulator/generator")
+        .start(
+            &json!({"count": 30, "durationSecs": 0.5}),
+            &StartOptions::default(),
+        )
+        .unwrap();
+    assert!(!run.status.is_terminal());
+    let done = client.run(&run.id).wait(&WaitOptions::default()).unwrap();
+    assert_eq!(done.status, RunStatus::Succeeded);
+    assert!(done.finished_at.is_some());
+    let items: Vec<Value> = client
+        .run(&run.id)
+        .dataset()
+        .iter_items(&ItemsOptions::default(), 7)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let indexes: Vec<u64> = items.iter().map(|i| i["index"].as_u64().unwrap()).collect();
+    assert_eq!(indexes, (0..30).collect::<Vec<_>>());
+    let out = client
+        .run(&run.id)
+        .key_value_store()
+        .get_record("OUTPUT")
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.json::<Value>().unwrap(), json!({"count": 30}));
+    assert!(client.run(&run.id).log().unwrap().contains("log line 0"));
+}
+
+#[test]
+fn start_options_reach_the_run() {
+    let (_emu, client) = setup();
+    let run = client
+        .actor("emulator/generator")
+        .start(
+            &json!({"count": 5}),
+            &StartOptions {
+                memory_mbytes: Some(256),
+                timeout: Some(Duration::from_secs(77)),
+                max_items: Some(3),
+                wait_for_finish: Some(Duration::from_secs(10)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(run.status, RunStatus::Succeeded);
+    assert_eq!(run.options["memoryMbytes"], 256);
+    assert_eq!(run.options["timeoutSecs"], 77);
+    assert_eq!(run.options["maxItems"], 3);
+    let page = client
+        .dataset(&run.default_dataset_id)
+        .list_items::<Value>(&ItemsOptions::default())
+        .unwrap();
+    assert_eq!(page.items.len(), 3);
+}
+
+#[test]
+fn failed_timed_out_and_aborted_runs() {
+    let (_emu, client) = setup();
+    let gen = client.actor("emulator/generator");
+    let failed = gen
+        .call(&json!({"outcome": "FAILED"}), &CallOptions::default())
+        .unwrap();
+    assert_eq!(failed.status, RunStatus::Failed);
+    assert_eq!(failed.exit_code, Some(1));
+    let timed_out = gen
+        .call(
+            &json!({"durationSecs": 30}),
+            &CallOptions {
+                start: StartOptions {
+                    timeout: Some(Duration::from_secs(1)),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(timed_out.status, RunStatus::TimedOut);
+    let running = gen
+        .start(&json!({"durationSecs": 30}), &StartOptions::default())
+        .unwrap();
+    let aborted = client.run(&running.id).abort(false).unwrap();
+    assert_eq!(aborted.status, RunStatus::Aborted);
+    // Reruns on failure: every attempt is a new run.
+    let before = gen.runs(0, 1000, false, None).unwrap().total;
+    let last = gen
+        .call(
+            &json!({"outcome": "FAILED"}),
+            &CallOptions {
+                reruns_on_failure: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(last.status, RunStatus::Failed);
+    assert_eq!(gen.runs(0, 1000, false, None).unwrap().total, before + 3);
+}
+
+#[test]
+fn bounded_wait_returns_the_running_run() {
+    let (_emu, client) = setup();
+    let run = client
+        .actor("emulator/generator")
+        .start(&json!({"durationSecs": 30}), &StartOptions::default())
+        .unwrap();
+    for strategy in [
+        WaitStrategy::default(),
+        WaitStrategy::Poll {
+            interval: Duration::from_millis(100),
+        },
+    ] {
+        let waited = client
+            .run(&run.id)
+            .wait(&WaitOptions {
+                budget: Some(Duration::from_millis(1200)),
+                strategy,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(waited.status, RunStatus::Running);
+    }
+    client.run(&run.id).abort(false).unwrap();
+}
+
+#[test]
+fn not_found_grace_ends() {
+    let (_emu, client) = setup();
+    let t = Instant::now();
+    let err = client
+        .run("NoSuchRun12345678")
+        .wait(&WaitOptions {
+            not_found_grace: Duration::from_millis(600),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert!(t.elapsed() >= Duration::from_millis(600));
+    assert!(client.run("NoSuchRun12345678").get().unwrap().is_none());
+}
+
+#[test]
+fn wrong_token_and_bad_input_give_clear_errors() {
+    let (emu, client) = setup();
+    let wrong = Client::builder()
+        .base_url(emu.base_url())
+        .token("wrong-token")
+        .build()
+        .unwrap();
+    let err = wrong
+        .actor("apify/hello-world")
+        .start(&json!({}), &StartOptions::default())
+        .unwrap_err();
+    let api = err.api().expect("an API error");
+    assert_eq!((api.status, api.kind.as_str()), (401, "invalid-token"));
+    assert_eq!(api.method, "POST");
+    assert!(api.path.contains("/runs"));
+    // Refused before any request: the journal stays empty.
+    support(&client, "DELETE", "/_emulator/requests", None);
+    let bad = [
+        client
+            .actor("")
+            .start(&json!({}), &StartOptions::default())
+            .unwrap_err(),
+        client
+            .actor("apify/hello-world")
+            .start(&json!([1]), &StartOptions::default())
+            .unwrap_err(),
+        client
+            .key_value_store("x")
+            .get_record("bad key")
+            .unwrap_err(),
+        client
+            .actor("apify/hello-world")
+            .start(
+                &json!({}),
+                &StartOptions {
+                    memory_mbytes: Some(100),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err(),
+    ];
+    for e in bad {
+        assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+    }
+    let journal = support(&client, "GET", "/_emulator/requests", None);
+    assert_eq!(journal["data"].as_array().unwrap().len(), 0, "{journal}");
+}
+
+#[test]
+fn retries_429_and_5xx_with_backoff_visible_in_the_journal() {
+    let (_emu, client) = setup();
+    let ds = client.request("POST", "/v2/datasets", &[], None).unwrap();
+    let id = ds["data"]["id"].as_str().unwrap().to_string();
+    let path = format!("/v2/datasets/{id}/items");
+    support(
+        &client,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            json!({"method": "GET", "path": path, "times": 2, "action": {"kind": "status", "status": 429}}),
+        ),
+    );
+    support(
+        &client,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            json!({"method": "GET", "path": path, "times": 2, "action": {"kind": "status", "status": 503}}),
+        ),
+    );
+    let page = client
+        .dataset(&id)
+        .list_items::<Value>(&ItemsOptions::default())
+        .unwrap();
+    assert!(page.items.is_empty());
+    let journal = support(
+        &client,
+        "GET",
+        &format!("/_emulator/requests?path={path}"),
+        None,
+    );
+    let entries = journal["data"].as_array().unwrap();
+    let statuses: Vec<u64> = entries
+        .iter()
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [429, 429, 503, 503, 200]);
+    let at: Vec<u64> = entries
+        .iter()
+        .map(|e| e["atMillis"].as_u64().unwrap())
+        .collect();
+    // Each delay is at least the minimal delay doubled per attempt (20, 40, 80, 160 ms).
+    for (i, pair) in at.windows(2).enumerate() {
+        assert!(pair[1] - pair[0] >= 20 << i, "gap {i}: {at:?}");
+    }
+}
+
+#[test]
+fn lost_responses_on_20_starts_give_exactly_20_runs() {
+    let (_emu, client) = setup();
+    support(
+        &client,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            json!({"method": "POST", "path": "/v2/actors/*/runs", "times": 20, "action": {"kind": "lostResponse"}}),
+        ),
+    );
+    let actor = client.actor("apify/hello-world");
+    let mut ids = std::collections::HashSet::new();
+    for i in 0..20 {
+        let run = actor
+            .start(
+                &json!({"message": format!("start {i}")}),
+                &StartOptions::default(),
+            )
+            .unwrap();
+        let input = client
+            .key_value_store(&run.default_key_value_store_id)
+            .get_record("INPUT")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            input.json::<Value>().unwrap()["message"],
+            format!("start {i}")
+        );
+        assert!(ids.insert(run.id));
+    }
+    assert_eq!(actor.runs(0, 1000, false, None).unwrap().total, 20);
+    // Identical inputs too: each caller still gets its own run.
+    support(
+        &client,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            json!({"method": "POST", "path": "/v2/actors/*/runs", "times": 5, "action": {"kind": "lostResponse"}}),
+        ),
+    );
+    for _ in 0..5 {
+        let run = actor
+            .start(&json!({"message": "same"}), &StartOptions::default())
+            .unwrap();
+        assert!(ids.insert(run.id));
+    }
+    assert_eq!(actor.runs(0, 1000, false, None).unwrap().total, 25);
+}
+
+#[test]
+fn lost_sync_run_is_not_resent() {
+    let (_emu, client) = setup();
+    support(
+        &client,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            json!({"method": "POST", "path": "/v2/actors/*/run-sync", "times": 1, "action": {"kind": "lostResponse"}}),
+        ),
+    );
+    let actor = client.actor("apify/hello-world");
+    let err = actor
+        .run_sync(&json!({}), &StartOptions::default(), None)
+        .unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+    assert_eq!(actor.runs(0, 10, false, None).unwrap().total, 1);
+}
+
+#[test]
+fn pagination_sees_every_item_once_with_and_without_filters() {
+    let (_emu, client) = setup();
+    let run = client
+        .actor("emulator/generator")
+        .call(
+            &json!({"count": 1000, "emptyEvery": 4, "hidden": true}),
+            &CallOptions::default(),
+        )
+        .unwrap();
+    let ds = client.dataset(&run.default_dataset_id);
+    let all: Vec<Value> = ds
+        .iter_items(&ItemsOptions::default(), 97)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(all.len(), 1000);
+    for options in [
+        ItemsOptions {
+            clean: true,
+            ..Default::default()
+        },
+        ItemsOptions {
+            skip_empty: true,
+            ..Default::default()
+        },
+    ] {
+        let items: Vec<Value> = ds
+            .iter_items(&options, 33)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let indexes: Vec<u64> = items.iter().map(|i| i["index"].as_u64().unwrap()).collect();
+        let expected: Vec<u64> = (0..1000).filter(|i| (i + 1) % 4 != 0).collect();
+        assert_eq!(indexes, expected);
+    }
+    // Raw items keep their own text.
+    let raw: Vec<apify::RawItem> = ds
+        .iter_items(
+            &ItemsOptions {
+                limit: Some(2),
+                ..Default::default()
+            },
+            1,
+        )
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        raw[0].get(),
+        r##"{"index":0,"text":"","#debug":{"index":0}}"##
+    );
+    assert_eq!(raw.len(), 2);
+}
+
+#[test]
+fn more_than_1000_keys_with_prefix() {
+    let (_emu, client) = setup();
+    let run = client
+        .actor("emulator/generator")
+        .call(
+            &json!({"count": 0, "records": 2500}),
+            &CallOptions::default(),
+        )
+        .unwrap();
+    let kvs = client.key_value_store(&run.default_key_value_store_id);
+    let keys: Vec<String> = kvs
+        .iter_keys(&KeysOptions::default())
+        .map(|k| k.map(|k| k.key))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(keys.len(), 2502); // + INPUT and OUTPUT
+    let records: Vec<&String> = keys.iter().filter(|k| k.starts_with("record-")).collect();
+    assert_eq!(records.len(), 2500);
+    assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    let prefixed = kvs
+        .iter_keys(&KeysOptions {
+            prefix: Some("record-01".into()),
+            limit: Some(7),
+            ..Default::default()
+        })
+        .count();
+    assert_eq!(prefixed, 1000);
+}
+
+#[test]
+fn records_and_pushes_round_trip() {
+    let (_emu, client) = setup();
+    let kvs_id = client
+        .request("POST", "/v2/key-value-stores", &[], None)
+        .unwrap()["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let kvs = client.key_value_store(&kvs_id);
+    kvs.set_record("bin", &[0, 159, 146, 150], "application/x-thing")
+        .unwrap();
+    kvs.set_json("j", &json!({"a": [1, 2]})).unwrap();
+    kvs.set_text("t", &"long text ".repeat(500)).unwrap();
+    let bin = kvs.get_record("bin").unwrap().unwrap();
+    assert_eq!(
+        (bin.data.as_slice(), bin.content_type.as_str()),
+        (&[0u8, 159, 146, 150][..], "application/x-thing")
+    );
+    assert_eq!(
+        kvs.get_record("j")
+            .unwrap()
+            .unwrap()
+            .json::<Value>()
+            .unwrap(),
+        json!({"a": [1, 2]})
+    );
+    assert_eq!(
+        kvs.get_record("t").unwrap().unwrap().text().unwrap().len(),
+        5000
+    );
+    assert!(kvs.record_exists("t").unwrap());
+    kvs.delete_record("t").unwrap();
+    assert!(!kvs.record_exists("t").unwrap());
+    assert!(kvs.get_record("t").unwrap().is_none());
+
+    let ds_id = client.request("POST", "/v2/datasets", &[], None).unwrap()["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ds = client.dataset(&ds_id);
+    // About 20 MB of items: split into several requests under the limit.
+    let big = "z".repeat(10_000);
+    let items: Vec<Value> = (0..2000).map(|i| json!({"i": i, "big": big})).collect();
+    ds.push_items(&items).unwrap();
+    assert_eq!(ds.get().unwrap().unwrap()["itemCount"], 2000);
+    let err = ds
+        .push_items(&[json!({"huge": "q".repeat(9_500_000)})])
+        .unwrap_err();
+    assert!(err.to_string().contains("item 0"), "{err}");
+    let err = ds.push_items(&[json!(1)]).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)));
+    let mut csv = String::new();
+    std::io::Read::read_to_string(
+        &mut ds
+            .export(
+                "csv",
+                &ItemsOptions {
+                    limit: Some(2),
+                    fields: vec!["i".into()],
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        &mut csv,
+    )
+    .unwrap();
+    assert_eq!(csv.trim_start_matches('\u{feff}'), "i\n0\n1\n");
+}
+
+#[test]
+fn tasks_run_with_merged_input() {
+    let (_emu, client) = setup();
+    let task = client
+        .request(
+            "POST",
+            "/v2/actor-tasks",
+            &[],
+            Some(&json!({"actId": "apify/hello-world", "name": "greeter", "input": {"message": "from task"}})),
+        )
+        .unwrap();
+    assert_eq!(task["data"]["name"], "greeter");
+    let t = client.task("emulator~greeter");
+    let rec = t.run_sync(&(), &StartOptions::default(), None).unwrap();
+    assert_eq!(rec.json::<Value>().unwrap()["message"], "from task");
+    let run = t
+        .call(&json!({"message": "override"}), &CallOptions::default())
+        .unwrap();
+    assert!(run.actor_task_id.is_some());
+    let out = client
+        .run(&run.id)
+        .key_value_store()
+        .get_record("OUTPUT")
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.json::<Value>().unwrap()["message"], "override");
+}
+
+#[test]
+fn the_token_never_leaks() {
+    let token = "SUPER-SECRET-TOKEN-42";
+    let (emu, client) = setup_with(EmulatorConfig {
+        tokens: vec![token.into()],
+        ..EmulatorConfig::default()
+    });
+    let _ = emu;
+    client
+        .actor("apify/hello-world")
+        .run_sync(&json!({}), &StartOptions::default(), None)
+        .unwrap();
+    let err = client
+        .dataset("nope")
+        .list_items::<Value>(&ItemsOptions::default())
+        .unwrap_err();
+    assert!(!err.to_string().contains(token));
+    assert!(!format!("{err:?}").contains(token));
+    assert!(!format!("{client:?}").contains(token));
+    let journal = support(&client, "GET", "/_emulator/requests", None);
+    for e in journal["data"].as_array().unwrap() {
+        assert!(!e["query"].as_str().unwrap().contains(token), "{e}");
+        assert!(!e["path"].as_str().unwrap().contains(token), "{e}");
+    }
+}
