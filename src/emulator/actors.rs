@@ -88,7 +88,7 @@ fn validate_input(program: Program, input: &Value) -> Result<(), ApiError> {
             check("hidden", Value::is_boolean, "a boolean")?;
             check(
                 "durationSecs",
-                |v| v.as_f64().is_some_and(|d| d >= 0.0 && d <= 86_400.0),
+                |v| v.as_f64().is_some_and(|d| (0.0..=86_400.0).contains(&d)),
                 "a number of seconds from 0 to 86400",
             )?;
             check(
@@ -238,6 +238,16 @@ pub(crate) fn route_actor(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
             let act_id = ctx.shared.lock().actors[idx].id.clone();
             let run_id = last_run(ctx, |r| r.act_id == act_id)?;
             run_sub(ctx, m, &run_id, sub)
+        }
+        // The older paths of one run through its Actor (`actors_run_get`, `actors_run_abort_post`).
+        (_, ["runs", run_id, sub @ ..]) => {
+            let st = ctx.shared.lock();
+            let act_id = &st.actors[idx].id;
+            if st.runs.get(*run_id).is_none_or(|r| r.act_id != *act_id) {
+                return Err(ApiError::not_found("Actor run", run_id));
+            }
+            drop(st);
+            run_sub(ctx, m, run_id, sub)
         }
         ("GET" | "POST", [sync @ ("run-sync" | "run-sync-get-dataset-items")]) => {
             let spec = StartSpec::for_actor(ctx, idx)?;
@@ -1121,7 +1131,11 @@ fn run_worker(
         if run.generation != generation || run.status.is_terminal() {
             return;
         }
-        run.status = Status::Running;
+        // A graceful abort that came while the run was READY keeps it ABORTING; the program's
+        // first check then ends it.
+        if run.abort_requested.is_none() {
+            run.status = Status::Running;
+        }
         let t = run.options.timeout_secs;
         st.log(&run_id, "ACTOR: Run started.");
         t
@@ -1164,18 +1178,22 @@ fn run_worker(
         Ok(_) => (Status::Failed, Some(1)),
         Err(Interrupt::Aborted) => (Status::Aborted, None),
         Err(Interrupt::TimedOut) => {
-            // Not `with_state`: its check would report the timeout again.
-            let mut st = worker.shared.lock();
-            let run = st.runs.get_mut(&worker.run_id).expect("run exists");
-            if run.generation != worker.generation || run.status.is_terminal() {
-                return;
+            // Not through `with_state`: its check reports the (passed) timeout again and the
+            // run would stay RUNNING for ever. Only a takeover or an abort stops us here.
+            {
+                let mut st = worker.shared.lock();
+                let run = match st.runs.get_mut(&worker.run_id) {
+                    Some(r) if r.generation == worker.generation && !r.status.is_terminal() => r,
+                    _ => return,
+                };
+                if run.abort_requested.is_none() {
+                    run.status = Status::TimingOut;
+                    st.log(
+                        &worker.run_id,
+                        "ACTOR: The run exceeded its timeout; timing out.",
+                    );
+                }
             }
-            run.status = Status::TimingOut;
-            st.log(
-                &worker.run_id,
-                "ACTOR: The run exceeded its timeout; timing out.",
-            );
-            drop(st);
             worker.shared.notify();
             thread::sleep(Duration::from_millis(50));
             (Status::TimedOut, None)
