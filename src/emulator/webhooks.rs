@@ -28,9 +28,12 @@ const MAX_ATTEMPTS: u32 = 5;
 pub(crate) fn parse_param(raw: &str) -> Result<Vec<AdHocWebhook>, ApiError> {
     let bad =
         |msg: String| ApiError::bad_parameter(format!("Parameter 'webhooks' is invalid: {msg}"));
+    // Base64 has no spaces: a space is a '+' that the client left unescaped in the query and
+    // the query decoding turned into a space.
+    let raw = raw.trim().replace(' ', "+");
     let bytes = base64::engine::general_purpose::STANDARD
-        .decode(raw.trim())
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(raw.trim()))
+        .decode(&raw)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(&raw))
         .map_err(|e| bad(format!("not base64 ({e})")))?;
     let list: Value =
         serde_json::from_slice(&bytes).map_err(|e| bad(format!("not a JSON array ({e})")))?;
@@ -98,7 +101,15 @@ fn check_loopback_url(url: &str) -> Result<(), String> {
     let rest = url.strip_prefix("http://").ok_or_else(|| {
         format!("requestUrl '{url}' must be an http:// URL on the loopback interface")
     })?;
+    // URL parsers disagree on backslashes, spaces and escapes in the authority
+    // (`http://example.com\@127.0.0.1/` is example.com to a browser): refuse them rather than
+    // guess which host the HTTP client would contact.
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if url.bytes().any(|b| !b.is_ascii_graphic() || b == b'\\') || authority.contains('%') {
+        return Err(format!(
+            "requestUrl '{url}' is not a plain http:// URL on the loopback interface (it holds spaces, backslashes, escapes in the host or non-ASCII characters)"
+        ));
+    }
     let host_port = authority.rsplit('@').next().unwrap_or("");
     let host = if host_port.starts_with('[') {
         host_port.split(']').next().unwrap_or("").to_string() + "]"
@@ -236,9 +247,13 @@ fn deliver(
     payload: &str,
     headers: &serde_json::Map<String, Value>,
 ) {
+    // Only the checked loopback URL is ever contacted: no redirects (a receiver could send us
+    // anywhere) and no proxy from HTTP_PROXY/ALL_PROXY (it would see every payload).
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
+        .max_redirects(0)
+        .proxy(None)
         .build()
         .into();
     let attempts = if hook.do_not_retry { 1 } else { MAX_ATTEMPTS };
@@ -312,6 +327,10 @@ mod tests {
         assert!(check_loopback_url("http://127.0.0.1.example.com/hook").is_err());
         assert!(check_loopback_url("http://10.0.0.1/hook").is_err());
         assert!(check_loopback_url("https://127.0.0.1/hook").is_err());
+        assert!(check_loopback_url("http://example.com\\@127.0.0.1/hook").is_err());
+        assert!(check_loopback_url("http://127.0.0.1%2f@example.com/hook").is_err());
+        assert!(check_loopback_url("http://127.0.0.1 /hook").is_err());
+        assert!(check_loopback_url("http://127.0.0.1:9/a%20b?q=%2F").is_ok());
     }
 
     #[test]
