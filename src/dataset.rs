@@ -170,8 +170,11 @@ impl DatasetClient {
                 "'{format}' is not a dataset format"
             )));
         }
-        let reply = self.client.http().send(&self.items_call(options, format))?;
-        Ok(Box::new(reply.into_reader()))
+        let reply = self
+            .client
+            .http()
+            .send(&self.items_call(options, format).streamed())?;
+        Ok(reply.into_reader())
     }
 
     /// Pushes items (each must serialize to a JSON object), split into requests under

@@ -41,6 +41,8 @@ pub(crate) struct Call {
     /// Overrides the client's request timeout (long polls and sync runs need more).
     pub timeout: Option<Duration>,
     pub retry: Retry,
+    /// Hand the body over as a stream instead of reading it within the attempt (exports).
+    pub stream: bool,
 }
 
 impl Call {
@@ -52,7 +54,13 @@ impl Call {
             body: None,
             timeout: None,
             retry: Retry::Idempotent,
+            stream: false,
         }
+    }
+
+    pub(crate) fn streamed(mut self) -> Call {
+        self.stream = true;
+        self
     }
 
     pub(crate) fn query(mut self, name: &str, value: impl ToString) -> Call {
@@ -113,9 +121,15 @@ impl Failure {
 /// An answer with a success status, its body not yet read.
 pub(crate) struct Reply {
     headers: ureq::http::HeaderMap,
-    body: ureq::Body,
+    body: ReplyBody,
     method: &'static str,
     path: String,
+}
+
+enum ReplyBody {
+    /// Read within the attempt, so that a cut body counts as a failed attempt.
+    Read(Vec<u8>),
+    Stream(ureq::Body),
 }
 
 impl Reply {
@@ -124,22 +138,23 @@ impl Reply {
     }
 
     /// The body as a stream, with no size cap (a dataset page may be large).
-    pub(crate) fn into_reader(self) -> impl Read + Send + 'static {
-        self.body.into_with_config().limit(u64::MAX).reader()
+    pub(crate) fn into_reader(self) -> Box<dyn Read + Send + 'static> {
+        match self.body {
+            ReplyBody::Read(bytes) => Box::new(std::io::Cursor::new(bytes)),
+            ReplyBody::Stream(body) => Box::new(body.into_with_config().limit(u64::MAX).reader()),
+        }
     }
 
     pub(crate) fn bytes(self) -> Result<Vec<u8>> {
-        let (method, path) = (self.method, self.path.clone());
-        let mut out = Vec::new();
-        self.into_reader()
-            .read_to_end(&mut out)
-            .map_err(|e| Error::Transport {
-                method: method.to_string(),
-                path,
+        match self.body {
+            ReplyBody::Read(bytes) => Ok(bytes),
+            ReplyBody::Stream(body) => read_all(body).map_err(|e| Error::Transport {
+                method: self.method.to_string(),
+                path: self.path,
                 message: format!("reading the response body failed: {e}"),
                 attempt: 0,
-            })?;
-        Ok(out)
+            }),
+        }
     }
 
     /// Parses the body as JSON.
@@ -267,6 +282,22 @@ impl Transport {
         let status = response.status().as_u16();
         let (parts, body) = response.into_parts();
         if status < 400 {
+            let body = if call.stream {
+                ReplyBody::Stream(body)
+            } else {
+                let bytes = read_all(body).map_err(|e| Failure {
+                    error: Error::Transport {
+                        method: call.method.to_string(),
+                        path: call.path.clone(),
+                        message: format!("the answer was cut short: {e}"),
+                        attempt,
+                    },
+                    not_processed: false,
+                    retryable: true,
+                    lost: true,
+                })?;
+                ReplyBody::Read(bytes)
+            };
             return Ok(Reply {
                 headers: parts.headers,
                 body,
@@ -339,6 +370,15 @@ impl Transport {
         }
         url
     }
+}
+
+fn read_all(body: ureq::Body) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    body.into_with_config()
+        .limit(u64::MAX)
+        .reader()
+        .read_to_end(&mut out)?;
+    Ok(out)
 }
 
 fn api_error(call: &Call, status: u16, raw: &[u8], attempt: u32) -> ApiError {

@@ -623,3 +623,137 @@ fn the_token_never_leaks() {
         assert!(!e["path"].as_str().unwrap().contains(token), "{e}");
     }
 }
+
+#[test]
+fn transport_faults_on_reads_are_retried() {
+    let (_emu, client) = setup();
+    for kind in ["reset", "truncate"] {
+        support(
+            &client,
+            "POST",
+            "/_emulator/faults",
+            Some(
+                json!({"method": "GET", "path": "/v2/actors/*", "times": 2, "action": {"kind": kind}}),
+            ),
+        );
+        let actor = client.actor("apify/hello-world").get().unwrap().unwrap();
+        assert_eq!(actor["name"], "hello-world", "{kind}");
+    }
+}
+
+#[test]
+fn client_timeout_is_a_timeout_error() {
+    let (emu, _) = setup();
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .token(emu.token())
+        .timeout(Duration::from_millis(300))
+        .max_retries(1)
+        .min_retry_delay(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    support(
+        &client,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            json!({"method": "GET", "path": "/v2/users/me", "times": 2, "action": {"kind": "delay", "ms": 1500}}),
+        ),
+    );
+    let err = client
+        .request("GET", "/v2/users/me", &[], None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { attempt: 2, .. }), "{err:?}");
+}
+
+#[test]
+fn lost_task_start_is_reconciled() {
+    let (_emu, client) = setup();
+    client
+        .request(
+            "POST",
+            "/v2/actor-tasks",
+            &[],
+            Some(&json!({"actId": "emulator/generator", "name": "gen", "input": {"count": 2}})),
+        )
+        .unwrap();
+    support(
+        &client,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            json!({"method": "POST", "path": "/v2/actor-tasks/*/runs", "times": 3, "action": {"kind": "lostResponse"}}),
+        ),
+    );
+    let task = client.task("emulator~gen");
+    let a = task
+        .start(&json!({"count": 3}), &StartOptions::default())
+        .unwrap();
+    let b = task.start(&(), &StartOptions::default()).unwrap();
+    let c = task
+        .start(&json!({"count": 3}), &StartOptions::default())
+        .unwrap();
+    assert_ne!(a.id, b.id);
+    assert_ne!(a.id, c.id);
+    assert_ne!(b.id, c.id);
+    assert_eq!(task.runs(0, 100, false, None).unwrap().total, 3);
+}
+
+#[test]
+fn graceful_abort_resurrect_and_webhooks_through_the_sdk() {
+    let (_emu, client) = setup();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let receiver = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        listener.set_nonblocking(false).unwrap();
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut buf = vec![0u8; 65536];
+        let mut got = Vec::new();
+        while !String::from_utf8_lossy(&got).contains("ACTOR.RUN.ABORTED\"") {
+            let n = s.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        String::from_utf8_lossy(&got).into_owned()
+    });
+    let gen = client.actor("emulator/generator");
+    let run = gen
+        .start(
+            &json!({"durationSecs": 30}),
+            &StartOptions {
+                webhooks: vec![apify::Webhook {
+                    event_types: vec!["ACTOR.RUN.ABORTED".into()],
+                    request_url: url,
+                    idempotency_key: Some("key-1".into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let aborting = client.run(&run.id).abort(true).unwrap();
+    assert!(matches!(
+        aborting.status,
+        RunStatus::Aborting | RunStatus::Aborted
+    ));
+    let aborted = client.run(&run.id).wait(&WaitOptions::default()).unwrap();
+    assert_eq!(aborted.status, RunStatus::Aborted);
+    let delivered = receiver.join().unwrap();
+    assert!(
+        delivered
+            .to_ascii_lowercase()
+            .contains("x-apify-webhook-idempotency-key: key-1"),
+        "{delivered}"
+    );
+    assert!(delivered.contains(&run.id));
+    let again = client.run(&run.id).resurrect().unwrap();
+    assert!(!again.status.is_terminal());
+    assert_eq!(again.default_dataset_id, run.default_dataset_id);
+    client.run(&run.id).abort(false).unwrap();
+}
