@@ -121,9 +121,9 @@ pub(crate) fn dataset_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiRes
         }
         ("PUT", []) => {
             let body = ctx.json_object_body()?;
+            let update = read_update(&body)?;
             let mut st = ctx.shared.lock();
-            let name = update_name_title(&body)?;
-            if let Some(Some(n)) = &name {
+            if let Some(Some(n)) = &update.name {
                 if st
                     .datasets
                     .values()
@@ -140,11 +140,11 @@ pub(crate) fn dataset_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiRes
                 .datasets
                 .get_mut(id)
                 .ok_or_else(|| ApiError::not_found("Dataset", id))?;
-            if let Some(name) = name {
+            if let Some(name) = update.name {
                 ds.name = name;
             }
-            if let Some(t) = body.get("title") {
-                ds.title = t.as_str().map(str::to_string);
+            if let Some(title) = update.title {
+                ds.title = title;
             }
             ds.modified_at = now_millis();
             let body = st.dataset_json(&st.datasets[id], &ctx.shared.base_url);
@@ -163,20 +163,32 @@ pub(crate) fn dataset_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiRes
     }
 }
 
-/// Reads `name` from an update body: `Some(None)` clears it, `Some(Some(n))` sets it.
-fn update_name_title(body: &Map<String, Value>) -> Result<Option<Option<String>>, ApiError> {
-    match body.get("name") {
+/// What an update body (`PUT` of a dataset or key-value store) changes. Each field is `None`
+/// when absent, `Some(None)` to clear it and `Some(Some(v))` to set it.
+struct Update {
+    name: Option<Option<String>>,
+    title: Option<Option<String>>,
+}
+
+fn read_update(body: &Map<String, Value>) -> Result<Update, ApiError> {
+    let field = |key: &str| match body.get(key) {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(n)) => {
-            check_storage_name(n)?;
-            Ok(Some(Some(n.clone())))
-        }
+        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+        // Refused rather than read as null, which would silently clear the field.
         Some(other) => Err(ApiError::bad_request(format!(
-            "'name' must be a string or null, got {}",
+            "'{key}' must be a string or null, got {}",
             json_kind(other)
         ))),
+    };
+    let name = field("name")?;
+    if let Some(Some(n)) = &name {
+        check_storage_name(n)?;
     }
+    Ok(Update {
+        name,
+        title: field("title")?,
+    })
 }
 
 fn push_items(ctx: &Ctx, id: &str) -> ApiResult {
@@ -258,18 +270,18 @@ const FORMATS: &[&str] = &["json", "jsonl", "csv", "html", "xml", "rss"];
 
 impl ItemsQuery {
     pub(crate) fn parse(ctx: &Ctx) -> Result<ItemsQuery, ApiError> {
-        let format = ctx
-            .query
-            .get("format")
-            .unwrap_or("json")
-            .to_ascii_lowercase();
+        // An empty value means the parameter is absent, as for the numbers and booleans:
+        // clients fill unset options with `name=`, and `fields=` must not pick nothing.
+        let text = |name: &str| ctx.query.get(name).filter(|v| !v.is_empty());
+        let list = |name: &str| ctx.query.list(name).filter(|l| !l.is_empty());
+        let format = text("format").unwrap_or("json").to_ascii_lowercase();
         if !FORMATS.contains(&format.as_str()) {
             return Err(ApiError::bad_parameter(format!(
                 "Format '{format}' is not supported by the emulator; use one of {FORMATS:?}"
             )));
         }
         let clean = ctx.q_bool("clean")?.unwrap_or(false);
-        let delimiter = ctx.query.get("delimiter").unwrap_or(",").to_string();
+        let delimiter = text("delimiter").unwrap_or(",").to_string();
         if delimiter.chars().count() != 1 {
             return Err(ApiError::bad_parameter(
                 "'delimiter' must be exactly one character",
@@ -280,17 +292,17 @@ impl ItemsQuery {
             offset: ctx.q_uint("offset")?.unwrap_or(0),
             limit: ctx.q_uint("limit")?,
             desc: ctx.q_bool("desc")?.unwrap_or(false),
-            fields: ctx.query.list("fields"),
-            omit: ctx.query.list("omit"),
-            unwind: ctx.query.list("unwind"),
-            flatten: ctx.query.list("flatten"),
+            fields: list("fields"),
+            omit: list("omit"),
+            unwind: list("unwind"),
+            flatten: list("flatten"),
             skip_empty: clean || ctx.q_bool("skipEmpty")?.unwrap_or(false),
             skip_hidden: clean || ctx.q_bool("skipHidden")?.unwrap_or(false),
             skip_header_row: ctx.q_bool("skipHeaderRow")?.unwrap_or(false),
             delimiter,
             bom: ctx.q_bool("bom")?,
-            xml_root: ctx.query.get("xmlRoot").unwrap_or("items").to_string(),
-            xml_row: ctx.query.get("xmlRow").unwrap_or("item").to_string(),
+            xml_root: text("xmlRoot").unwrap_or("items").to_string(),
+            xml_row: text("xmlRow").unwrap_or("item").to_string(),
             attachment: ctx.q_bool("attachment")?.unwrap_or(false),
         })
     }
@@ -391,7 +403,17 @@ fn render_items(items: &[Item], q: &ItemsQuery) -> Result<Vec<u8>, ApiError> {
                 out.push_str(text);
             };
             if !q.reshapes(item) {
-                emit(&item.json);
+                let text = item.json.as_bytes();
+                // (`<[u8]>::contains` is a memchr: this scan costs next to nothing.)
+                if q.format == "jsonl" && (text.contains(&b'\n') || text.contains(&b'\r')) {
+                    // JSONL holds one item per line, but a pretty-printed push is stored with
+                    // its line breaks. Those can only be whitespace between tokens (a JSON string
+                    // cannot hold a raw one), so spaces stand in for them without changing the
+                    // item.
+                    emit(&item.json.replace(['\n', '\r'], " "));
+                } else {
+                    emit(&item.json);
+                }
             } else if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&item.json) {
                 for row in transform(obj, q) {
                     emit(&Value::Object(row).to_string());
@@ -414,7 +436,7 @@ fn render_items(items: &[Item], q: &ItemsQuery) -> Result<Vec<u8>, ApiError> {
         "csv" => {
             return Ok(with_bom(to_csv(&objects, q), q.bom.unwrap_or(true)));
         }
-        "html" => to_html(&objects),
+        "html" => to_html(&objects, q),
         "xml" => to_xml(&objects, &q.xml_root, &q.xml_row),
         _ => to_rss(&objects),
     };
@@ -545,17 +567,39 @@ fn cell_text(v: &Value) -> String {
     }
 }
 
-fn to_csv(objects: &[Map<String, Value>], q: &ItemsQuery) -> String {
-    let rows: Vec<Vec<(String, Value)>> = objects.iter().map(flat_row).collect();
+/// The columns of a table of flattened rows: in the order first seen, except that with `fields`
+/// they follow the order of the fields given (an item lacking the first field must not move it
+/// behind the others), each field's nested columns (`field/...`) kept together.
+fn table_columns(rows: &[Vec<(String, Value)>], q: &ItemsQuery) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for row in &rows {
+    for row in rows {
         for (k, _) in row {
-            if seen.insert(k.clone()) {
+            if seen.insert(k.as_str()) {
                 columns.push(k.clone());
             }
         }
     }
+    if let Some(fields) = &q.fields {
+        let rank = |column: &str| {
+            fields
+                .iter()
+                .position(|f| {
+                    column
+                        .strip_prefix(f.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
+                .unwrap_or(fields.len())
+        };
+        // A stable sort: nested columns of one field keep their first-seen order.
+        columns.sort_by_cached_key(|c| rank(c));
+    }
+    columns
+}
+
+fn to_csv(objects: &[Map<String, Value>], q: &ItemsQuery) -> String {
+    let rows: Vec<Vec<(String, Value)>> = objects.iter().map(flat_row).collect();
+    let columns = table_columns(&rows, q);
     let d = q.delimiter.as_str();
     let quote = |s: &str| {
         if s.contains(d) || s.contains('"') || s.contains('\n') || s.contains('\r') {
@@ -652,16 +696,9 @@ fn to_rss(objects: &[Map<String, Value>]) -> String {
     out
 }
 
-fn to_html(objects: &[Map<String, Value>]) -> String {
+fn to_html(objects: &[Map<String, Value>], q: &ItemsQuery) -> String {
     let rows: Vec<Vec<(String, Value)>> = objects.iter().map(flat_row).collect();
-    let mut columns: Vec<String> = Vec::new();
-    for row in &rows {
-        for (k, _) in row {
-            if !columns.contains(k) {
-                columns.push(k.clone());
-            }
-        }
-    }
+    let columns = table_columns(&rows, q);
     let mut out = String::from(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body><table>\n<tr>",
     );
@@ -671,11 +708,11 @@ fn to_html(objects: &[Map<String, Value>]) -> String {
     out.push_str("</tr>\n");
     for row in rows {
         out.push_str("<tr>");
+        let map: HashMap<&str, &Value> = row.iter().map(|(k, v)| (k.as_str(), v)).collect();
         for c in &columns {
-            let cell = row
-                .iter()
-                .find(|(k, _)| k == c)
-                .map(|(_, v)| cell_text(v))
+            let cell = map
+                .get(c.as_str())
+                .map(|v| cell_text(v))
                 .unwrap_or_default();
             out.push_str(&format!("<td>{}</td>", escape_xml(&cell)));
         }
@@ -750,9 +787,9 @@ pub(crate) fn store_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResul
         }
         ("PUT", []) => {
             let body = ctx.json_object_body()?;
-            let name = update_name_title(&body)?;
+            let update = read_update(&body)?;
             let mut st = ctx.shared.lock();
-            if let Some(Some(n)) = &name {
+            if let Some(Some(n)) = &update.name {
                 if st
                     .stores
                     .values()
@@ -769,11 +806,11 @@ pub(crate) fn store_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResul
                 .stores
                 .get_mut(id)
                 .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
-            if let Some(name) = name {
+            if let Some(name) = update.name {
                 s.name = name;
             }
-            if let Some(t) = body.get("title") {
-                s.title = t.as_str().map(str::to_string);
+            if let Some(title) = update.title {
+                s.title = title;
             }
             s.modified_at = now_millis();
             let body = st.store_json(&st.stores[id], &ctx.shared.base_url);
