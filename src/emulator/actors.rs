@@ -277,7 +277,7 @@ pub(crate) fn route_task(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
         ("GET", []) => {
             let st = ctx.shared.lock();
             let mut tasks: Vec<&Task> = st.tasks.values().collect();
-            tasks.sort_by_key(|t| (t.created_at, t.id.clone()));
+            tasks.sort_by_key(|t| t.seq);
             let items = tasks
                 .iter()
                 .map(|t| {
@@ -401,8 +401,10 @@ fn create_task(ctx: &Ctx) -> ApiResult {
         ));
     }
     let now = now_millis();
+    st.seq += 1;
     let task = Task {
         id: new_id(),
+        seq: st.seq,
         act_id: st.actors[idx].id.clone(),
         name,
         title: body

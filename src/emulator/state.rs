@@ -105,6 +105,8 @@ impl Actor {
 #[derive(Clone)]
 pub(crate) struct Task {
     pub id: String,
+    /// Creation order (timestamps tie within a millisecond).
+    pub seq: u64,
     pub act_id: String,
     pub name: String,
     pub title: Option<String>,
@@ -252,6 +254,8 @@ impl Item {
 
 pub(crate) struct Dataset {
     pub id: String,
+    /// Creation order (timestamps tie within a millisecond).
+    pub seq: u64,
     pub name: Option<String>,
     pub title: Option<String>,
     pub created_at: u64,
@@ -275,6 +279,8 @@ pub(crate) struct Record {
 
 pub(crate) struct KeyValueStore {
     pub id: String,
+    /// Creation order (timestamps tie within a millisecond).
+    pub seq: u64,
     pub name: Option<String>,
     pub title: Option<String>,
     pub created_at: u64,
@@ -340,6 +346,8 @@ pub(crate) struct State {
     /// Per-resource request counts in the current second: key -> (second, count).
     pub rate: HashMap<String, (u64, u64)>,
     pub dispatches: Vec<Dispatch>,
+    /// The last creation sequence number handed out.
+    pub seq: u64,
 }
 
 /// Entries the journal keeps before dropping the oldest.
@@ -400,6 +408,7 @@ impl State {
             journal: Vec::new(),
             rate: HashMap::new(),
             dispatches: Vec::new(),
+            seq: 0,
         }
     }
 
@@ -455,10 +464,12 @@ impl State {
     pub(crate) fn new_dataset(&mut self, name: Option<String>) -> String {
         let now = now_millis();
         let id = new_id();
+        self.seq += 1;
         self.datasets.insert(
             id.clone(),
             Dataset {
                 id: id.clone(),
+                seq: self.seq,
                 name,
                 title: None,
                 created_at: now,
@@ -478,10 +489,12 @@ impl State {
     pub(crate) fn new_store(&mut self, name: Option<String>) -> String {
         let now = now_millis();
         let id = new_id();
+        self.seq += 1;
         self.stores.insert(
             id.clone(),
             KeyValueStore {
                 id: id.clone(),
+                seq: self.seq,
                 name,
                 title: None,
                 created_at: now,

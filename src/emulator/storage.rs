@@ -64,7 +64,7 @@ pub(crate) fn route_datasets(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
                 .values()
                 .filter(|d| unnamed || d.name.is_some())
                 .collect();
-            list.sort_by_key(|d| (d.created_at, d.id.clone()));
+            list.sort_by_key(|d| d.seq);
             let items = list
                 .iter()
                 .map(|d| {
@@ -734,7 +734,7 @@ pub(crate) fn route_stores(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
                 .values()
                 .filter(|s| unnamed || s.name.is_some())
                 .collect();
-            list.sort_by_key(|s| (s.created_at, s.id.clone()));
+            list.sort_by_key(|s| s.seq);
             let items = list
                 .iter()
                 .map(|s| st.store_json(s, &ctx.shared.base_url))

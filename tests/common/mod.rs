@@ -165,13 +165,19 @@ impl Api {
     }
 
     fn check(&self, method: &str, path: &str, resp: &Resp) {
-        let is_json = resp
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("application/json"));
+        let is_json = resp.header("content-type").is_some_and(|c| {
+            c.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
         if !is_json || resp.body.is_empty() {
             return;
         }
-        let value: Value = serde_json::from_slice(&resp.body)
+        let body = resp
+            .body
+            .strip_prefix("\u{feff}".as_bytes())
+            .unwrap_or(&resp.body);
+        let value: Value = serde_json::from_slice(body)
             .unwrap_or_else(|e| panic!("{method} {path}: JSON content type but not JSON ({e})"));
         if resp.status >= 400 {
             assert!(
