@@ -50,6 +50,8 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     user_agent_suffix: Option<String>,
     root_certs_pem: Vec<Vec<u8>>,
+    /// `None`: from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY`; `Some(None)`: no proxy.
+    proxy: Option<Option<String>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -108,7 +110,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client; fails on an invalid base URL or certificate.
+    /// A proxy URL (`http://host:port`, `socks5://...`) instead of the environment's, or `None`
+    /// for no proxy at all. Without this call, `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and
+    /// `NO_PROXY` are honoured.
+    pub fn proxy(mut self, proxy: Option<&str>) -> Self {
+        self.proxy = Some(proxy.map(str::to_string));
+        self
+    }
+
+    /// Builds the client; fails on an invalid base URL, proxy or certificate.
     pub fn build(self) -> Result<Client> {
         let base_url = self
             .base_url
@@ -136,6 +146,16 @@ impl ClientBuilder {
             .http_status_as_error(false)
             .user_agent(user_agent)
             .max_idle_connections_per_host(16);
+        match &self.proxy {
+            None => {}
+            Some(None) => config = config.proxy(None),
+            Some(Some(url)) => {
+                let proxy = ureq::Proxy::new(url).map_err(|e| {
+                    Error::InvalidArgument(format!("the proxy URL '{url}' is not valid: {e}"))
+                })?;
+                config = config.proxy(Some(proxy));
+            }
+        }
         if !self.root_certs_pem.is_empty() {
             let mut roots: Vec<ureq::tls::Certificate<'static>> =
                 webpki_root_certs::TLS_SERVER_ROOT_CERTS

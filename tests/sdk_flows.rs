@@ -17,6 +17,8 @@ fn setup_with(config: EmulatorConfig) -> (Emulator, Client) {
         .base_url(emu.base_url())
         .token(emu.token())
         .min_retry_delay(Duration::from_millis(20))
+        // Tests talk to loopback only, whatever proxy the machine's environment names.
+        .proxy(None)
         .build()
         .unwrap();
     (emu, client)
@@ -756,4 +758,156 @@ fn graceful_abort_resurrect_and_webhooks_through_the_sdk() {
     assert!(!again.status.is_terminal());
     assert_eq!(again.default_dataset_id, run.default_dataset_id);
     client.run(&run.id).abort(false).unwrap();
+}
+
+/// A CONNECT proxy on loopback (what ureq speaks to a proxy) that records each request line and
+/// tunnels to the requested address, which must be on loopback. It stops by itself after 60 s.
+struct RecordingProxy {
+    port: u16,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RecordingProxy {
+    fn start() -> RecordingProxy {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = lines.clone();
+        listener.set_nonblocking(true).unwrap();
+        std::thread::spawn(move || {
+            let end = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < end {
+                let Ok((mut client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                client
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut head = Vec::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push(line.trim_end().to_string());
+                }
+                let Some(first) = head.first().cloned() else {
+                    continue;
+                };
+                seen.lock().unwrap().push(first.clone());
+                let target = first.split(' ').nth(1).unwrap_or("").to_string();
+                let loopback = target.starts_with("127.0.0.1:") || target.starts_with("localhost:");
+                if !first.starts_with("CONNECT ") || !loopback {
+                    let _ =
+                        client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+                    continue;
+                }
+                let upstream = std::net::TcpStream::connect(&target).unwrap();
+                client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                let (mut up_read, mut up_write) = (upstream.try_clone().unwrap(), upstream);
+                let mut down_write = client;
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut reader, &mut up_write);
+                    let _ = up_write.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_read, &mut down_write);
+                    let _ = down_write.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        RecordingProxy { port, lines }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn an_explicit_proxy_carries_the_requests() {
+    let (emu, _) = setup();
+    let proxy = RecordingProxy::start();
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .token(emu.token())
+        .proxy(Some(&format!("http://127.0.0.1:{}", proxy.port)))
+        .build()
+        .unwrap();
+    let me = client.request("GET", "/v2/users/me", &[], None).unwrap();
+    assert_eq!(me["data"]["username"], "emulator");
+    let lines = proxy.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0], format!("CONNECT {} HTTP/1.1", emu.local_addr()));
+    let err = Client::builder()
+        .proxy(Some("::not a url::"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+}
+
+/// The child half of [`proxies_come_from_the_environment`].
+#[test]
+#[ignore = "run by proxies_come_from_the_environment in a child process"]
+fn proxy_env_child() {
+    let (Ok(base), Ok(token)) = (
+        std::env::var("CHILD_BASE_URL"),
+        std::env::var("CHILD_TOKEN"),
+    ) else {
+        return;
+    };
+    let client = Client::builder()
+        .base_url(base)
+        .token(token)
+        .build()
+        .unwrap();
+    client.request("GET", "/v2/users/me", &[], None).unwrap();
+}
+
+#[test]
+fn proxies_come_from_the_environment() {
+    let (emu, _) = setup();
+    let proxy = RecordingProxy::start();
+    let run_child = |no_proxy: &str| {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "proxy_env_child",
+                "--exact",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env("CHILD_BASE_URL", emu.base_url())
+            .env("CHILD_TOKEN", emu.token())
+            .env("HTTP_PROXY", format!("http://127.0.0.1:{}", proxy.port))
+            .env("NO_PROXY", no_proxy)
+            .env_remove("http_proxy")
+            .env_remove("no_proxy")
+            .env_remove("ALL_PROXY")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "{stdout}"
+        );
+    };
+    run_child("");
+    assert_eq!(proxy.lines().len(), 1, "HTTP_PROXY was not used");
+    run_child("127.0.0.1");
+    assert_eq!(proxy.lines().len(), 1, "NO_PROXY was not honoured");
+}
+
+#[test]
+fn root_certificates_must_be_pem() {
+    let err = Client::builder()
+        .add_root_certificate_pem(b"not a certificate".to_vec())
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("PEM"), "{err}");
 }

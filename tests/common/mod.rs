@@ -101,6 +101,8 @@ impl Api {
     pub fn connect(base: &str, token: &str) -> Api {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Loopback only, whatever proxy the environment names.
+            .proxy(None)
             .timeout_global(Some(Duration::from_secs(120)))
             .build()
             .into();
