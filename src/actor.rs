@@ -36,12 +36,14 @@ pub const RECONCILE_SKEW: Duration = Duration::from_secs(30);
 const SYNC_RUN_LIMIT: Duration = Duration::from_secs(300);
 
 /// An ad-hoc webhook attached to a run at its start.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Webhook {
     /// Events that fire it, e.g. `ACTOR.RUN.SUCCEEDED`.
+    #[serde(default)]
     pub event_types: Vec<String>,
     /// Where the payload is POSTed.
+    #[serde(default)]
     pub request_url: String,
     /// Payload template (`{{resource}}`-style variables).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -223,6 +223,25 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Value> {
+        let bytes = self.request_raw(method, path, query, body)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+            method: method.to_ascii_uppercase(),
+            path: path.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Like [`request`](Self::request), answering the response body's bytes as received.
+    pub fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Vec<u8>> {
         let method: &'static str = match method.to_ascii_uppercase().as_str() {
             "GET" => "GET",
             "POST" => "POST",
@@ -251,15 +270,7 @@ impl Client {
         if let Some(b) = body {
             call = call.json_body(b)?;
         }
-        let bytes = self.http().send(&call)?.bytes()?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Value::Null);
-        }
-        serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
-            method: method.to_string(),
-            path: path.to_string(),
-            message: e.to_string(),
-        })
+        self.http().send(&call)?.bytes()
     }
 }
 

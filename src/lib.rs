@@ -21,7 +21,7 @@
 //!
 //! With the `emulator` feature the crate also contains a local Apify API server
 //! ([`emulator::Emulator`]) that runs offline on loopback, for tests and examples.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod actor;
@@ -47,3 +47,4 @@ pub use run::{RunClient, WaitOptions, WaitStrategy};
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod ffi;

@@ -1,0 +1,260 @@
+//! The JSON option objects of the C ABI, with the JS client's names. Unknown keys and wrong
+//! types are refused with a message that names them, so a typo never passes silently.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::Failure;
+use crate::{CallOptions, Client, ItemsOptions, KeysOptions, StartOptions, WaitOptions, Webhook};
+
+/// An options object type and the keys it takes.
+pub(super) trait Keys: DeserializeOwned + Default {
+    const KEYS: &'static [&'static str];
+}
+
+const ITEMS_KEYS: &[&str] = &[
+    "offset",
+    "limit",
+    "desc",
+    "fields",
+    "omit",
+    "unwind",
+    "flatten",
+    "clean",
+    "skipEmpty",
+    "skipHidden",
+    "view",
+    "chunkSize",
+];
+
+/// Parses an options object (NULL = all defaults), refusing keys the call does not take.
+pub(super) fn parse_object<T: Keys>(v: Option<Value>, what: &str) -> Result<T, Failure> {
+    match v {
+        None | Some(Value::Null) => Ok(T::default()),
+        Some(Value::Object(m)) => {
+            if let Some(k) = m.keys().find(|k| !T::KEYS.contains(&k.as_str())) {
+                return Err(Failure::invalid(format!(
+                    "{what}: unknown option '{k}' (known: {})",
+                    T::KEYS.join(", ")
+                )));
+            }
+            serde_json::from_value(Value::Object(m))
+                .map_err(|e| Failure::invalid(format!("{what}: {e}")))
+        }
+        Some(_) => Err(Failure::invalid(format!("{what} must be a JSON object"))),
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ClientOpts {
+    token: Option<String>,
+    base_url: Option<String>,
+    max_retries: Option<u32>,
+    min_delay_between_retries_millis: Option<u64>,
+    timeout_secs: Option<f64>,
+    user_agent_suffix: Option<String>,
+}
+
+impl Keys for ClientOpts {
+    const KEYS: &'static [&'static str] = &[
+        "token",
+        "baseUrl",
+        "maxRetries",
+        "minDelayBetweenRetriesMillis",
+        "timeoutSecs",
+        "userAgentSuffix",
+    ];
+}
+
+impl ClientOpts {
+    pub(super) fn build(self) -> Result<Client, Failure> {
+        let mut b = Client::builder();
+        if let Some(t) = self.token {
+            b = b.token(t);
+        }
+        if let Some(u) = self.base_url {
+            b = b.base_url(u);
+        }
+        if let Some(n) = self.max_retries {
+            b = b.max_retries(n);
+        }
+        if let Some(ms) = self.min_delay_between_retries_millis {
+            b = b.min_retry_delay(Duration::from_millis(ms));
+        }
+        if let Some(s) = self.timeout_secs {
+            if !(s.is_finite() && s > 0.0) {
+                return Err(Failure::invalid(format!(
+                    "timeoutSecs must be a positive number, got {s}"
+                )));
+            }
+            b = b.timeout(Duration::from_secs_f64(s));
+        }
+        if let Some(s) = self.user_agent_suffix {
+            b = b.user_agent_suffix(s);
+        }
+        Ok(b.build()?)
+    }
+}
+
+/// A list option: a JSON array of strings or one comma-separated string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum List {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl List {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            List::One(s) => s
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            List::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ItemsOpts {
+    offset: Option<u64>,
+    limit: Option<u64>,
+    desc: Option<bool>,
+    fields: Option<List>,
+    omit: Option<List>,
+    unwind: Option<List>,
+    flatten: Option<List>,
+    clean: Option<bool>,
+    skip_empty: Option<bool>,
+    skip_hidden: Option<bool>,
+    view: Option<String>,
+    pub(super) chunk_size: Option<u64>,
+}
+
+impl Keys for ItemsOpts {
+    const KEYS: &'static [&'static str] = ITEMS_KEYS;
+}
+
+impl ItemsOpts {
+    pub(super) fn items_options(self) -> ItemsOptions {
+        let list = |l: Option<List>| l.map(List::into_vec).unwrap_or_default();
+        ItemsOptions {
+            offset: self.offset,
+            limit: self.limit,
+            desc: self.desc.unwrap_or(false),
+            fields: list(self.fields),
+            omit: list(self.omit),
+            unwind: list(self.unwind),
+            flatten: list(self.flatten),
+            clean: self.clean.unwrap_or(false),
+            skip_empty: self.skip_empty.unwrap_or(false),
+            skip_hidden: self.skip_hidden.unwrap_or(false),
+            view: self.view,
+        }
+    }
+}
+
+/// Run options for start, call and the synchronous runs (which also take the items options).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CallOpts {
+    build: Option<String>,
+    memory: Option<u32>,
+    timeout: Option<u64>,
+    max_items: Option<u64>,
+    max_total_charge_usd: Option<f64>,
+    restart_on_error: Option<bool>,
+    wait_for_finish: Option<u64>,
+    webhooks: Option<Vec<Webhook>>,
+    wait_secs: Option<i64>,
+    pub(super) output_record_key: Option<String>,
+    #[serde(flatten)]
+    pub(super) items: ItemsOpts,
+}
+
+impl Keys for CallOpts {
+    const KEYS: &'static [&'static str] = &[
+        "build",
+        "memory",
+        "timeout",
+        "maxItems",
+        "maxTotalChargeUsd",
+        "restartOnError",
+        "waitForFinish",
+        "webhooks",
+        "waitSecs",
+        "outputRecordKey",
+        "offset",
+        "limit",
+        "desc",
+        "fields",
+        "omit",
+        "unwind",
+        "flatten",
+        "clean",
+        "skipEmpty",
+        "skipHidden",
+        "view",
+        "chunkSize",
+    ];
+}
+
+impl CallOpts {
+    pub(super) fn start_options(&self) -> Result<StartOptions, Failure> {
+        Ok(StartOptions {
+            build: self.build.clone(),
+            memory_mbytes: self.memory,
+            timeout: self.timeout.map(Duration::from_secs),
+            max_items: self.max_items,
+            max_total_charge_usd: self.max_total_charge_usd,
+            restart_on_error: self.restart_on_error,
+            wait_for_finish: self.wait_for_finish.map(Duration::from_secs),
+            webhooks: self.webhooks.clone().unwrap_or_default(),
+        })
+    }
+
+    pub(super) fn call_options(&self) -> Result<CallOptions, Failure> {
+        Ok(CallOptions {
+            start: self.start_options()?,
+            wait: WaitOptions {
+                budget: self
+                    .wait_secs
+                    .filter(|s| *s >= 0)
+                    .map(|s| Duration::from_secs(s as u64)),
+                ..WaitOptions::default()
+            },
+            reruns_on_failure: 0,
+        })
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct KeysOpts {
+    limit: Option<u32>,
+    exclusive_start_key: Option<String>,
+    prefix: Option<String>,
+    collection: Option<String>,
+}
+
+impl Keys for KeysOpts {
+    const KEYS: &'static [&'static str] = &["limit", "exclusiveStartKey", "prefix", "collection"];
+}
+
+impl KeysOpts {
+    pub(super) fn keys_options(self) -> KeysOptions {
+        KeysOptions {
+            limit: self.limit,
+            exclusive_start_key: self.exclusive_start_key,
+            prefix: self.prefix,
+            collection: self.collection,
+        }
+    }
+}
