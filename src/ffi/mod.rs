@@ -184,6 +184,30 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<Failure>> = const { RefCell::new(None) };
 }
 
+/// Drops a handle made by `Box::into_raw`; NULL is a no-op.
+unsafe fn free_box<T>(p: *mut T) {
+    if !p.is_null() {
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(p))));
+    }
+}
+
+/// The body of an iterator's `_next`: the next element as a C string, or NULL at the end.
+unsafe fn iter_next<T>(
+    it: Option<&mut dyn Iterator<Item = crate::Result<T>>>,
+    out: *mut *mut c_char,
+    out_name: &str,
+    text: impl FnOnce(T) -> String,
+) -> Result<(), Failure> {
+    let it = it.ok_or_else(|| Failure::null("iter"))?;
+    out_check(out, out_name)?;
+    match it.next() {
+        None => *out = ptr::null_mut(),
+        Some(Ok(item)) => *out = to_c(text(item))?,
+        Some(Err(e)) => return Err(e.into()),
+    }
+    Ok(())
+}
+
 /// Runs a call inside the panic boundary and keeps the last error.
 fn guard(f: impl FnOnce() -> Result<(), Failure>) -> apify_status {
     let result = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
@@ -380,9 +404,7 @@ pub unsafe extern "C" fn apify_client_new(
 /// Frees a client. NULL is fine.
 #[no_mangle]
 pub unsafe extern "C" fn apify_client_free(client: *mut apify_client) {
-    if !client.is_null() {
-        let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(client))));
-    }
+    free_box(client);
 }
 
 // ---------------------------------------------------------------- Actors and tasks
@@ -775,25 +797,22 @@ pub unsafe extern "C" fn apify_dataset_iter_next(
     out_item_json: *mut *mut c_char,
 ) -> apify_status {
     guard(|| {
-        if it.is_null() {
-            return Err(Failure::null("iter"));
-        }
-        out_check(out_item_json, "out_item_json")?;
-        match (*it).inner.next() {
-            None => *out_item_json = ptr::null_mut(),
-            Some(Ok(item)) => *out_item_json = to_c(item.get().to_string())?,
-            Some(Err(e)) => return Err(e.into()),
-        }
-        Ok(())
+        let inner = it
+            .as_mut()
+            .map(|i| &mut i.inner as &mut dyn Iterator<Item = _>);
+        iter_next(
+            inner,
+            out_item_json,
+            "out_item_json",
+            |item: Box<RawValue>| item.get().to_string(),
+        )
     })
 }
 
 /// Frees a dataset iterator. NULL is fine.
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_iter_free(it: *mut apify_dataset_iter) {
-    if !it.is_null() {
-        let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(it))));
-    }
+    free_box(it);
 }
 
 /// Pushes items: a JSON object or an array of objects, split under the 9 MB request limit.
@@ -972,25 +991,17 @@ pub unsafe extern "C" fn apify_kvs_key_iter_next(
     out_key: *mut *mut c_char,
 ) -> apify_status {
     guard(|| {
-        if it.is_null() {
-            return Err(Failure::null("iter"));
-        }
-        out_check(out_key, "out_key")?;
-        match (*it).inner.next() {
-            None => *out_key = ptr::null_mut(),
-            Some(Ok(k)) => *out_key = to_c(k.key)?,
-            Some(Err(e)) => return Err(e.into()),
-        }
-        Ok(())
+        let inner = it
+            .as_mut()
+            .map(|i| &mut i.inner as &mut dyn Iterator<Item = _>);
+        iter_next(inner, out_key, "out_key", |k: crate::KeyInfo| k.key)
     })
 }
 
 /// Frees a key iterator. NULL is fine.
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_key_iter_free(it: *mut apify_key_iter) {
-    if !it.is_null() {
-        let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(it))));
-    }
+    free_box(it);
 }
 
 /// The record's bytes (valid until `apify_record_free`); NULL for a NULL record.
@@ -1026,9 +1037,7 @@ pub unsafe extern "C" fn apify_record_content_type(r: *const apify_record) -> *c
 /// Frees a record. NULL is fine.
 #[no_mangle]
 pub unsafe extern "C" fn apify_record_free(r: *mut apify_record) {
-    if !r.is_null() {
-        let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(r))));
-    }
+    free_box(r);
 }
 
 // ---------------------------------------------------------------- any operation

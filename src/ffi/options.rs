@@ -12,7 +12,8 @@ use crate::{CallOptions, Client, ItemsOptions, KeysOptions, StartOptions, WaitOp
 
 /// An options object type and the keys it takes.
 pub(super) trait Keys: DeserializeOwned + Default {
-    const KEYS: &'static [&'static str];
+    /// The option names, in groups.
+    const KEYS: &'static [&'static [&'static str]];
 }
 
 const ITEMS_KEYS: &[&str] = &[
@@ -35,10 +36,12 @@ pub(super) fn parse_object<T: Keys>(v: Option<Value>, what: &str) -> Result<T, F
     match v {
         None | Some(Value::Null) => Ok(T::default()),
         Some(Value::Object(m)) => {
-            if let Some(k) = m.keys().find(|k| !T::KEYS.contains(&k.as_str())) {
+            let known = || T::KEYS.iter().flat_map(|g| g.iter());
+            if let Some(k) = m.keys().find(|k| !known().any(|n| n == k)) {
+                let names: Vec<&str> = known().copied().collect();
                 return Err(Failure::invalid(format!(
                     "{what}: unknown option '{k}' (known: {})",
-                    T::KEYS.join(", ")
+                    names.join(", ")
                 )));
             }
             serde_json::from_value(Value::Object(m))
@@ -60,14 +63,14 @@ pub(super) struct ClientOpts {
 }
 
 impl Keys for ClientOpts {
-    const KEYS: &'static [&'static str] = &[
+    const KEYS: &'static [&'static [&'static str]] = &[&[
         "token",
         "baseUrl",
         "maxRetries",
         "minDelayBetweenRetriesMillis",
         "timeoutSecs",
         "userAgentSuffix",
-    ];
+    ]];
 }
 
 impl ClientOpts {
@@ -139,7 +142,7 @@ pub(super) struct ItemsOpts {
 }
 
 impl Keys for ItemsOpts {
-    const KEYS: &'static [&'static str] = ITEMS_KEYS;
+    const KEYS: &'static [&'static [&'static str]] = &[ITEMS_KEYS];
 }
 
 impl ItemsOpts {
@@ -180,29 +183,20 @@ pub(super) struct CallOpts {
 }
 
 impl Keys for CallOpts {
-    const KEYS: &'static [&'static str] = &[
-        "build",
-        "memory",
-        "timeout",
-        "maxItems",
-        "maxTotalChargeUsd",
-        "restartOnError",
-        "waitForFinish",
-        "webhooks",
-        "waitSecs",
-        "outputRecordKey",
-        "offset",
-        "limit",
-        "desc",
-        "fields",
-        "omit",
-        "unwind",
-        "flatten",
-        "clean",
-        "skipEmpty",
-        "skipHidden",
-        "view",
-        "chunkSize",
+    const KEYS: &'static [&'static [&'static str]] = &[
+        &[
+            "build",
+            "memory",
+            "timeout",
+            "maxItems",
+            "maxTotalChargeUsd",
+            "restartOnError",
+            "waitForFinish",
+            "webhooks",
+            "waitSecs",
+            "outputRecordKey",
+        ],
+        ITEMS_KEYS,
     ];
 }
 
@@ -245,7 +239,8 @@ pub(super) struct KeysOpts {
 }
 
 impl Keys for KeysOpts {
-    const KEYS: &'static [&'static str] = &["limit", "exclusiveStartKey", "prefix", "collection"];
+    const KEYS: &'static [&'static [&'static str]] =
+        &[&["limit", "exclusiveStartKey", "prefix", "collection"]];
 }
 
 impl KeysOpts {
