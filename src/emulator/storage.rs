@@ -52,108 +52,233 @@ fn check_storage_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
+// ---------------------------------------------------------------- storages
+
+/// The two storage kinds that share their collection endpoints (list, get-or-create, get,
+/// update, delete).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dataset,
+    Store,
+}
+
+/// The metadata fields every storage has.
+trait Meta {
+    fn id(&self) -> &str;
+    fn name(&self) -> Option<&str>;
+    fn seq(&self) -> u64;
+    fn set_name(&mut self, name: Option<String>);
+    fn set_title(&mut self, title: Option<String>);
+    fn touch(&mut self, modified: bool);
+}
+
+macro_rules! impl_meta {
+    ($t:ty) => {
+        impl Meta for $t {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn name(&self) -> Option<&str> {
+                self.name.as_deref()
+            }
+            fn seq(&self) -> u64 {
+                self.seq
+            }
+            fn set_name(&mut self, name: Option<String>) {
+                self.name = name;
+            }
+            fn set_title(&mut self, title: Option<String>) {
+                self.title = title;
+            }
+            fn touch(&mut self, modified: bool) {
+                let now = now_millis();
+                self.accessed_at = now;
+                if modified {
+                    self.modified_at = now;
+                }
+            }
+        }
+    };
+}
+impl_meta!(super::state::Dataset);
+impl_meta!(super::state::KeyValueStore);
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Dataset => "Dataset",
+            Kind::Store => "Key-value store",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Kind::Dataset => "datasets",
+            Kind::Store => "key-value-stores",
+        }
+    }
+
+    /// Resolves an id or name.
+    fn find(self, st: &State, id: &str) -> Option<String> {
+        match self {
+            Kind::Dataset => st.dataset_id(id),
+            Kind::Store => st.store_id(id),
+        }
+    }
+
+    fn create(self, st: &mut State, name: Option<String>) -> String {
+        match self {
+            Kind::Dataset => st.new_dataset(name),
+            Kind::Store => st.new_store(name),
+        }
+    }
+
+    fn all(self, st: &State) -> Vec<&dyn Meta> {
+        match self {
+            Kind::Dataset => st.datasets.values().map(|d| d as &dyn Meta).collect(),
+            Kind::Store => st.stores.values().map(|s| s as &dyn Meta).collect(),
+        }
+    }
+
+    fn get_mut<'a>(self, st: &'a mut State, id: &str) -> Result<&'a mut dyn Meta, ApiError> {
+        let found = match self {
+            Kind::Dataset => st.datasets.get_mut(id).map(|d| d as &mut dyn Meta),
+            Kind::Store => st.stores.get_mut(id).map(|s| s as &mut dyn Meta),
+        };
+        found.ok_or_else(|| ApiError::not_found(self.label(), id))
+    }
+
+    fn remove(self, st: &mut State, id: &str) {
+        match self {
+            Kind::Dataset => drop(st.datasets.remove(id)),
+            Kind::Store => drop(st.stores.remove(id)),
+        }
+    }
+
+    /// The storage's JSON; `listed` drops what only the single-storage endpoint returns.
+    fn json(self, st: &State, id: &str, base: &str, listed: bool) -> Value {
+        match self {
+            Kind::Dataset => {
+                let mut v = st.dataset_json(&st.datasets[id], base);
+                if listed {
+                    v.as_object_mut().map(|o| o.shift_remove("fields"));
+                }
+                v
+            }
+            Kind::Store => st.store_json(&st.stores[id], base),
+        }
+    }
+
+    /// `GET` (list) and `POST` (get-or-create by name) on the collection, and the storage by id.
+    fn route(self, ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
+        let base = &ctx.shared.base_url;
+        match (m, rest) {
+            ("GET", []) => {
+                let unnamed = ctx.q_bool("unnamed")?.unwrap_or(false);
+                let st = ctx.shared.lock();
+                let mut list: Vec<&dyn Meta> = self
+                    .all(&st)
+                    .into_iter()
+                    .filter(|s| unnamed || s.name().is_some())
+                    .collect();
+                list.sort_by_key(|s| s.seq());
+                let items = list
+                    .iter()
+                    .map(|s| self.json(&st, s.id(), base, true))
+                    .collect();
+                drop(st);
+                let mut page = paginate(ctx, items)?;
+                page["unnamed"] = json!(unnamed);
+                Ok(data_response(200, page))
+            }
+            ("POST", []) => {
+                let name = ctx.query.get("name").filter(|n| !n.is_empty());
+                if let Some(n) = name {
+                    check_storage_name(n)?;
+                }
+                let mut st = ctx.shared.lock();
+                let (id, status) = match name.and_then(|n| self.find(&st, n)) {
+                    Some(id) => (id, 200),
+                    None => (self.create(&mut st, name.map(str::to_string)), 201),
+                };
+                let body = self.json(&st, &id, base, false);
+                Ok(data_response(status, body)
+                    .with_header("Location", format!("{base}/v2/{}/{id}", self.path())))
+            }
+            (_, [id, rest @ ..]) => {
+                let id = self
+                    .find(&ctx.shared.lock(), id)
+                    .ok_or_else(|| ApiError::not_found(self.label(), id))?;
+                match self {
+                    Kind::Dataset => dataset_sub(ctx, m, &id, rest),
+                    Kind::Store => store_sub(ctx, m, &id, rest),
+                }
+            }
+            _ => Err(ApiError::no_route()),
+        }
+    }
+
+    /// `GET`, `PUT` and `DELETE` on one existing storage; `None` for any other request.
+    fn item(self, ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> Option<ApiResult> {
+        let base = &ctx.shared.base_url;
+        let result = match (m, rest) {
+            ("GET", []) => (|| {
+                let mut st = ctx.shared.lock();
+                self.get_mut(&mut st, id)?.touch(false);
+                Ok(data_response(200, self.json(&st, id, base, false)))
+            })(),
+            ("PUT", []) => (|| {
+                let body = ctx.json_object_body()?;
+                let update = read_update(&body)?;
+                let mut st = ctx.shared.lock();
+                if let Some(Some(n)) = &update.name {
+                    if self
+                        .all(&st)
+                        .iter()
+                        .any(|s| s.id() != id && s.name() == Some(n))
+                    {
+                        return Err(ApiError::new(
+                            400,
+                            "invalid-value",
+                            format!(
+                                "A {} named '{n}' already exists",
+                                self.label().to_lowercase()
+                            ),
+                        ));
+                    }
+                }
+                let storage = self.get_mut(&mut st, id)?;
+                if let Some(name) = update.name {
+                    storage.set_name(name);
+                }
+                if let Some(title) = update.title {
+                    storage.set_title(title);
+                }
+                storage.touch(true);
+                Ok(data_response(200, self.json(&st, id, base, false)))
+            })(),
+            ("DELETE", []) => {
+                self.remove(&mut ctx.shared.lock(), id);
+                Ok(Response::empty(204))
+            }
+            _ => return None,
+        };
+        Some(result)
+    }
+}
+
 // ---------------------------------------------------------------- datasets
 
 pub(crate) fn route_datasets(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
-    match (m, rest) {
-        ("GET", []) => {
-            let unnamed = ctx.q_bool("unnamed")?.unwrap_or(false);
-            let st = ctx.shared.lock();
-            let mut list: Vec<_> = st
-                .datasets
-                .values()
-                .filter(|d| unnamed || d.name.is_some())
-                .collect();
-            list.sort_by_key(|d| d.seq);
-            let items = list
-                .iter()
-                .map(|d| {
-                    let mut v = st.dataset_json(d, &ctx.shared.base_url);
-                    v.as_object_mut().map(|o| o.shift_remove("fields"));
-                    v
-                })
-                .collect();
-            drop(st);
-            let mut page = paginate(ctx, items)?;
-            page["unnamed"] = json!(unnamed);
-            Ok(data_response(200, page))
-        }
-        ("POST", []) => {
-            let name = ctx.query.get("name").filter(|n| !n.is_empty());
-            if let Some(n) = name {
-                check_storage_name(n)?;
-            }
-            let mut st = ctx.shared.lock();
-            let (id, status) = match name.and_then(|n| st.dataset_id(n)) {
-                Some(id) => (id, 200),
-                None => (st.new_dataset(name.map(str::to_string)), 201),
-            };
-            let body = st.dataset_json(&st.datasets[&id], &ctx.shared.base_url);
-            Ok(data_response(status, body).with_header(
-                "Location",
-                format!("{}/v2/datasets/{id}", ctx.shared.base_url),
-            ))
-        }
-        (_, [id, rest @ ..]) => {
-            let id = ctx
-                .shared
-                .lock()
-                .dataset_id(id)
-                .ok_or_else(|| ApiError::not_found("Dataset", id))?;
-            dataset_sub(ctx, m, &id, rest)
-        }
-        _ => Err(ApiError::no_route()),
-    }
+    Kind::Dataset.route(ctx, m, rest)
 }
 
 /// Operations on one (existing) dataset: `rest` is what follows `/datasets/{id}`.
 pub(crate) fn dataset_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
+    if let Some(result) = Kind::Dataset.item(ctx, m, id, rest) {
+        return result;
+    }
     match (m, rest) {
-        ("GET", []) => {
-            let mut st = ctx.shared.lock();
-            let ds = st
-                .datasets
-                .get_mut(id)
-                .ok_or_else(|| ApiError::not_found("Dataset", id))?;
-            ds.accessed_at = now_millis();
-            let body = st.dataset_json(&st.datasets[id], &ctx.shared.base_url);
-            Ok(data_response(200, body))
-        }
-        ("PUT", []) => {
-            let body = ctx.json_object_body()?;
-            let update = read_update(&body)?;
-            let mut st = ctx.shared.lock();
-            if let Some(Some(n)) = &update.name {
-                if st
-                    .datasets
-                    .values()
-                    .any(|d| d.id != id && d.name.as_deref() == Some(n))
-                {
-                    return Err(ApiError::new(
-                        400,
-                        "invalid-value",
-                        format!("A dataset named '{n}' already exists"),
-                    ));
-                }
-            }
-            let ds = st
-                .datasets
-                .get_mut(id)
-                .ok_or_else(|| ApiError::not_found("Dataset", id))?;
-            if let Some(name) = update.name {
-                ds.name = name;
-            }
-            if let Some(title) = update.title {
-                ds.title = title;
-            }
-            ds.modified_at = now_millis();
-            let body = st.dataset_json(&st.datasets[id], &ctx.shared.base_url);
-            Ok(data_response(200, body))
-        }
-        ("DELETE", []) => {
-            ctx.shared.lock().datasets.remove(id);
-            Ok(Response::empty(204))
-        }
         ("GET" | "HEAD", ["items"]) => {
             let q = ItemsQuery::parse(ctx)?;
             items_response(ctx.shared, id, &q, 200)
@@ -725,101 +850,15 @@ fn to_html(objects: &[Map<String, Value>], q: &ItemsQuery) -> String {
 // ---------------------------------------------------------------- key-value stores
 
 pub(crate) fn route_stores(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
-    match (m, rest) {
-        ("GET", []) => {
-            let unnamed = ctx.q_bool("unnamed")?.unwrap_or(false);
-            let st = ctx.shared.lock();
-            let mut list: Vec<_> = st
-                .stores
-                .values()
-                .filter(|s| unnamed || s.name.is_some())
-                .collect();
-            list.sort_by_key(|s| s.seq);
-            let items = list
-                .iter()
-                .map(|s| st.store_json(s, &ctx.shared.base_url))
-                .collect();
-            drop(st);
-            let mut page = paginate(ctx, items)?;
-            page["unnamed"] = json!(unnamed);
-            Ok(data_response(200, page))
-        }
-        ("POST", []) => {
-            let name = ctx.query.get("name").filter(|n| !n.is_empty());
-            if let Some(n) = name {
-                check_storage_name(n)?;
-            }
-            let mut st = ctx.shared.lock();
-            let (id, status) = match name.and_then(|n| st.store_id(n)) {
-                Some(id) => (id, 200),
-                None => (st.new_store(name.map(str::to_string)), 201),
-            };
-            let body = st.store_json(&st.stores[&id], &ctx.shared.base_url);
-            Ok(data_response(status, body).with_header(
-                "Location",
-                format!("{}/v2/key-value-stores/{id}", ctx.shared.base_url),
-            ))
-        }
-        (_, [id, rest @ ..]) => {
-            let id = ctx
-                .shared
-                .lock()
-                .store_id(id)
-                .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
-            store_sub(ctx, m, &id, rest)
-        }
-        _ => Err(ApiError::no_route()),
-    }
+    Kind::Store.route(ctx, m, rest)
 }
 
 /// Operations on one (existing) key-value store: `rest` is what follows `/key-value-stores/{id}`.
 pub(crate) fn store_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
+    if let Some(result) = Kind::Store.item(ctx, m, id, rest) {
+        return result;
+    }
     match (m, rest) {
-        ("GET", []) => {
-            let mut st = ctx.shared.lock();
-            let s = st
-                .stores
-                .get_mut(id)
-                .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
-            s.accessed_at = now_millis();
-            let body = st.store_json(&st.stores[id], &ctx.shared.base_url);
-            Ok(data_response(200, body))
-        }
-        ("PUT", []) => {
-            let body = ctx.json_object_body()?;
-            let update = read_update(&body)?;
-            let mut st = ctx.shared.lock();
-            if let Some(Some(n)) = &update.name {
-                if st
-                    .stores
-                    .values()
-                    .any(|s| s.id != id && s.name.as_deref() == Some(n))
-                {
-                    return Err(ApiError::new(
-                        400,
-                        "invalid-value",
-                        format!("A key-value store named '{n}' already exists"),
-                    ));
-                }
-            }
-            let s = st
-                .stores
-                .get_mut(id)
-                .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
-            if let Some(name) = update.name {
-                s.name = name;
-            }
-            if let Some(title) = update.title {
-                s.title = title;
-            }
-            s.modified_at = now_millis();
-            let body = st.store_json(&st.stores[id], &ctx.shared.base_url);
-            Ok(data_response(200, body))
-        }
-        ("DELETE", []) => {
-            ctx.shared.lock().stores.remove(id);
-            Ok(Response::empty(204))
-        }
         ("GET", ["keys"]) => list_keys(ctx, id),
         (_, ["records", key]) => record(ctx, m, id, key),
         _ => Err(ApiError::no_route()),
