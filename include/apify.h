@@ -123,7 +123,8 @@ apify_status apify_actor_start(const struct apify_client *c,
                                const char *options_json,
                                char **out_run_json);
 
-// Starts an Actor run and waits for it (no limit unless the option waitSecs gives one).
+// Starts an Actor run and waits for it (no limit unless the option waitSecs gives one). OK
+// whatever the run's final status: read its `status` field (SUCCEEDED, FAILED, ...).
 apify_status apify_actor_call(const struct apify_client *c,
                               const char *actor_id,
                               const char *input_json,
@@ -205,6 +206,8 @@ apify_status apify_dataset_iter_new(const struct apify_client *c,
                                     struct apify_dataset_iter **out_iter);
 
 // The next item's JSON text as the server sent it; OK with `*out_item_json` = NULL at the end.
+// After a failure every later call answers the same failure (never a false end); start a new
+// iterator at the offset you reached to go on.
 apify_status apify_dataset_iter_next(struct apify_dataset_iter *it, char **out_item_json);
 
 // Frees a dataset iterator. NULL is fine.
@@ -248,7 +251,8 @@ apify_status apify_kvs_key_iter_new(const struct apify_client *c,
                                     const char *options_json,
                                     struct apify_key_iter **out_iter);
 
-// The next key; OK with `*out_key` = NULL at the end.
+// The next key; OK with `*out_key` = NULL at the end. After a failure every later call answers
+// the same failure (never a false end).
 apify_status apify_kvs_key_iter_next(struct apify_key_iter *it, char **out_key);
 
 // Frees a key iterator. NULL is fine.

@@ -107,21 +107,27 @@ impl KeyValueStoreClient {
 
     /// A record with its content type, or `None` when it does not exist.
     pub fn get_record(&self, key: &str) -> Result<Option<Record>> {
-        let call = Call::new("GET", self.record_path(key)?);
-        match self.client.http().send(&call) {
-            Ok(reply) => {
-                let content_type = reply
-                    .header("content-type")
-                    .unwrap_or("application/octet-stream")
-                    .to_string();
-                Ok(Some(Record {
-                    data: reply.bytes()?,
-                    content_type,
-                }))
-            }
+        match self.fetch_record(key) {
+            Ok(record) => Ok(Some(record)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// A record; a missing one is the API's 404 error.
+    pub(crate) fn fetch_record(&self, key: &str) -> Result<Record> {
+        let reply = self
+            .client
+            .http()
+            .send(&Call::new("GET", self.record_path(key)?))?;
+        let content_type = reply
+            .header("content-type")
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        Ok(Record {
+            data: reply.bytes()?,
+            content_type,
+        })
     }
 
     /// Whether a record exists (a HEAD request).

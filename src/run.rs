@@ -102,12 +102,20 @@ impl RunClient {
 
     /// The run, or `None` if there is no such run.
     pub fn get(&self) -> Result<Option<Run>> {
-        self.check_id()?;
-        match self.client.http().send(&Call::new("GET", &self.path)) {
-            Ok(reply) => reply.data().map(Some),
+        match self.fetch() {
+            Ok(run) => Ok(Some(run)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// The run; a missing run is the API's 404 error.
+    pub(crate) fn fetch(&self) -> Result<Run> {
+        self.check_id()?;
+        self.client
+            .http()
+            .send(&Call::new("GET", &self.path))?
+            .data()
     }
 
     /// Waits for the run to finish (see [`WaitOptions`]) and returns it.

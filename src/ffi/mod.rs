@@ -66,11 +66,13 @@ pub struct apify_client {
 /// An iterator over a dataset's items. Use from one thread at a time.
 pub struct apify_dataset_iter {
     inner: DatasetIter<Box<RawValue>>,
+    failed: Option<Failure>,
 }
 
 /// An iterator over a key-value store's keys. Use from one thread at a time.
 pub struct apify_key_iter {
     inner: KeyIter,
+    failed: Option<Failure>,
 }
 
 /// A key-value record: bytes and content type.
@@ -80,6 +82,7 @@ pub struct apify_record {
 }
 
 /// A failure on its way to C: the status and what the last error says.
+#[derive(Clone)]
 struct Failure {
     status: apify_status,
     http_status: Option<u16>,
@@ -192,18 +195,33 @@ unsafe fn free_box<T>(p: *mut T) {
 }
 
 /// The body of an iterator's `_next`: the next element as a C string, or NULL at the end.
+/// After a failure the iterator keeps answering that failure, so that it is never mistaken
+/// for the end.
 unsafe fn iter_next<T>(
-    it: Option<&mut dyn Iterator<Item = crate::Result<T>>>,
+    it: Option<(
+        &mut dyn Iterator<Item = crate::Result<T>>,
+        &mut Option<Failure>,
+    )>,
     out: *mut *mut c_char,
     out_name: &str,
     text: impl FnOnce(T) -> String,
 ) -> Result<(), Failure> {
-    let it = it.ok_or_else(|| Failure::null("iter"))?;
+    let (it, failed) = it.ok_or_else(|| Failure::null("it"))?;
     out_check(out, out_name)?;
+    if let Some(f) = failed {
+        return Err(Failure {
+            message: format!("the iterator stopped at an earlier error: {}", f.message),
+            ..f.clone()
+        });
+    }
     match it.next() {
         None => *out = ptr::null_mut(),
         Some(Ok(item)) => *out = to_c(text(item))?,
-        Some(Err(e)) => return Err(e.into()),
+        Some(Err(e)) => {
+            let f = Failure::from(e);
+            *failed = Some(f.clone());
+            return Err(f);
+        }
     }
     Ok(())
 }
@@ -274,7 +292,7 @@ unsafe fn opt_json(p: *const c_char, name: &str) -> Result<Option<Value>, Failur
 
 unsafe fn client_ref<'a>(c: *const apify_client) -> Result<&'a Client, Failure> {
     if c.is_null() {
-        return Err(Failure::null("client"));
+        return Err(Failure::null("c"));
     }
     Ok(&(*c).client)
 }
@@ -532,7 +550,8 @@ pub unsafe extern "C" fn apify_actor_start(
     )
 }
 
-/// Starts an Actor run and waits for it (no limit unless the option waitSecs gives one).
+/// Starts an Actor run and waits for it (no limit unless the option waitSecs gives one). OK
+/// whatever the run's final status: read its `status` field (SUCCEEDED, FAILED, ...).
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_call(
     c: *const apify_client,
@@ -683,9 +702,7 @@ pub unsafe extern "C" fn apify_run_get(
         let client = client_ref(c)?;
         let id = arg_str(run_id, "run_id")?;
         out_check(out_run_json, "out_run_json")?;
-        let run = client.run(id).get()?.ok_or_else(|| {
-            Failure::new(APIFY_STATUS_NOT_FOUND, format!("run '{id}' was not found"))
-        })?;
+        let run = client.run(id).fetch()?;
         *out_run_json = to_c(to_json(&run)?)?;
         Ok(())
     })
@@ -785,12 +802,17 @@ pub unsafe extern "C" fn apify_dataset_iter_new(
             return Err(Failure::invalid("chunkSize must be at least 1"));
         }
         let inner = client.dataset(id).iter_items(&opts.items_options(), chunk);
-        *out_iter = Box::into_raw(Box::new(apify_dataset_iter { inner }));
+        *out_iter = Box::into_raw(Box::new(apify_dataset_iter {
+            inner,
+            failed: None,
+        }));
         Ok(())
     })
 }
 
 /// The next item's JSON text as the server sent it; OK with `*out_item_json` = NULL at the end.
+/// After a failure every later call answers the same failure (never a false end); start a new
+/// iterator at the offset you reached to go on.
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_iter_next(
     it: *mut apify_dataset_iter,
@@ -799,7 +821,7 @@ pub unsafe extern "C" fn apify_dataset_iter_next(
     guard(|| {
         let inner = it
             .as_mut()
-            .map(|i| &mut i.inner as &mut dyn Iterator<Item = _>);
+            .map(|i| (&mut i.inner as &mut dyn Iterator<Item = _>, &mut i.failed));
         iter_next(
             inner,
             out_item_json,
@@ -874,15 +896,7 @@ pub unsafe extern "C" fn apify_kvs_get_record(
         let store = arg_str(store_id, "store_id")?;
         let key = arg_str(key, "key")?;
         out_check(out_record, "out_record")?;
-        let record = client
-            .key_value_store(store)
-            .get_record(key)?
-            .ok_or_else(|| {
-                Failure::new(
-                    APIFY_STATUS_NOT_FOUND,
-                    format!("record '{key}' was not found in key-value store '{store}'"),
-                )
-            })?;
+        let record = client.key_value_store(store).fetch_record(key)?;
         *out_record = new_record(record)?;
         Ok(())
     })
@@ -979,12 +993,16 @@ pub unsafe extern "C" fn apify_kvs_key_iter_new(
         }
         crate::client::id_segment("the key-value store id", store)?;
         let inner = client.key_value_store(store).iter_keys(&keys);
-        *out_iter = Box::into_raw(Box::new(apify_key_iter { inner }));
+        *out_iter = Box::into_raw(Box::new(apify_key_iter {
+            inner,
+            failed: None,
+        }));
         Ok(())
     })
 }
 
-/// The next key; OK with `*out_key` = NULL at the end.
+/// The next key; OK with `*out_key` = NULL at the end. After a failure every later call answers
+/// the same failure (never a false end).
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_key_iter_next(
     it: *mut apify_key_iter,
@@ -993,7 +1011,7 @@ pub unsafe extern "C" fn apify_kvs_key_iter_next(
     guard(|| {
         let inner = it
             .as_mut()
-            .map(|i| &mut i.inner as &mut dyn Iterator<Item = _>);
+            .map(|i| (&mut i.inner as &mut dyn Iterator<Item = _>, &mut i.failed));
         iter_next(inner, out_key, "out_key", |k: crate::KeyInfo| k.key)
     })
 }
@@ -1092,3 +1110,6 @@ pub unsafe extern "C" fn apify_request(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -44,8 +44,17 @@ pub(super) fn parse_object<T: Keys>(v: Option<Value>, what: &str) -> Result<T, F
                     names.join(", ")
                 )));
             }
-            serde_json::from_value(Value::Object(m))
-                .map_err(|e| Failure::invalid(format!("{what}: {e}")))
+            serde_json::from_value(Value::Object(m.clone())).map_err(|e| {
+                // serde does not say which field had the wrong type: try them one by one.
+                let culprit = m.iter().find_map(|(k, v)| {
+                    let single = Value::Object([(k.clone(), v.clone())].into_iter().collect());
+                    serde_json::from_value::<T>(single).err().map(|e| (k, e))
+                });
+                match culprit {
+                    Some((k, e)) => Failure::invalid(format!("{what}: option '{k}' {e}")),
+                    None => Failure::invalid(format!("{what}: {e}")),
+                }
+            })
         }
         Some(_) => Err(Failure::invalid(format!("{what} must be a JSON object"))),
     }
@@ -104,11 +113,29 @@ impl ClientOpts {
 }
 
 /// A list option: a JSON array of strings or one comma-separated string.
-#[derive(Deserialize)]
-#[serde(untagged)]
 pub(super) enum List {
     One(String),
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for List {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(List::One(s)),
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    _ => Err(()),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(List::Many)
+                .map_err(|_| serde::de::Error::custom("must be an array of strings")),
+            _ => Err(serde::de::Error::custom(
+                "must be a comma-separated string or an array of strings",
+            )),
+        }
+    }
 }
 
 impl List {

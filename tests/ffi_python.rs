@@ -1,0 +1,107 @@
+//! The C ABI from Python: runs `tests/python/test_ctypes.py` (ctypes, standard library only)
+//! against `libapify.so` and an in-process emulator. Skipped, with a note, when `python3` is not
+//! installed.
+#![cfg(feature = "emulator")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use apify::emulator::{Emulator, EmulatorConfig};
+
+/// The shared library cargo built for this test run. The test binary is
+/// `<target>/<profile>/deps/<name>-<hash>`; the library is `<target>/<profile>/deps/libapify.so`
+/// (where `cargo test` leaves it) and, once uplifted by `cargo build`, also
+/// `<target>/<profile>/libapify.so`, whatever `CARGO_TARGET_DIR` says. The newer one wins, so an
+/// uplifted copy from an older build is never tested by mistake.
+fn shared_library() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let deps = exe.parent().expect("the test binary is in a directory");
+    let profile_dir = if deps.file_name().is_some_and(|n| n == "deps") {
+        deps.parent().expect("deps/ has a parent")
+    } else {
+        deps
+    };
+    let name = format!(
+        "{}apify{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    let candidates = [
+        profile_dir.join(&name),
+        profile_dir.join("deps").join(&name),
+    ];
+    candidates
+        .iter()
+        .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
+        .max_by_key(|(modified, _)| *modified)
+        .map(|(_, p)| p.clone())
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} not found in {} or its deps/ (test binary {}); cargo builds it with the lib target",
+                profile_dir.display(),
+                exe.display()
+            )
+        })
+}
+
+fn python3() -> Option<&'static str> {
+    let found = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    found.then_some("python3")
+}
+
+#[test]
+fn ctypes_program_passes() {
+    let Some(python) = python3() else {
+        eprintln!("ffi_python: skipped, python3 is not installed");
+        return;
+    };
+    let lib = shared_library();
+    let emu = Emulator::start(EmulatorConfig::default()).expect("the emulator starts");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_ctypes.py");
+    let started = Instant::now();
+    let mut cmd = Command::new(python);
+    cmd.arg(&script)
+        .env("APIFY_LIB", &lib)
+        .env("APIFY_API_BASE_URL", emu.base_url())
+        .env("APIFY_TOKEN", emu.token())
+        .env("APIFY_EXPECTED_VERSION", env!("CARGO_PKG_VERSION"))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONUNBUFFERED", "1");
+    // Loopback only: no proxy from the environment may take the requests elsewhere.
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    println!(
+        "ffi_python: the ctypes program took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        out.status.success(),
+        "test_ctypes.py failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    let passed = last
+        .strip_suffix(" passed, 0 failed")
+        .and_then(|n| n.parse::<u32>().ok());
+    assert!(
+        passed.is_some_and(|n| n > 0),
+        "unexpected final line {last:?}:\n{stdout}"
+    );
+}
