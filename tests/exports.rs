@@ -1,16 +1,10 @@
 //! `libapify.so` exports the C ABI and nothing else (build.rs passes a version script).
 
-use std::path::PathBuf;
-use std::process::Command;
+#[path = "common/artifacts.rs"]
+mod artifacts;
 
-/// `target/<profile>/libapify.so`, next to the `deps/` folder this test runs from.
-fn shared_library() -> PathBuf {
-    let exe = std::env::current_exe().expect("test path");
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps/<test>")
-        .join("libapify.so")
-}
+use artifacts::shared_library;
+use std::process::Command;
 
 #[test]
 #[cfg(target_os = "linux")]

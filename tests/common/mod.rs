@@ -2,6 +2,7 @@
 //! against the official OpenAPI document, and helpers around it.
 #![allow(dead_code)]
 
+pub mod artifacts;
 pub mod openapi;
 
 use std::io::{Read, Write};
