@@ -1750,6 +1750,41 @@ mod with_emulator {
     }
 
     #[test]
+    fn a_failed_iterator_keeps_answering_its_failure() {
+        let live = Live::new();
+        let c = live.client;
+        let id = cs("NoSuchDataset1234");
+        let mut it: *mut apify_dataset_iter = ptr::null_mut();
+        expect_ok(
+            unsafe { apify_dataset_iter_new(c, id.as_ptr(), ptr::null(), &mut it) },
+            "iter_new is lazy",
+        );
+        for round in 0..3 {
+            let mut out: *mut c_char = sentinel();
+            let st = unsafe { apify_dataset_iter_next(it, &mut out) };
+            assert_eq!(st, APIFY_STATUS_NOT_FOUND, "round {round}");
+            assert_eq!(out, sentinel(), "round {round}: out-parameter written");
+            let json = last_json().unwrap();
+            assert_eq!(json["httpStatus"], 404, "round {round}: {json}");
+            assert_eq!(json["type"], "record-not-found", "round {round}: {json}");
+        }
+        unsafe { apify_dataset_iter_free(it) };
+        // The same for keys.
+        let mut kit: *mut apify_key_iter = ptr::null_mut();
+        expect_ok(
+            unsafe { apify_kvs_key_iter_new(c, id.as_ptr(), ptr::null(), &mut kit) },
+            "key_iter_new is lazy",
+        );
+        for _ in 0..2 {
+            let mut out: *mut c_char = sentinel();
+            let st = unsafe { apify_kvs_key_iter_next(kit, &mut out) };
+            assert_eq!(st, APIFY_STATUS_NOT_FOUND);
+            assert_eq!(out, sentinel());
+        }
+        unsafe { apify_kvs_key_iter_free(kit) };
+    }
+
+    #[test]
     fn iterators_end_with_ok_and_null_repeatedly() {
         let live = Live::new();
         let c = live.client;
