@@ -542,7 +542,8 @@ fn sync_error(call: &Call, f: Failure) -> Error {
             Error::RunFailed {
                 run_id: field("runId").or_else(|| find_run_id(&api.message)),
                 status: field("runStatus").or_else(|| find_status(&api.message)),
-                message: api.message,
+                message: api.message.clone(),
+                api: Some(api),
             }
         }
         _ => Error::Api(api),

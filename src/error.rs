@@ -67,7 +67,7 @@ pub enum Error {
     },
 
     /// A run ended in a status other than SUCCEEDED.
-    #[error("the Actor run {} did not succeed: status {}{}", run_id.as_deref().unwrap_or("(id not given)"), status.as_deref().unwrap_or("(not given)"), if message.is_empty() { String::new() } else { format!(": {message}") })]
+    #[error("the Actor run {} did not succeed: status {}{}", run_id.as_deref().unwrap_or("(id not given)"), status.as_deref().unwrap_or("(not given)"), api.as_ref().map(|a| format!(" ({} {}: HTTP {} {})", a.method, a.path, a.status, a.kind)).unwrap_or_default())]
     RunFailed {
         /// The run's id, when the server gave it.
         run_id: Option<String>,
@@ -75,6 +75,8 @@ pub enum Error {
         status: Option<String>,
         /// The server's message.
         message: String,
+        /// The API error that reported it, when a request did.
+        api: Option<Box<ApiError>>,
     },
 
     /// A synchronous run request was sent but its answer was lost: the run may or may not exist.

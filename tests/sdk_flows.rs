@@ -80,8 +80,15 @@ fn failed_sync_run_carries_the_run_id_and_status() {
         )
         .unwrap_err();
     match err {
-        Error::RunFailed { run_id, status, .. } => {
+        Error::RunFailed {
+            run_id,
+            status,
+            api,
+            ..
+        } => {
             assert_eq!(status.as_deref(), Some("FAILED"));
+            let api = api.expect("the API error behind it");
+            assert_eq!((api.status, api.kind.as_str()), (400, "run-failed"));
             let run = client.run(&run_id.unwrap()).get().unwrap().unwrap();
             assert_eq!(run.status, RunStatus::Failed);
         }

@@ -172,7 +172,17 @@ impl From<Error> for Failure {
                 kind: Some("run-timeout-exceeded".into()),
                 ..Failure::new(APIFY_STATUS_SYNC_TIMEOUT, message)
             },
-            Error::RunFailed { .. } => Failure::new(APIFY_STATUS_RUN_FAILED, message),
+            Error::RunFailed { api, .. } => match api {
+                Some(api) => Failure {
+                    http_status: Some(api.status),
+                    kind: (!api.kind.is_empty()).then_some(api.kind),
+                    method: Some(api.method),
+                    path: Some(api.path),
+                    attempt: Some(api.attempt),
+                    ..Failure::new(APIFY_STATUS_RUN_FAILED, message)
+                },
+                None => Failure::new(APIFY_STATUS_RUN_FAILED, message),
+            },
             Error::Cancelled => Failure::new(APIFY_STATUS_CANCELLED, message),
             Error::Decode { method, path, .. } => Failure {
                 method: Some(method),
