@@ -393,8 +393,9 @@ impl RunnableClient {
     }
 
     /// Starts a run and waits for it (no budget unless `options.wait` has one). With
-    /// `reruns_on_failure`, a run that ends FAILED or TIMED-OUT is started again; every attempt
-    /// is passed to `on_attempt` when it ends.
+    /// `reruns_on_failure`, a run that ends FAILED or TIMED-OUT is started again (a new run each
+    /// time) and the last attempt is returned; [`call_with`](Self::call_with) shows every
+    /// attempt, its final state included, to its callback.
     pub fn call<I: Serialize + ?Sized>(&self, input: &I, options: &CallOptions) -> Result<Run> {
         self.call_with(input, options, |_| ControlFlow::Continue(()))
     }
