@@ -232,7 +232,7 @@ apify_status apify_kvs_set_record(const struct apify_client *c,
                                   size_t len,
                                   const char *content_type);
 
-// Deletes a record (a missing record is not an error).
+// Deletes a record (a missing record is not an error; a missing store is NOT_FOUND).
 apify_status apify_kvs_delete_record(const struct apify_client *c,
                                      const char *store_id,
                                      const char *key);

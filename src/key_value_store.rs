@@ -169,7 +169,8 @@ impl KeyValueStoreClient {
         self.set_record(key, text.as_bytes(), "text/plain; charset=utf-8")
     }
 
-    /// Deletes a record; deleting a missing record is not an error.
+    /// Deletes a record; deleting a missing record is not an error, deleting from a missing
+    /// store is (the API answers 404 for both, so the store is looked up to tell them apart).
     pub fn delete_record(&self, key: &str) -> Result<()> {
         match self
             .client
@@ -177,7 +178,10 @@ impl KeyValueStoreClient {
             .send(&Call::new("DELETE", self.record_path(key)?))
         {
             Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) if e.is_not_found() => match self.get()? {
+                Some(_) => Ok(()),
+                None => Err(e),
+            },
             Err(e) => Err(e),
         }
     }

@@ -542,6 +542,12 @@ fn records_and_pushes_round_trip() {
     );
     assert!(kvs.record_exists("t").unwrap());
     kvs.delete_record("t").unwrap();
+    kvs.delete_record("t").unwrap(); // a missing record is fine
+    let err = client
+        .key_value_store("NoSuchStore123456")
+        .delete_record("t")
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
     assert!(!kvs.record_exists("t").unwrap());
     assert!(kvs.get_record("t").unwrap().is_none());
 

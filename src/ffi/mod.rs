@@ -941,7 +941,7 @@ pub unsafe extern "C" fn apify_kvs_set_record(
     })
 }
 
-/// Deletes a record (a missing record is not an error).
+/// Deletes a record (a missing record is not an error; a missing store is NOT_FOUND).
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_delete_record(
     c: *const apify_client,

@@ -151,6 +151,8 @@ int main(void) {
     CHECK_STATUS(apify_kvs_set_record(client, MISSING, "k", (const uint8_t *)"v", 1, "text/plain"), NF);
     CHECK_ERROR_JSON_HAS("\"httpStatus\":404");
     CHECK_OK(apify_kvs_delete_record(client, store_id, "NO-SUCH-KEY")); /* missing record: fine */
+    CHECK_STATUS(apify_kvs_delete_record(client, MISSING, "OUTPUT"), NF); /* missing store: not */
+    CHECK_ERROR_JSON_HAS("\"httpStatus\":404");
     CHECK_NOT_FOUND(s, apify_kvs_list_keys(client, MISSING, NULL, &s));
     key_iter = NULL;
     CHECK_OK(apify_kvs_key_iter_new(client, MISSING, NULL, &key_iter));
