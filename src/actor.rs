@@ -137,6 +137,40 @@ impl StartOptions {
     }
 }
 
+setters!(StartOptions {
+    /// Sets the build tag or number.
+    build: text String,
+    /// Sets the memory in MB (a power of 2 from 128 to 32768).
+    memory_mbytes: some u32,
+    /// Sets the run's own timeout.
+    timeout: some Duration,
+    /// Sets the most dataset items the run may produce.
+    max_items: some u64,
+    /// Sets the most USD the run may charge.
+    max_total_charge_usd: some f64,
+    /// Sets whether the run restarts when it fails.
+    restart_on_error: some bool,
+    /// Lets the start request wait up to this long (at most 60 s).
+    wait_for_finish: some Duration,
+});
+
+impl StartOptions {
+    /// Adds an ad-hoc webhook.
+    pub fn webhook(mut self, webhook: Webhook) -> Self {
+        self.webhooks.push(webhook);
+        self
+    }
+}
+
+setters!(CallOptions {
+    /// Sets how the run is started.
+    start: set StartOptions,
+    /// Sets how the run is waited for.
+    wait: set WaitOptions,
+    /// Sets how often a FAILED or TIMED-OUT run is started again.
+    reruns_on_failure: set u32,
+});
+
 /// Options of `call`: start options, how to wait, and how often to run again after a failure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallOptions {

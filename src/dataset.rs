@@ -43,6 +43,31 @@ pub struct ItemsOptions {
     pub view: Option<String>,
 }
 
+setters!(ItemsOptions {
+    /// Sets the items to skip.
+    offset: some u64,
+    /// Sets the most items to read.
+    limit: some u64,
+    /// Newest first.
+    desc: set bool,
+    /// Keeps only these fields, in this order.
+    fields: list String,
+    /// Drops these fields.
+    omit: list String,
+    /// Unwinds these fields, in order.
+    unwind: list String,
+    /// Flattens these object fields.
+    flatten: list String,
+    /// Skips empty items and hidden fields.
+    clean: set bool,
+    /// Skips empty items.
+    skip_empty: set bool,
+    /// Skips fields whose name starts with `#`.
+    skip_hidden: set bool,
+    /// Sets the view of the dataset's schema.
+    view: text String,
+});
+
 impl ItemsOptions {
     pub(crate) fn apply(&self, mut call: Call) -> Call {
         let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.join(","));

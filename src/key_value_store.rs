@@ -37,6 +37,17 @@ pub struct KeysOptions {
     pub collection: Option<String>,
 }
 
+setters!(KeysOptions {
+    /// Sets the keys per page (1 to 1000).
+    limit: some u32,
+    /// Starts after this key.
+    exclusive_start_key: text String,
+    /// Only keys with this prefix.
+    prefix: text String,
+    /// Only keys of this collection.
+    collection: text String,
+});
+
 /// One key in a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyInfo {

@@ -24,6 +24,43 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+/// Chainable setters for option structs: `StartOptions::default().memory_mbytes(256)`.
+macro_rules! setters {
+    ($t:ty { $( $(#[$doc:meta])* $name:ident : $kind:ident $ty:ty ),* $(,)? }) => {
+        impl $t {
+            $( setters!(@one $(#[$doc])* $name $kind $ty); )*
+        }
+    };
+    (@one $(#[$doc:meta])* $name:ident some $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$name = Some(value);
+            self
+        }
+    };
+    (@one $(#[$doc:meta])* $name:ident text $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: impl Into<String>) -> Self {
+            self.$name = Some(value.into());
+            self
+        }
+    };
+    (@one $(#[$doc:meta])* $name:ident set $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$name = value;
+            self
+        }
+    };
+    (@one $(#[$doc:meta])* $name:ident list $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name<S: Into<String>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
+            self.$name = values.into_iter().map(Into::into).collect();
+            self
+        }
+    };
+}
+
 mod actor;
 mod client;
 mod dataset;

@@ -58,6 +58,15 @@ impl Default for WaitOptions {
     }
 }
 
+setters!(WaitOptions {
+    /// Sets the wait budget.
+    budget: some Duration,
+    /// Sets long polling or plain polling.
+    strategy: set WaitStrategy,
+    /// Sets how long a 404 right after the start is asked again.
+    not_found_grace: set Duration,
+});
+
 impl WaitOptions {
     /// Waits at most `budget`.
     pub fn with_budget(budget: Duration) -> WaitOptions {

@@ -924,3 +924,38 @@ fn root_certificates_must_be_pem() {
         .unwrap_err();
     assert!(err.to_string().contains("PEM"), "{err}");
 }
+
+#[test]
+fn option_setters_chain() {
+    let start = StartOptions::default()
+        .build("latest")
+        .memory_mbytes(512)
+        .timeout(Duration::from_secs(9))
+        .max_items(3)
+        .restart_on_error(false);
+    assert_eq!(start.build.as_deref(), Some("latest"));
+    assert_eq!(start.memory_mbytes, Some(512));
+    let items = ItemsOptions::default()
+        .fields(["a", "b"])
+        .clean(true)
+        .limit(5);
+    assert_eq!(items.fields, ["a", "b"]);
+    assert!(items.clean);
+    let keys = KeysOptions::default().prefix("record-").limit(10);
+    assert_eq!(keys.prefix.as_deref(), Some("record-"));
+    let wait = WaitOptions::default().budget(Duration::from_secs(1));
+    assert_eq!(wait.budget, Some(Duration::from_secs(1)));
+    let (_emu, client) = setup();
+    let run = client
+        .actor("emulator/generator")
+        .call(&json!({"count": 5}), &CallOptions::default().start(start))
+        .unwrap();
+    assert_eq!(run.options["memoryMbytes"], 512);
+    let got: Vec<Value> = client
+        .run(&run.id)
+        .dataset()
+        .list_items(&items)
+        .unwrap()
+        .items;
+    assert_eq!(got.len(), 3);
+}
