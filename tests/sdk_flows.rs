@@ -959,3 +959,36 @@ fn option_setters_chain() {
         .items;
     assert_eq!(got.len(), 3);
 }
+
+#[test]
+fn iteration_does_not_trust_a_stale_total() {
+    let (_emu, client) = setup_with(EmulatorConfig {
+        total_refresh: Some(Duration::from_secs(3600)),
+        ..EmulatorConfig::default()
+    });
+    let id = client.request("POST", "/v2/datasets", &[], None).unwrap()["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ds = client.dataset(&id);
+    let first: Vec<Value> = (0..10).map(|i| json!({"i": i})).collect();
+    ds.push_items(&first).unwrap();
+    // The first read fixes Total at 10 for the next hour.
+    assert_eq!(
+        ds.list_items::<Value>(&ItemsOptions::default())
+            .unwrap()
+            .total,
+        10
+    );
+    let more: Vec<Value> = (10..35).map(|i| json!({"i": i})).collect();
+    ds.push_items(&more).unwrap();
+    let page = ds
+        .list_items::<Value>(&ItemsOptions::default().limit(5))
+        .unwrap();
+    assert_eq!(page.total, 10, "the emulator reports a stale Total");
+    let seen: Vec<u64> = ds
+        .iter_items::<Value>(&ItemsOptions::default(), 4)
+        .map(|i| i.unwrap()["i"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seen, (0..35).collect::<Vec<_>>());
+}

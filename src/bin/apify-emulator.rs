@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use apify::emulator::{Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N]
+const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N]
 
   --listen ADDR            address to listen on (default 127.0.0.1:8765; port 0 picks a free port)
   --token TOKEN            an accepted API token; repeatable (default: emulator-token)
   --max-wait-secs N        cap on waitForFinish in seconds (default 60)
   --sync-timeout-secs N    run-sync limit in seconds before 408 (default 300; fractions allowed)
-  --rate-limit N           answer 429 once one resource gets more than N requests a second";
+  --rate-limit N           answer 429 once one resource gets more than N requests a second
+  --total-refresh-secs N   let dataset pagination Total lag behind pushes, recounted at most every N s";
 
 fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
     let mut config = EmulatorConfig {
@@ -71,6 +72,18 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
                     format!("--rate-limit: '{value}' is not a positive whole number")
                 })?;
                 config.rate_limit = Some(n);
+            }
+            "--total-refresh-secs" => {
+                let secs: f64 = value
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s > 0.0)
+                    .ok_or_else(|| {
+                        format!(
+                            "--total-refresh-secs: '{value}' is not a positive number of seconds"
+                        )
+                    })?;
+                config.total_refresh = Some(Duration::from_secs_f64(secs));
             }
             other => return Err(format!("unknown option '{other}'")),
         }

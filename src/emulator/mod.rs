@@ -44,6 +44,9 @@ pub struct EmulatorConfig {
     pub sync_timeout: Duration,
     /// Requests a second one resource accepts before answering 429; `None` = no limit.
     pub rate_limit: Option<u64>,
+    /// Like the platform, let `X-Apify-Pagination-Total` lag behind pushes: it is recounted at
+    /// most this often per dataset. `None` (default) = always exact.
+    pub total_refresh: Option<Duration>,
 }
 
 impl Default for EmulatorConfig {
@@ -54,6 +57,7 @@ impl Default for EmulatorConfig {
             max_wait_secs: 60,
             sync_timeout: Duration::from_secs(300),
             rate_limit: None,
+            total_refresh: None,
         }
     }
 }

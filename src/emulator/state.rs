@@ -268,6 +268,9 @@ pub(crate) struct Dataset {
     pub max_items: Option<u64>,
     pub read_count: u64,
     pub write_count: u64,
+    /// The item count the pagination `Total` reports and when it was taken (see
+    /// `EmulatorConfig::total_refresh`).
+    pub reported_total: Option<(std::time::Instant, u64)>,
 }
 
 /// One key-value record: the bytes and content type exactly as stored.
@@ -481,6 +484,7 @@ impl State {
                 max_items: None,
                 read_count: 0,
                 write_count: 0,
+                reported_total: None,
             },
         );
         id

@@ -449,7 +449,7 @@ pub(crate) fn items_response(
     q: &ItemsQuery,
     status: u16,
 ) -> ApiResult {
-    let (page, total) = {
+    let (page, total, reported_total) = {
         let mut st = shared.lock();
         let ds = st
             .datasets
@@ -458,6 +458,16 @@ pub(crate) fn items_response(
         ds.read_count += 1;
         ds.accessed_at = now_millis();
         let total = ds.items.len() as u64;
+        let reported = match shared.config.total_refresh {
+            None => total,
+            Some(every) => match ds.reported_total {
+                Some((at, count)) if at.elapsed() < every => count,
+                _ => {
+                    ds.reported_total = Some((std::time::Instant::now(), total));
+                    total
+                }
+            },
+        };
         let start = q.offset.min(total);
         let end = match q.limit {
             Some(l) => start.saturating_add(l).min(total),
@@ -470,7 +480,7 @@ pub(crate) fn items_response(
         } else {
             ds.items[start..end].to_vec()
         };
-        (page, total)
+        (page, total, reported)
     };
     let scanned = page.len();
     let kept = page
@@ -495,7 +505,7 @@ pub(crate) fn items_response(
                 .to_string(),
         )
         .with_header("X-Apify-Pagination-Count", scanned.to_string())
-        .with_header("X-Apify-Pagination-Total", total.to_string())
+        .with_header("X-Apify-Pagination-Total", reported_total.to_string())
         .with_header("X-Apify-Pagination-Desc", q.desc.to_string());
     if q.attachment {
         resp = resp.with_header(
