@@ -30,9 +30,12 @@ use std::time::{Duration, Instant};
 
 use apify::emulator::{Emulator, EmulatorConfig};
 use artifacts::{shared_library, static_library};
+use child::ChildGuard;
 
 #[path = "common/artifacts.rs"]
 mod artifacts;
+#[path = "common/child.rs"]
+mod child;
 
 const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
 const CXX_FLAGS: &[&str] = &["-std=c++11", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
@@ -457,9 +460,7 @@ fn run(build: &Build, phase: Phase, wrapper: &[&str], libs: &Libs, timeout: Dura
     let stderr = fs::File::create(log("stderr")).unwrap();
     cmd.stdout(stdout).stderr(stderr);
     let start = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let mut child = ChildGuard::spawn(&mut cmd);
     let mut timed_out = false;
     let status = loop {
         match child.try_wait().expect("waiting for the child") {

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use apify::emulator::EmulatorConfig;
+use common::child::ChildGuard;
 use common::Api;
 use serde_json::json;
 
@@ -393,19 +394,19 @@ fn rate_limit_answers_429_per_resource() {
 
 #[test]
 fn command_line_prints_the_contract_and_stops_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apify-emulator"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--token",
-            "cli-token",
-            "--max-wait-secs",
-            "5",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
+    let mut child = ChildGuard::spawn(
+        Command::new(env!("CARGO_BIN_EXE_apify-emulator"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--token",
+                "cli-token",
+                "--max-wait-secs",
+                "5",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let base_line = lines.next().unwrap().unwrap();
     let token_line = lines.next().unwrap().unwrap();
@@ -427,7 +428,6 @@ fn command_line_prints_the_contract_and_stops_on_sigterm() {
             break s;
         }
         if Instant::now() > deadline {
-            let _ = child.kill();
             panic!("the emulator did not stop on SIGTERM");
         }
         std::thread::sleep(Duration::from_millis(20));

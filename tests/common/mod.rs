@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod artifacts;
+pub mod child;
 pub mod openapi;
 
 use std::io::{Read, Write};
