@@ -70,6 +70,11 @@ typedef int32_t apify_status;
 // A synchronous run did not finish within the API's limit (HTTP 408); the run goes on.
 #define APIFY_STATUS_SYNC_TIMEOUT 15
 
+// A run start (or synchronous run) may have reached the server and no answer says whether it
+// created a run; it was not resent. The last error JSON has the start's marker
+// (`startMarker`: the run's `meta.userAgent` ends with it) and, when found, the run (`runId`).
+#define APIFY_STATUS_OUTCOME_UNKNOWN 16
+
 // The request could not be sent or its answer was lost.
 #define APIFY_STATUS_TRANSPORT 20
 
@@ -99,16 +104,17 @@ const char *apify_status_name(int32_t status);
 char *apify_last_error_message(void);
 
 // This thread's last error as JSON: `{"status", "statusName", "httpStatus", "type", "message",
-// "method", "path", "attempt"}` (absent parts are null), or NULL after a success. Free with
-// `apify_string_free`.
+// "method", "path", "attempt", "runId", "startMarker"}` (absent parts are null), or NULL after a
+// success. Free with `apify_string_free`.
 char *apify_last_error_json(void);
 
 // Frees a string this library returned. NULL is fine.
 void apify_string_free(char *s);
 
 // Creates a client. `options_json` may be NULL; keys: token, baseUrl, maxRetries,
-// minDelayBetweenRetriesMillis, timeoutSecs, userAgentSuffix. token and baseUrl default to
-// APIFY_TOKEN and APIFY_API_BASE_URL.
+// minDelayBetweenRetriesMillis, timeoutSecs, userAgentSuffix, reconcileWindowSecs (how long a
+// start whose answer was lost looks for its run before it is resent; default 5). token and
+// baseUrl default to APIFY_TOKEN and APIFY_API_BASE_URL.
 apify_status apify_client_new(const char *options_json, struct apify_client **out_client);
 
 // Frees a client. NULL is fine.
@@ -116,7 +122,9 @@ void apify_client_free(struct apify_client *client);
 
 // Starts an Actor run; `*out_run_json` receives the run object. `input_json` (a JSON object)
 // and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
-// restartOnError, waitForFinish, webhooks.
+// restartOnError, waitForFinish, webhooks. Exactly once: a start whose answer was lost finds
+// its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or is
+// resent when no run carries it; `APIFY_STATUS_OUTCOME_UNKNOWN` when that cannot be proven.
 apify_status apify_actor_start(const struct apify_client *c,
                                const char *actor_id,
                                const char *input_json,

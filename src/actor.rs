@@ -1,21 +1,8 @@
-//! Actors and tasks: start (never duplicated), call, the synchronous runs, run lists.
-//!
-//! ## Run starts are never duplicated
-//! The API has no idempotency key for starting a run, so a start that is simply resent after the
-//! first request reached the server creates a second, billed run. Here a start (`runs`) is
-//! resent without further ado only when the server cannot have acted on it: a 429 answer, or a
-//! connection that was never made. When the outcome is unknown (the connection was lost after the
-//! request was sent, the request timed out, a 5xx answer, an unreadable answer) the SDK first
-//! reconciles: it lists the Actor's (or task's) newest runs and takes the first one that
-//! (1) started no earlier than [`RECONCILE_SKEW`] before the request was sent, (2) has not been
-//! handed to another caller of this client, and (3) has an `INPUT` record equal to what was sent
-//! (for JSON, equal as JSON; for a task run, every key sent is present with the same value, since
-//! the stored input is the task's input merged with the request's). Only when no run matches is
-//! the start sent again. Synchronous runs (`run-sync*`) cannot be reconciled: one whose outcome is
-//! unknown is not resent, and [`Error::OutcomeUnknown`] says why and what to do.
+//! Actors and tasks: start (exactly once, see [`crate::start`]'s rules in
+//! [`RunnableClient::start`]), call, the synchronous runs, run lists.
 
 use std::ops::ControlFlow;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine;
 use serde::de::DeserializeOwned;
@@ -25,12 +12,10 @@ use serde_json::Value;
 use crate::client::{id_segment, Client};
 use crate::dataset::ItemsOptions;
 use crate::error::{Error, Result};
-use crate::http::{Call, Failure, Retry};
+use crate::http::{Call, Retry};
 use crate::models::{Page, Record, Run, RunStatus};
 use crate::run::WaitOptions;
-
-/// How much earlier than the request a reconciled run may have started (server clock skew).
-pub const RECONCILE_SKEW: Duration = Duration::from_secs(30);
+use crate::start::Start;
 
 /// How long a synchronous run may take on the platform before it answers 408.
 const SYNC_RUN_LIMIT: Duration = Duration::from_secs(300);
@@ -265,14 +250,23 @@ impl RunnableClient {
         }
     }
 
-    /// Starts a run with JSON input and returns it at once (or after `wait_for_finish`). Never
-    /// creates two runs for one call (see the module docs).
+    /// Starts a run with JSON input and returns it at once (or after `wait_for_finish`).
+    ///
+    /// Exactly once: the start carries a marker of its own (the User-Agent ends with
+    /// [`START_MARKER_PREFIX`](crate::START_MARKER_PREFIX) and 32 hex digits, recorded by the
+    /// platform as the run's `meta.userAgent`). When an attempt may have reached the server but
+    /// no answer says so (lost or cut answer, timeout, 5xx), the start looks for the run carrying
+    /// its marker for up to the client's reconcile window before it resends; a run that turns up
+    /// after a resend is aborted at once (and logged), the oldest is returned. If the server does
+    /// not record the marker, an ambiguous start ends with [`Error::OutcomeUnknown`] instead.
+    /// Nothing else (input, timing) is ever taken as evidence that a run is this start's.
     pub fn start<I: Serialize + ?Sized>(&self, input: &I, options: &StartOptions) -> Result<Run> {
         let body = self.json_input(input)?;
         self.start_body(body, options)
     }
 
-    /// Starts an Actor run whose input is any bytes with a content type.
+    /// Starts an Actor run whose input is any bytes with a content type (exactly once, as
+    /// [`start`](Self::start)).
     pub fn start_raw(
         &self,
         input: &[u8],
@@ -291,139 +285,17 @@ impl RunnableClient {
     }
 
     fn start_body(&self, body: InputBody, options: &StartOptions) -> Result<Run> {
-        let mut call = options.apply(Call::new("POST", format!("{}/runs", self.base()?)))?;
+        let runs_path = format!("{}/runs", self.base()?);
+        let mut call = options.apply(Call::new("POST", runs_path.clone()))?;
         if let Some(w) = options.wait_for_finish {
             call = call
                 .query("waitForFinish", w.as_secs())
                 .timeout(self.client.http().timeout + w);
         }
-        if let Some((bytes, ct)) = &body.0 {
-            call = call.raw_body(bytes.clone(), ct);
+        if let Some((bytes, ct)) = body.0 {
+            call = call.raw_body(bytes, &ct);
         }
-        let call = call.retry(Retry::OnlyIfNotProcessed);
-        let http = self.client.http();
-        let mut attempt = 1;
-        loop {
-            let sent_at = SystemTime::now();
-            let failure = match http.send_once(&call, attempt) {
-                Ok(reply) => match reply.data::<Run>() {
-                    Ok(run) => {
-                        self.claim(&run.id);
-                        return Ok(run);
-                    }
-                    // The run exists but its answer was cut: reconcile like a lost answer.
-                    Err(error) => Failure {
-                        error,
-                        not_processed: false,
-                        retryable: true,
-                        lost: true,
-                    },
-                },
-                Err(f) => f,
-            };
-            if !failure.retryable || attempt > http.max_retries {
-                return Err(failure.error);
-            }
-            std::thread::sleep(http.backoff(attempt));
-            if failure.unknown() {
-                if let Some(run) = self.reconcile(sent_at, &body)? {
-                    return Ok(run);
-                }
-            }
-            attempt += 1;
-        }
-    }
-
-    /// Marks a run as handed out; false if it already was.
-    fn claim(&self, run_id: &str) -> bool {
-        let mut claimed = self
-            .client
-            .inner
-            .claimed_runs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        // Bounded: only runs within the skew window can ever match again.
-        if claimed.len() > 100_000 {
-            claimed.clear();
-        }
-        claimed.insert(run_id.to_string())
-    }
-
-    fn is_claimed(&self, run_id: &str) -> bool {
-        self.client
-            .inner
-            .claimed_runs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(run_id)
-    }
-
-    /// Finds the run that a start whose answer was lost created, if any (see the module docs).
-    fn reconcile(&self, sent_at: SystemTime, body: &InputBody) -> Result<Option<Run>> {
-        let since = sent_at
-            .checked_sub(RECONCILE_SKEW)
-            .unwrap_or(UNIX_EPOCH)
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        let page: Page<Value> = self
-            .client
-            .http()
-            .send(
-                &Call::new("GET", format!("{}/runs", self.base()?))
-                    .query("desc", true)
-                    .query("limit", 100),
-            )?
-            .data()?;
-        // Oldest candidate first: an earlier lost attempt of this same call is the one to take.
-        let mut candidates: Vec<(String, String)> = page
-            .items
-            .iter()
-            .filter_map(|r| {
-                let id = r.get("id")?.as_str()?.to_string();
-                let started = parse_iso_millis(r.get("startedAt")?.as_str()?)?;
-                let kvs = r.get("defaultKeyValueStoreId")?.as_str()?.to_string();
-                (started >= since).then_some((id, kvs))
-            })
-            .collect();
-        candidates.reverse();
-        for (run_id, kvs_id) in candidates {
-            if self.is_claimed(&run_id) {
-                continue;
-            }
-            let stored = self.client.key_value_store(&kvs_id).get_record("INPUT")?;
-            if self.input_matches(body, stored.as_ref()) && self.claim(&run_id) {
-                return self.client.run(&run_id).get();
-            }
-        }
-        Ok(None)
-    }
-
-    fn input_matches(&self, sent: &InputBody, stored: Option<&Record>) -> bool {
-        let (sent, stored) = match (&sent.0, stored) {
-            (None, None) => return true,
-            (None, Some(r)) => {
-                // A task run stores the task's input even when none was sent.
-                return self.kind == Kind::Task || r.data.iter().all(u8::is_ascii_whitespace);
-            }
-            (Some(_), None) => return false,
-            (Some(s), Some(r)) => (s, r),
-        };
-        if sent.0 == stored.data {
-            return true;
-        }
-        let (Ok(a), Ok(b)) = (
-            serde_json::from_slice::<Value>(&sent.0),
-            serde_json::from_slice::<Value>(&stored.data),
-        ) else {
-            return false;
-        };
-        match (self.kind, &a, &b) {
-            (Kind::Task, Value::Object(sent), Value::Object(stored)) => {
-                sent.iter().all(|(k, v)| stored.get(k) == Some(v))
-            }
-            _ => a == b,
-        }
+        Start::new(&self.client, runs_path).run(call.retry(Retry::OnlyIfNotProcessed))
     }
 
     /// Starts a run and waits for it (no budget unless `options.wait` has one). With
@@ -469,19 +341,12 @@ impl RunnableClient {
             .retry(Retry::OnlyIfNotProcessed))
     }
 
-    fn send_sync(&self, call: &Call) -> Result<crate::http::Reply> {
-        let http = self.client.http();
-        let mut attempt = 1;
-        loop {
-            match http.send_once(call, attempt) {
-                Ok(reply) => return Ok(reply),
-                Err(f) if f.not_processed && attempt <= http.max_retries => {
-                    std::thread::sleep(http.backoff(attempt));
-                    attempt += 1;
-                }
-                Err(f) => return Err(sync_error(call, f)),
-            }
-        }
+    /// Sends a synchronous run: resent only when the server cannot have acted on it.
+    fn send_sync(&self, call: Call) -> Result<crate::http::Reply> {
+        let runs_path = format!("{}/runs", self.base()?);
+        Start::new(&self.client, runs_path)
+            .run_sync(call)
+            .map_err(sync_error)
     }
 
     /// Runs synchronously (up to about 300 s) and returns the `OUTPUT` record, or the record
@@ -498,7 +363,7 @@ impl RunnableClient {
             crate::key_value_store::check_record_key(key)?;
             call = call.query("outputRecordKey", key);
         }
-        let reply = self.send_sync(&call)?;
+        let reply = self.send_sync(call)?;
         let content_type = reply
             .header("content-type")
             .unwrap_or("application/octet-stream")
@@ -520,7 +385,7 @@ impl RunnableClient {
         let body = self.json_input(input)?;
         let call = self.sync_call("run-sync-get-dataset-items", &body, options)?;
         let call = items.apply(call.query("format", "json"));
-        self.send_sync(&call)?.json()
+        self.send_sync(call)?.json()
     }
 
     /// One page of this Actor's or task's runs (newest first with `desc`).
@@ -552,16 +417,9 @@ impl RunnableClient {
 }
 
 /// Maps a failed synchronous run request to the SDK's errors.
-fn sync_error(call: &Call, f: Failure) -> Error {
-    if f.unknown() {
-        return Error::OutcomeUnknown {
-            method: call.method.to_string(),
-            path: call.path.clone(),
-            message: f.error.to_string(),
-        };
-    }
-    let Error::Api(api) = f.error else {
-        return f.error;
+fn sync_error(error: Error) -> Error {
+    let Error::Api(api) = error else {
+        return error;
     };
     match (api.status, api.kind.as_str()) {
         (408, _) | (_, "run-timeout-exceeded") => Error::SyncRunTimeout {
@@ -604,45 +462,9 @@ fn find_status(message: &str) -> Option<String> {
         .map(|s| s.to_string())
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS(.fff)Z` to epoch milliseconds.
-pub(crate) fn parse_iso_millis(s: &str) -> Option<u64> {
-    let s = s.strip_suffix('Z')?;
-    let (date, time) = s.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let mut t = hms.split(':').map(|p| p.parse::<i64>().ok());
-    let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
-    let ms: i64 = format!("{frac:0<3}")[..3].parse().ok()?;
-    // Days from civil (Howard Hinnant).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let total = ((days * 24 + hh) * 60 + mm) * 60 + ss;
-    u64::try_from(total * 1000 + ms).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_iso_timestamps() {
-        assert_eq!(parse_iso_millis("1970-01-01T00:00:00.000Z"), Some(0));
-        assert_eq!(
-            parse_iso_millis("2026-11-29T12:00:00.123Z"),
-            Some(1_795_953_600_123)
-        );
-        assert_eq!(
-            parse_iso_millis("2000-02-29T00:00:00Z"),
-            Some(951_782_400_000)
-        );
-        assert_eq!(parse_iso_millis("nonsense"), None);
-    }
 
     #[test]
     fn finds_run_ids_and_statuses_in_messages() {

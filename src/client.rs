@@ -1,13 +1,13 @@
 //! [`Client`] and its builder.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::http::{encode_component, Call, Transport};
+use crate::start::Starts;
 
 /// The platform's API address, used when neither the builder nor `APIFY_API_BASE_URL` gives one.
 pub const DEFAULT_BASE_URL: &str = "https://api.apify.com";
@@ -26,9 +26,8 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) http: Transport,
-    /// Runs already handed to a caller by a start in this process: a reconciliation never hands
-    /// the same run to two callers.
-    pub(crate) claimed_runs: Mutex<HashSet<String>>,
+    /// What run starts have learned about the server (does it record start markers?).
+    pub(crate) starts: Starts,
 }
 
 impl std::fmt::Debug for Client {
@@ -49,6 +48,7 @@ pub struct ClientBuilder {
     min_retry_delay: Option<Duration>,
     timeout: Option<Duration>,
     user_agent_suffix: Option<String>,
+    reconcile_window: Option<Duration>,
     root_certs_pem: Vec<Vec<u8>>,
     /// `None`: from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY`; `Some(None)`: no proxy.
     proxy: Option<Option<String>>,
@@ -104,6 +104,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How long a start whose outcome is unknown looks for its run before it is resent
+    /// (default [`DEFAULT_RECONCILE_WINDOW`](crate::DEFAULT_RECONCILE_WINDOW)); see
+    /// [`RunnableClient::start`](crate::RunnableClient::start).
+    pub fn reconcile_window(mut self, d: Duration) -> Self {
+        self.reconcile_window = Some(d);
+        self
+    }
+
     /// Trusts this PEM root certificate in addition to the web PKI roots (private deployments).
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certs_pem.push(pem.into());
@@ -139,12 +147,17 @@ impl ClientBuilder {
             .filter(|t| !t.is_empty());
         let mut user_agent = format!("libapify/{} (Rust; blocking)", env!("CARGO_PKG_VERSION"));
         if let Some(s) = &self.user_agent_suffix {
+            if s.chars().any(char::is_control) {
+                return Err(Error::InvalidArgument(format!(
+                    "the User-Agent suffix must not contain control characters, got {s:?}"
+                )));
+            }
             user_agent.push(' ');
             user_agent.push_str(s);
         }
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .user_agent(user_agent)
+            .user_agent(user_agent.clone())
             .max_idle_connections_per_host(16);
         match &self.proxy {
             None => {}
@@ -181,11 +194,15 @@ impl ClientBuilder {
                     agent,
                     base_url,
                     token,
+                    user_agent,
                     self.max_retries.unwrap_or(8),
                     self.min_retry_delay.unwrap_or(Duration::from_millis(500)),
                     self.timeout.unwrap_or(Duration::from_secs(60)),
                 ),
-                claimed_runs: Mutex::new(HashSet::new()),
+                starts: Starts::new(
+                    self.reconcile_window
+                        .unwrap_or(crate::start::DEFAULT_RECONCILE_WINDOW),
+                ),
             }),
         })
     }

@@ -79,15 +79,20 @@ pub enum Error {
         api: Option<Box<ApiError>>,
     },
 
-    /// A synchronous run request was sent but its answer was lost: the run may or may not exist.
-    #[error("{method} {path}: the answer was lost after the request was sent ({message}); a run may have started and may be billed. It is not resent automatically, because a synchronous run cannot be told apart from another one: look at the Actor's recent runs, or use start/call, which reconcile lost starts")]
+    /// A run start (or synchronous run) may have reached the server and no answer says whether
+    /// it created a run; it was not resent, because that could create a second, billed run.
+    #[error("{method} {path}: the outcome is unknown: {message}")]
     OutcomeUnknown {
         /// HTTP method.
         method: String,
         /// Request path.
         path: String,
-        /// The underlying failure.
+        /// What failed, why it was not resent, and how to look the run up.
         message: String,
+        /// The start's marker: the run it created, if any, has a `meta.userAgent` ending with it.
+        start_marker: Option<String>,
+        /// The run that carries the marker, when it was found (a synchronous run).
+        run_id: Option<String>,
     },
 
     /// The caller stopped the operation (a wait callback returned `Break`).

@@ -43,6 +43,8 @@ pub(crate) struct Call {
     pub retry: Retry,
     /// Hand the body over as a stream instead of reading it within the attempt (exports).
     pub stream: bool,
+    /// A run start's marker (`libapify-start/<hex>`), appended to the User-Agent of every attempt.
+    pub start_marker: Option<String>,
 }
 
 impl Call {
@@ -55,7 +57,13 @@ impl Call {
             timeout: None,
             retry: Retry::Idempotent,
             stream: false,
+            start_marker: None,
         }
+    }
+
+    pub(crate) fn start_marker(mut self, marker: &str) -> Call {
+        self.start_marker = Some(marker.to_string());
+        self
     }
 
     pub(crate) fn streamed(mut self) -> Call {
@@ -109,13 +117,6 @@ pub(crate) struct Failure {
     pub retryable: bool,
     /// The request was sent and no answer came back (connection lost, timeout).
     pub lost: bool,
-}
-
-impl Failure {
-    /// The request may have been acted on and no answer says how: a start may have happened.
-    pub(crate) fn unknown(&self) -> bool {
-        self.retryable && !self.not_processed
-    }
 }
 
 /// An answer with a success status, its body not yet read.
@@ -178,11 +179,23 @@ impl Reply {
     }
 }
 
+/// What a caller of [`Transport::send_guarded`] decides after an attempt whose outcome is unknown.
+pub(crate) enum Unknown<T> {
+    /// Send the same call again (after the retry backoff).
+    Resend,
+    /// Give up with the failure's own error.
+    Fail,
+    /// Stop with this result.
+    Done(Result<T>),
+}
+
 /// The HTTP side of a client: agent, base URL, token and retry settings.
 pub(crate) struct Transport {
     agent: ureq::Agent,
     base_url: String,
     token: Option<String>,
+    /// The User-Agent the agent sends; a start's marker is appended to it.
+    user_agent: String,
     pub max_retries: u32,
     pub min_delay: Duration,
     pub timeout: Duration,
@@ -193,6 +206,7 @@ impl Transport {
         agent: ureq::Agent,
         base_url: String,
         token: Option<String>,
+        user_agent: String,
         max_retries: u32,
         min_delay: Duration,
         timeout: Duration,
@@ -201,6 +215,7 @@ impl Transport {
             agent,
             base_url: base_url.trim_end_matches('/').to_string(),
             token,
+            user_agent,
             max_retries,
             min_delay,
             timeout,
@@ -213,20 +228,51 @@ impl Transport {
 
     /// Sends a call, resending it as its retry policy allows, with exponential backoff.
     pub(crate) fn send(&self, call: &Call) -> Result<Reply> {
+        self.send_guarded(call, Ok, |_, _| Unknown::Fail)
+    }
+
+    /// The one retry loop. Sends `call` and decodes a success with `decode`; a success that
+    /// does not decode counts as an answer lost after the server acted. A failure the server
+    /// cannot have acted on is resent; one it may have acted on is resent as the call's retry
+    /// policy allows, except under [`Retry::OnlyIfNotProcessed`], where `on_unknown` decides
+    /// (given the failure and the attempt that failed): this is where run starts reconcile.
+    pub(crate) fn send_guarded<T>(
+        &self,
+        call: &Call,
+        mut decode: impl FnMut(Reply) -> Result<T>,
+        mut on_unknown: impl FnMut(&Failure, u32) -> Unknown<T>,
+    ) -> Result<T> {
         let mut attempt = 1;
         loop {
-            match self.send_once(call, attempt) {
-                Ok(reply) => return Ok(reply),
-                Err(f) => {
-                    let may_resend = match call.retry {
-                        Retry::Idempotent => f.retryable,
-                        Retry::UnlessLost => f.retryable && !f.lost,
-                        Retry::OnlyIfNotProcessed => f.not_processed,
-                    };
-                    if !may_resend || attempt > self.max_retries {
-                        return Err(f.error);
-                    }
+            let failure = match self.send_once(call, attempt) {
+                Ok(reply) => match decode(reply) {
+                    Ok(value) => return Ok(value),
+                    Err(error) => Failure {
+                        error,
+                        not_processed: false,
+                        retryable: true,
+                        lost: true,
+                    },
+                },
+                Err(f) => f,
+            };
+            let resend = if !failure.retryable {
+                false
+            } else if failure.not_processed {
+                true
+            } else {
+                match call.retry {
+                    Retry::Idempotent => true,
+                    Retry::UnlessLost => !failure.lost,
+                    Retry::OnlyIfNotProcessed => match on_unknown(&failure, attempt) {
+                        Unknown::Resend => true,
+                        Unknown::Fail => false,
+                        Unknown::Done(result) => return result,
+                    },
                 }
+            };
+            if !resend || attempt > self.max_retries {
+                return Err(failure.error);
             }
             std::thread::sleep(self.backoff(attempt));
             attempt += 1;
@@ -246,6 +292,10 @@ impl Transport {
         let mut builder = ureq::http::Request::builder().method(call.method).uri(&url);
         if let Some(token) = &self.token {
             builder = builder.header("Authorization", format!("Bearer {token}"));
+        }
+        if let Some(marker) = &call.start_marker {
+            // A request's own User-Agent replaces the agent's.
+            builder = builder.header("User-Agent", format!("{} {marker}", self.user_agent));
         }
         let mut body = Vec::new();
         if let Some((bytes, content_type)) = &call.body {

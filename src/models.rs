@@ -124,6 +124,10 @@ pub struct Run {
     /// Run statistics.
     #[serde(default)]
     pub stats: Value,
+    /// How the run was started: `origin`, `clientIp`, `userAgent` (which ends with the start's
+    /// marker for a start made by this SDK), `scheduleId`, ...
+    #[serde(default)]
+    pub meta: Value,
     /// Every other field, as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

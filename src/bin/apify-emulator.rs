@@ -12,14 +12,15 @@ use std::time::Duration;
 
 use apify::emulator::{Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N]
+const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false]
 
   --listen ADDR            address to listen on (default 127.0.0.1:8765; port 0 picks a free port)
   --token TOKEN            an accepted API token; repeatable (default: emulator-token)
   --max-wait-secs N        cap on waitForFinish in seconds (default 60)
   --sync-timeout-secs N    run-sync limit in seconds before 408 (default 300; fractions allowed)
   --rate-limit N           answer 429 once one resource gets more than N requests a second
-  --total-refresh-secs N   let dataset pagination Total lag behind pushes, recounted at most every N s";
+  --total-refresh-secs N   let dataset pagination Total lag behind pushes, recounted at most every N s
+  --record-user-agent B    record a run's start User-Agent as meta.userAgent (default true)";
 
 fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
     let mut config = EmulatorConfig {
@@ -84,6 +85,17 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
                         )
                     })?;
                 config.total_refresh = Some(Duration::from_secs_f64(secs));
+            }
+            "--record-user-agent" => {
+                config.record_user_agent = match value.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(format!(
+                            "--record-user-agent: '{value}' is not true or false"
+                        ))
+                    }
+                };
             }
             other => return Err(format!("unknown option '{other}'")),
         }

@@ -802,7 +802,11 @@ fn start_run(ctx: &Ctx, spec: StartSpec) -> String {
             abort_requested: None,
             generation: 0,
             client_ip: ctx.req.peer.ip().to_string(),
-            user_agent: ctx.req.header("user-agent").map(str::to_string),
+            user_agent: if st.record_user_agent {
+                ctx.req.header("user-agent").map(str::to_string)
+            } else {
+                None
+            },
         };
         st.runs.insert(run_id.clone(), run);
         st.run_order.push(run_id.clone());

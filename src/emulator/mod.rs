@@ -47,6 +47,10 @@ pub struct EmulatorConfig {
     /// Like the platform, let `X-Apify-Pagination-Total` lag behind pushes: it is recounted at
     /// most this often per dataset. `None` (default) = always exact.
     pub total_refresh: Option<Duration>,
+    /// Record the starting request's User-Agent as a run's `meta.userAgent`, as the platform
+    /// does (default). `false` plays a server that does not (`null`); also settable at run time
+    /// with `PUT /_emulator/settings {"recordUserAgent": false}`.
+    pub record_user_agent: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -58,6 +62,7 @@ impl Default for EmulatorConfig {
             sync_timeout: Duration::from_secs(300),
             rate_limit: None,
             total_refresh: None,
+            record_user_agent: true,
         }
     }
 }

@@ -22,10 +22,12 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(config: EmulatorConfig, base_url: String, stop: Arc<AtomicBool>) -> Shared {
+        let mut state = State::new();
+        state.record_user_agent = config.record_user_agent;
         Shared {
             config,
             base_url,
-            state: Mutex::new(State::new()),
+            state: Mutex::new(state),
             changed: Condvar::new(),
             stop,
         }
@@ -351,6 +353,8 @@ pub(crate) struct State {
     pub dispatches: Vec<Dispatch>,
     /// The last creation sequence number handed out.
     pub seq: u64,
+    /// Whether new runs record their start request's User-Agent (`/_emulator/settings`).
+    pub record_user_agent: bool,
 }
 
 /// Entries the journal keeps before dropping the oldest.
@@ -412,6 +416,7 @@ impl State {
             rate: HashMap::new(),
             dispatches: Vec::new(),
             seq: 0,
+            record_user_agent: true,
         }
     }
 
@@ -628,7 +633,11 @@ impl State {
             "finishedAt": run.finished_at.map(iso_millis),
             "buildId": run.build_id,
             "buildNumber": run.build_number,
-            "meta": {"origin": "API"},
+            "meta": {
+                "origin": "API",
+                "clientIp": run.client_ip,
+                "userAgent": run.user_agent,
+            },
             "usageTotalUsd": 0,
             "defaultKeyValueStoreId": run.kvs_id,
             "defaultDatasetId": run.dataset_id,

@@ -15,6 +15,28 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
             let list: Vec<Value> = st.faults.iter().map(fault_json).collect();
             Ok(data_response(200, Value::Array(list)))
         }
+        ("GET", ["settings"]) => Ok(settings_response(ctx)),
+        ("PUT", ["settings"]) => {
+            let body = ctx.json_object_body()?;
+            let mut record = None;
+            for (key, value) in &body {
+                match (key.as_str(), value) {
+                    ("recordUserAgent", Value::Bool(b)) => record = Some(*b),
+                    ("recordUserAgent", _) => {
+                        return Err(ApiError::bad_request("'recordUserAgent' must be a boolean"))
+                    }
+                    (other, _) => {
+                        return Err(ApiError::bad_request(format!(
+                            "unknown setting '{other}'; settings: recordUserAgent"
+                        )))
+                    }
+                }
+            }
+            if let Some(b) = record {
+                ctx.shared.lock().record_user_agent = b;
+            }
+            Ok(settings_response(ctx))
+        }
         ("DELETE", ["faults"]) => {
             ctx.shared.lock().faults.clear();
             Ok(Response::empty(204))
@@ -83,6 +105,11 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
             ),
         )),
     }
+}
+
+fn settings_response(ctx: &Ctx) -> Response {
+    let record = ctx.shared.lock().record_user_agent;
+    data_response(200, json!({"recordUserAgent": record}))
 }
 
 const FAULT_KINDS: &[&str] = &["status", "reset", "truncate", "delay", "lostResponse"];

@@ -47,6 +47,10 @@ pub const APIFY_STATUS_RATE_LIMITED: apify_status = 13;
 pub const APIFY_STATUS_RUN_FAILED: apify_status = 14;
 /// A synchronous run did not finish within the API's limit (HTTP 408); the run goes on.
 pub const APIFY_STATUS_SYNC_TIMEOUT: apify_status = 15;
+/// A run start (or synchronous run) may have reached the server and no answer says whether it
+/// created a run; it was not resent. The last error JSON has the start's marker
+/// (`startMarker`: the run's `meta.userAgent` ends with it) and, when found, the run (`runId`).
+pub const APIFY_STATUS_OUTCOME_UNKNOWN: apify_status = 16;
 /// The request could not be sent or its answer was lost.
 pub const APIFY_STATUS_TRANSPORT: apify_status = 20;
 /// The request timed out on the client side.
@@ -91,6 +95,8 @@ struct Failure {
     method: Option<String>,
     path: Option<String>,
     attempt: Option<u32>,
+    run_id: Option<String>,
+    start_marker: Option<String>,
 }
 
 impl Failure {
@@ -103,6 +109,8 @@ impl Failure {
             method: None,
             path: None,
             attempt: None,
+            run_id: None,
+            start_marker: None,
         }
     }
 
@@ -137,6 +145,7 @@ impl From<Error> for Failure {
                     method: Some(api.method),
                     path: Some(api.path),
                     attempt: Some(api.attempt),
+                    ..Failure::new(status, "")
                 }
             }
             Error::Transport {
@@ -150,10 +159,18 @@ impl From<Error> for Failure {
                 attempt: Some(attempt),
                 ..Failure::new(APIFY_STATUS_TRANSPORT, message)
             },
-            Error::OutcomeUnknown { method, path, .. } => Failure {
+            Error::OutcomeUnknown {
+                method,
+                path,
+                run_id,
+                start_marker,
+                ..
+            } => Failure {
                 method: Some(method),
                 path: Some(path),
-                ..Failure::new(APIFY_STATUS_TRANSPORT, message)
+                run_id,
+                start_marker,
+                ..Failure::new(APIFY_STATUS_OUTCOME_UNKNOWN, message)
             },
             Error::Timeout {
                 method,
@@ -351,6 +368,7 @@ pub extern "C" fn apify_status_name(status: i32) -> *const c_char {
         APIFY_STATUS_RATE_LIMITED => "RATE_LIMITED\0",
         APIFY_STATUS_RUN_FAILED => "RUN_FAILED\0",
         APIFY_STATUS_SYNC_TIMEOUT => "SYNC_TIMEOUT\0",
+        APIFY_STATUS_OUTCOME_UNKNOWN => "OUTCOME_UNKNOWN\0",
         APIFY_STATUS_TRANSPORT => "TRANSPORT\0",
         APIFY_STATUS_TIMEOUT => "TIMEOUT\0",
         APIFY_STATUS_CANCELLED => "CANCELLED\0",
@@ -376,8 +394,8 @@ pub extern "C" fn apify_last_error_message() -> *mut c_char {
 }
 
 /// This thread's last error as JSON: `{"status", "statusName", "httpStatus", "type", "message",
-/// "method", "path", "attempt"}` (absent parts are null), or NULL after a success. Free with
-/// `apify_string_free`.
+/// "method", "path", "attempt", "runId", "startMarker"}` (absent parts are null), or NULL after a
+/// success. Free with `apify_string_free`.
 #[no_mangle]
 pub extern "C" fn apify_last_error_json() -> *mut c_char {
     catch_unwind(|| {
@@ -393,6 +411,8 @@ pub extern "C" fn apify_last_error_json() -> *mut c_char {
                     "method": f.method,
                     "path": f.path,
                     "attempt": f.attempt,
+                    "runId": f.run_id,
+                    "startMarker": f.start_marker,
                 });
                 CString::new(v.to_string()).map_or(ptr::null_mut(), CString::into_raw)
             })
@@ -412,8 +432,9 @@ pub unsafe extern "C" fn apify_string_free(s: *mut c_char) {
 // ---------------------------------------------------------------- client
 
 /// Creates a client. `options_json` may be NULL; keys: token, baseUrl, maxRetries,
-/// minDelayBetweenRetriesMillis, timeoutSecs, userAgentSuffix. token and baseUrl default to
-/// APIFY_TOKEN and APIFY_API_BASE_URL.
+/// minDelayBetweenRetriesMillis, timeoutSecs, userAgentSuffix, reconcileWindowSecs (how long a
+/// start whose answer was lost looks for its run before it is resent; default 5). token and
+/// baseUrl default to APIFY_TOKEN and APIFY_API_BASE_URL.
 #[no_mangle]
 pub unsafe extern "C" fn apify_client_new(
     options_json: *const c_char,
@@ -540,7 +561,9 @@ fn join_raw(items: &[Box<RawValue>]) -> String {
 
 /// Starts an Actor run; `*out_run_json` receives the run object. `input_json` (a JSON object)
 /// and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
-/// restartOnError, waitForFinish, webhooks.
+/// restartOnError, waitForFinish, webhooks. Exactly once: a start whose answer was lost finds
+/// its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or is
+/// resent when no run carries it; `APIFY_STATUS_OUTCOME_UNKNOWN` when that cannot be proven.
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_start(
     c: *const apify_client,

@@ -69,6 +69,7 @@ pub(super) struct ClientOpts {
     min_delay_between_retries_millis: Option<u64>,
     timeout_secs: Option<f64>,
     user_agent_suffix: Option<String>,
+    reconcile_window_secs: Option<f64>,
 }
 
 impl Keys for ClientOpts {
@@ -79,6 +80,7 @@ impl Keys for ClientOpts {
         "minDelayBetweenRetriesMillis",
         "timeoutSecs",
         "userAgentSuffix",
+        "reconcileWindowSecs",
     ]];
 }
 
@@ -107,6 +109,15 @@ impl ClientOpts {
         }
         if let Some(s) = self.user_agent_suffix {
             b = b.user_agent_suffix(s);
+        }
+        if let Some(s) = self.reconcile_window_secs {
+            // Up to a day: a longer look for a lost start is a mistake, not a setting.
+            if !(s.is_finite() && (0.0..=86_400.0).contains(&s)) {
+                return Err(Failure::invalid(format!(
+                    "reconcileWindowSecs must be a number of seconds from 0 to 86400, got {s}"
+                )));
+            }
+            b = b.reconcile_window(Duration::from_secs_f64(s));
         }
         Ok(b.build()?)
     }

@@ -26,7 +26,7 @@ fn sentinel<T>() -> *mut T {
 }
 
 /// The keys `apify_last_error_json` documents.
-const ERROR_KEYS: [&str; 8] = [
+const ERROR_KEYS: [&str; 10] = [
     "status",
     "statusName",
     "httpStatus",
@@ -35,6 +35,8 @@ const ERROR_KEYS: [&str; 8] = [
     "method",
     "path",
     "attempt",
+    "runId",
+    "startMarker",
 ];
 
 /// Takes a string the library returned: its text, then frees it with `apify_string_free`.
@@ -174,6 +176,7 @@ fn status_names_cover_every_status() {
         (APIFY_STATUS_RATE_LIMITED, "RATE_LIMITED", 13),
         (APIFY_STATUS_RUN_FAILED, "RUN_FAILED", 14),
         (APIFY_STATUS_SYNC_TIMEOUT, "SYNC_TIMEOUT", 15),
+        (APIFY_STATUS_OUTCOME_UNKNOWN, "OUTCOME_UNKNOWN", 16),
         (APIFY_STATUS_TRANSPORT, "TRANSPORT", 20),
         (APIFY_STATUS_TIMEOUT, "TIMEOUT", 21),
         (APIFY_STATUS_CANCELLED, "CANCELLED", 22),
