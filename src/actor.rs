@@ -1,5 +1,5 @@
-//! Actors and tasks: start (exactly once, see [`crate::start`]'s rules in
-//! [`RunnableClient::start`]), call, the synchronous runs, run lists.
+//! Actors and tasks: start (exactly once, see [`RunnableClient::start`]), call, the synchronous
+//! runs, run lists.
 
 use std::ops::ControlFlow;
 use std::time::Duration;

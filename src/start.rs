@@ -128,17 +128,46 @@ fn millis(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
+/// The failure's text without the method and path the outcome-unknown error already names.
+fn what_failed(call: &Call, failure: &Failure) -> String {
+    let text = failure.error.to_string();
+    let prefix = format!("{} {}: ", call.method, call.path);
+    text.strip_prefix(&prefix).unwrap_or(&text).to_string()
+}
+
 /// What one look through the run list found.
 #[derive(Default)]
 struct Scan {
     /// Runs carrying this start's marker, oldest first.
     ours: Vec<String>,
-    /// Runs that started in the window.
-    candidates: usize,
-    /// Some candidate carries a start marker: the server records them.
-    markers_seen: bool,
+    /// Runs that could be this start's without showing it: API starts with no recorded
+    /// User-Agent, or (while the server is not known to record markers) one that carries none.
+    unproven: Vec<String>,
     /// More candidates than one look reads: nothing can be proven.
     incomplete: bool,
+}
+
+/// How a run that started in the window relates to this start.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Ours,
+    NotOurs,
+    Unproven,
+}
+
+/// Judges a run by its `meta`: only this start's marker makes it ours; another start's marker,
+/// or an origin other than an API start, rules it out; a run without a recorded User-Agent
+/// could be ours; any other User-Agent rules it out only once the server is known to record
+/// this client's markers.
+fn judge(origin: Option<&str>, user_agent: Option<&str>, marker: &str, records: bool) -> Verdict {
+    if origin.is_some_and(|o| o != "API") {
+        return Verdict::NotOurs;
+    }
+    match user_agent {
+        Some(ua) if ua.ends_with(marker) => Verdict::Ours,
+        Some(ua) if ua.contains(START_MARKER_PREFIX) || records => Verdict::NotOurs,
+        _ => Verdict::Unproven,
+    }
 }
 
 /// One start: its marker, where its runs are listed and when it was first sent.
@@ -226,7 +255,7 @@ impl<'a> Start<'a> {
                     )))
                 }
             };
-            if !scan.ours.is_empty() || scan.markers_seen {
+            if !scan.ours.is_empty() {
                 starts.learn(true);
             }
             if let Some(first) = scan.ours.first() {
@@ -240,17 +269,19 @@ impl<'a> Start<'a> {
                     "more runs started around that time than one look through the run list reads",
                 )));
             }
-            // With no run around at all, nothing can be this start's run yet.
-            let proven = starts.support() == SUPPORT_RECORDS || scan.candidates == 0;
-            if !proven {
-                return Unknown::Done(Err(self.unknown(
-                    call,
-                    failure,
-                    "runs started around that time do not show whether this server records a run's start marker, so none can be proven to be this start's run or not",
-                )));
-            }
             let now = Instant::now();
             if now >= deadline {
+                if !scan.unproven.is_empty() {
+                    return Unknown::Done(Err(self.unknown(
+                        call,
+                        failure,
+                        &format!(
+                            "no run carries its marker, and {} run(s) started around that time show no marker of any start ({}), so one of them may be this start's run",
+                            scan.unproven.len(),
+                            scan.unproven.iter().take(10).cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    )));
+                }
                 self.resent = true;
                 return Unknown::Resend;
             }
@@ -266,7 +297,7 @@ impl<'a> Start<'a> {
             path: call.path.clone(),
             message: format!(
                 "{}; a run may have started and may be billed. It was not resent: {why}. Look for it in the run list (GET {}?desc=true) among the runs started from {} on; its meta.userAgent ends with {}",
-                failure.error,
+                what_failed(call, failure),
                 self.runs_path,
                 format_iso_millis(self.since()),
                 self.marker
@@ -308,6 +339,7 @@ impl<'a> Start<'a> {
         let mut scan = Scan::default();
         let mut ours: Vec<(u64, String)> = Vec::new();
         let mut fetches = 0;
+        let records = self.client.inner.starts.support() == SUPPORT_RECORDS;
         for page_index in 0..SCAN_PAGES {
             let call = Call::new("GET", self.runs_path.clone())
                 .query("desc", true)
@@ -328,36 +360,26 @@ impl<'a> Start<'a> {
                     older_seen = true;
                     continue;
                 }
-                scan.candidates += 1;
                 let fetched;
-                let ua = match recorded_user_agent(item) {
-                    Some(ua) => ua,
+                let meta = match recorded_user_agent(item) {
+                    Some(_) => item,
                     None if fetches < SCAN_FETCHES => {
                         fetches += 1;
-                        fetched = self.client.run(id).fetch()?;
-                        fetched
-                            .meta
-                            .get("userAgent")
-                            .and_then(Value::as_str)
-                            .filter(|s| !s.is_empty())
+                        fetched = serde_json::to_value(self.client.run(id).fetch()?)
+                            .unwrap_or(Value::Null);
+                        &fetched
                     }
                     None => {
                         scan.incomplete = true;
                         continue;
                     }
                 };
-                match ua {
-                    // No recorded User-Agent: one of these could be ours only if the server
-                    // does not record them, which `proven` in `reconcile` rules out.
-                    None => {}
-                    Some(ua) => {
-                        if ua.ends_with(&self.marker) {
-                            ours.push((started.unwrap_or(u64::MAX), id.to_string()));
-                        }
-                        if ua.contains(START_MARKER_PREFIX) {
-                            scan.markers_seen = true;
-                        }
-                    }
+                let origin = meta.pointer("/meta/origin").and_then(Value::as_str);
+                let ua = recorded_user_agent(meta).flatten();
+                match judge(origin, ua, &self.marker, records) {
+                    Verdict::Ours => ours.push((started.unwrap_or(u64::MAX), id.to_string())),
+                    Verdict::NotOurs => {}
+                    Verdict::Unproven => scan.unproven.push(id.to_string()),
                 }
             }
             if older_seen || (page.items.len() as u64) < SCAN_PAGE {
@@ -395,7 +417,7 @@ impl<'a> Start<'a> {
                 path: call.path.clone(),
                 message: format!(
                     "{}; a run may have started and may be billed. A synchronous run is never resent once it may have reached the server. {found}",
-                    failure.error
+                    what_failed(&call, failure)
                 ),
                 start_marker: Some(self.marker.clone()),
                 run_id,
@@ -420,6 +442,32 @@ mod tests {
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
             assert!(seen.insert(m));
         }
+    }
+
+    #[test]
+    fn only_the_marker_makes_a_run_ours() {
+        let m = "libapify-start/00112233445566778899aabbccddeeff";
+        let ours = format!("libapify/0.1.0 (Rust; blocking) me {m}");
+        let other =
+            "libapify/0.1.0 (Rust; blocking) libapify-start/ffeeddccbbaa99887766554433221100";
+        for records in [false, true] {
+            assert_eq!(judge(Some("API"), Some(&ours), m, records), Verdict::Ours);
+            assert_eq!(judge(None, Some(&ours), m, records), Verdict::Ours);
+            assert_eq!(
+                judge(Some("API"), Some(other), m, records),
+                Verdict::NotOurs
+            );
+            assert_eq!(judge(Some("SCHEDULER"), None, m, records), Verdict::NotOurs);
+            assert_eq!(judge(Some("API"), None, m, records), Verdict::Unproven);
+        }
+        assert_eq!(
+            judge(Some("API"), Some("curl/8"), m, false),
+            Verdict::Unproven
+        );
+        assert_eq!(
+            judge(Some("API"), Some("curl/8"), m, true),
+            Verdict::NotOurs
+        );
     }
 
     #[test]

@@ -463,3 +463,49 @@ fn dropping_the_emulator_stops_the_server() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn runs_record_the_start_user_agent_unless_told_not_to() {
+    let api = Api::start();
+    let ua = [("User-Agent", "tester/1.0 libapify-start/0123")];
+    let start = |api: &Api| {
+        api.request(
+            "POST",
+            "/v2/acts/apify~hello-world/runs",
+            &ua,
+            Some(b"{}".as_slice()),
+        )
+        .expect(201)
+        .data()
+    };
+    let run = start(&api);
+    assert_eq!(run["meta"]["userAgent"], "tester/1.0 libapify-start/0123");
+    assert_eq!(run["meta"]["clientIp"], "127.0.0.1");
+    let list = api
+        .get("/v2/acts/apify~hello-world/runs")
+        .expect(200)
+        .data();
+    assert_eq!(
+        list["items"][0]["meta"]["userAgent"],
+        run["meta"]["userAgent"]
+    );
+    assert_eq!(list["items"][0]["meta"]["clientIp"], "127.0.0.1");
+
+    let settings = api.get("/_emulator/settings").expect(200).data();
+    assert_eq!(settings, json!({"recordUserAgent": true}));
+    let off = api
+        .put_json("/_emulator/settings", &json!({"recordUserAgent": false}))
+        .expect(200)
+        .data();
+    assert_eq!(off, json!({"recordUserAgent": false}));
+    let run = start(&api);
+    assert!(run["meta"]["userAgent"].is_null(), "{run}");
+    assert_eq!(run["meta"]["origin"], "API");
+    for bad in [
+        json!({"recordUserAgent": "no"}),
+        json!({"recordEverything": true}),
+    ] {
+        let r = api.put_json("/_emulator/settings", &bad).expect(400);
+        assert!(r.text().contains("recordUserAgent"), "{}", r.text());
+    }
+}

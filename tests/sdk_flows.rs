@@ -1,37 +1,19 @@
 //! The Rust SDK against the in-process emulator: sync and async flows, waits, retries,
-//! reconciled starts, pagination, keys, errors.
+//! pagination, keys, errors, proxies (run starts: tests/sdk_starts.rs).
 #![cfg(feature = "emulator")]
 
 use std::time::{Duration, Instant};
 
-use apify::emulator::{Emulator, EmulatorConfig};
+use apify::emulator::EmulatorConfig;
 use apify::{
     CallOptions, Client, Error, ItemsOptions, KeysOptions, RunStatus, StartOptions, WaitOptions,
     WaitStrategy,
 };
 use serde_json::{json, Value};
 
-fn setup_with(config: EmulatorConfig) -> (Emulator, Client) {
-    let emu = Emulator::start(config).unwrap();
-    let client = Client::builder()
-        .base_url(emu.base_url())
-        .token(emu.token())
-        .min_retry_delay(Duration::from_millis(20))
-        // Tests talk to loopback only, whatever proxy the machine's environment names.
-        .proxy(None)
-        .build()
-        .unwrap();
-    (emu, client)
-}
-
-fn setup() -> (Emulator, Client) {
-    setup_with(EmulatorConfig::default())
-}
-
-/// A plain request to the emulator's support API (not through the SDK's typed calls).
-fn support(client: &Client, method: &str, path: &str, body: Option<Value>) -> Value {
-    client.request(method, path, &[], body.as_ref()).unwrap()
-}
+#[path = "common/sdk.rs"]
+mod sdk;
+use sdk::{setup, setup_with, support};
 
 #[test]
 fn sync_run_returns_output_record_and_items() {
@@ -359,75 +341,6 @@ fn retries_429_and_5xx_with_backoff_visible_in_the_journal() {
 }
 
 #[test]
-fn lost_responses_on_20_starts_give_exactly_20_runs() {
-    let (_emu, client) = setup();
-    support(
-        &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actors/*/runs", "times": 20, "action": {"kind": "lostResponse"}}),
-        ),
-    );
-    let actor = client.actor("apify/hello-world");
-    let mut ids = std::collections::HashSet::new();
-    for i in 0..20 {
-        let run = actor
-            .start(
-                &json!({"message": format!("start {i}")}),
-                &StartOptions::default(),
-            )
-            .unwrap();
-        let input = client
-            .key_value_store(&run.default_key_value_store_id)
-            .get_record("INPUT")
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            input.json::<Value>().unwrap()["message"],
-            format!("start {i}")
-        );
-        assert!(ids.insert(run.id));
-    }
-    assert_eq!(actor.runs(0, 1000, false, None).unwrap().total, 20);
-    // Identical inputs too: each caller still gets its own run.
-    support(
-        &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actors/*/runs", "times": 5, "action": {"kind": "lostResponse"}}),
-        ),
-    );
-    for _ in 0..5 {
-        let run = actor
-            .start(&json!({"message": "same"}), &StartOptions::default())
-            .unwrap();
-        assert!(ids.insert(run.id));
-    }
-    assert_eq!(actor.runs(0, 1000, false, None).unwrap().total, 25);
-}
-
-#[test]
-fn lost_sync_run_is_not_resent() {
-    let (_emu, client) = setup();
-    support(
-        &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actors/*/run-sync", "times": 1, "action": {"kind": "lostResponse"}}),
-        ),
-    );
-    let actor = client.actor("apify/hello-world");
-    let err = actor
-        .run_sync(&json!({}), &StartOptions::default(), None)
-        .unwrap_err();
-    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
-    assert_eq!(actor.runs(0, 10, false, None).unwrap().total, 1);
-}
-
-#[test]
 fn pagination_sees_every_item_once_with_and_without_filters() {
     let (_emu, client) = setup();
     let run = client
@@ -679,39 +592,6 @@ fn client_timeout_is_a_timeout_error() {
         .request("GET", "/v2/users/me", &[], None)
         .unwrap_err();
     assert!(matches!(err, Error::Timeout { attempt: 2, .. }), "{err:?}");
-}
-
-#[test]
-fn lost_task_start_is_reconciled() {
-    let (_emu, client) = setup();
-    client
-        .request(
-            "POST",
-            "/v2/actor-tasks",
-            &[],
-            Some(&json!({"actId": "emulator/generator", "name": "gen", "input": {"count": 2}})),
-        )
-        .unwrap();
-    support(
-        &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actor-tasks/*/runs", "times": 3, "action": {"kind": "lostResponse"}}),
-        ),
-    );
-    let task = client.task("emulator~gen");
-    let a = task
-        .start(&json!({"count": 3}), &StartOptions::default())
-        .unwrap();
-    let b = task.start(&(), &StartOptions::default()).unwrap();
-    let c = task
-        .start(&json!({"count": 3}), &StartOptions::default())
-        .unwrap();
-    assert_ne!(a.id, b.id);
-    assert_ne!(a.id, c.id);
-    assert_ne!(b.id, c.id);
-    assert_eq!(task.runs(0, 100, false, None).unwrap().total, 3);
 }
 
 #[test]

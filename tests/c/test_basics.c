@@ -50,6 +50,7 @@ int main(void) {
     CHECK(strcmp(apify_status_name(APIFY_STATUS_RATE_LIMITED), "RATE_LIMITED") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_RUN_FAILED), "RUN_FAILED") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_SYNC_TIMEOUT), "SYNC_TIMEOUT") == 0);
+    CHECK(strcmp(apify_status_name(APIFY_STATUS_OUTCOME_UNKNOWN), "OUTCOME_UNKNOWN") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_TRANSPORT), "TRANSPORT") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_TIMEOUT), "TIMEOUT") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_CANCELLED), "CANCELLED") == 0);
@@ -60,10 +61,11 @@ int main(void) {
           APIFY_STATUS_API_ERROR == 10 && APIFY_STATUS_NOT_FOUND == 11 &&
           APIFY_STATUS_UNAUTHORIZED == 12 && APIFY_STATUS_RATE_LIMITED == 13 &&
           APIFY_STATUS_RUN_FAILED == 14 && APIFY_STATUS_SYNC_TIMEOUT == 15 &&
+          APIFY_STATUS_OUTCOME_UNKNOWN == 16 &&
           APIFY_STATUS_TRANSPORT == 20 && APIFY_STATUS_TIMEOUT == 21 &&
           APIFY_STATUS_CANCELLED == 22 && APIFY_STATUS_INTERNAL == 90 && APIFY_STATUS_PANIC == 99);
     {
-        const int32_t unknown[] = {-1, 5, 9, 16, 23, 89, 98, 100, INT32_MIN, INT32_MAX};
+        const int32_t unknown[] = {-1, 5, 9, 17, 23, 89, 98, 100, INT32_MIN, INT32_MAX};
         size_t i;
         for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
             CHECK(strcmp(apify_status_name(unknown[i]), "UNKNOWN") == 0);

@@ -1,0 +1,32 @@
+//! The SDK's test setup: an emulator and a client of it with short retry delays.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use apify::emulator::{Emulator, EmulatorConfig};
+use apify::Client;
+use serde_json::Value;
+
+/// An emulator with this configuration and a client of it.
+pub fn setup_with(config: EmulatorConfig) -> (Emulator, Client) {
+    let emu = Emulator::start(config).unwrap();
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .token(emu.token())
+        .min_retry_delay(Duration::from_millis(20))
+        // Tests talk to loopback only, whatever proxy the machine's environment names.
+        .proxy(None)
+        .build()
+        .unwrap();
+    (emu, client)
+}
+
+/// The default emulator and a client of it.
+pub fn setup() -> (Emulator, Client) {
+    setup_with(EmulatorConfig::default())
+}
+
+/// A plain request to the emulator's support API (not through the SDK's typed calls).
+pub fn support(client: &Client, method: &str, path: &str, body: Option<Value>) -> Value {
+    client.request(method, path, &[], body.as_ref()).unwrap()
+}
