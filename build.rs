@@ -17,7 +17,7 @@ fn main() {
         .expect("cbindgen.toml is readable");
     let version = |name: &str| env::var(name).expect("cargo sets the version");
     config.after_includes = Some(format!(
-        "\n#define APIFY_VERSION_MAJOR {}\n#define APIFY_VERSION_MINOR {}\n#define APIFY_VERSION_PATCH {}\n#define APIFY_VERSION \"{}\"",
+        "\n#define APIFY_VERSION_MAJOR {}\n#define APIFY_VERSION_MINOR {}\n#define APIFY_VERSION_PATCH {}\n#define APIFY_VERSION \"{}\"\n\n/* An apify_callbacks with this header's version and no callbacks set. */\n#define APIFY_CALLBACKS_INIT {{ APIFY_CALLBACKS_VERSION, NULL, NULL, NULL }}",
         version("CARGO_PKG_VERSION_MAJOR"),
         version("CARGO_PKG_VERSION_MINOR"),
         version("CARGO_PKG_VERSION_PATCH"),

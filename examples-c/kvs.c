@@ -153,18 +153,18 @@ int main(void) {
     printf("%d keys in %d pages\n", listed, pages);
 
     /* The same keys through the iterator, which follows the pages itself. */
-    status = apify_kvs_key_iter_new(client, store_id, "{\"limit\": 2}", &iter);
+    status = apify_key_iter_new(client, store_id, "{\"limit\": 2}", &iter);
     if (status != APIFY_STATUS_OK) {
-        report("apify_kvs_key_iter_new", status);
+        report("apify_key_iter_new", status);
         goto done;
     }
     printf("iterator:");
     for (;;) {
         char *key = NULL;
-        status = apify_kvs_key_iter_next(iter, &key);
+        status = apify_key_iter_next(iter, &key);
         if (status != APIFY_STATUS_OK) {
             printf("\n");
-            report("apify_kvs_key_iter_next", status);
+            report("apify_key_iter_next", status);
             goto done;
         }
         if (key == NULL) break;
@@ -205,7 +205,7 @@ int main(void) {
 
 done:
     apify_record_free(gone);
-    apify_kvs_key_iter_free(iter);
+    apify_key_iter_free(iter);
     apify_string_free(page);
     apify_string_free(store_json);
     apify_client_free(client);

@@ -7,6 +7,20 @@
  * (NULL is fine). A failing call sets this thread's last error (apify_last_error_message,
  * apify_last_error_json); a succeeding call clears it. A client may be used from many threads at
  * once; an iterator from one thread at a time.
+ *
+ * Defaults: requests time out after 60 s (timeoutSecs), connecting after 30 s at most; 429, 5xx
+ * and transport failures are retried 8 times (maxRetries) with exponential backoff from 500 ms
+ * (minDelayBetweenRetriesMillis). Waits use long polling (60 s a request) without a limit unless
+ * waitSecs gives one. A run start is never duplicated (see apify_actor_start).
+ *
+ * Run statuses: READY, RUNNING (not finished); SUCCEEDED, FAILED, TIMED-OUT, ABORTED (terminal);
+ * TIMING-OUT, ABORTING (on their way to TIMED-OUT, ABORTED). Read them with apify_json_get(run,
+ * "/status", ...); apify_json_get lists a run's main fields.
+ *
+ * Which calls answer APIFY_STATUS_RUN_FAILED: only the synchronous runs (apify_*_run_sync*), for
+ * a run that ended FAILED or TIMED-OUT. The waiting calls (apify_*_call, apify_*_call_with,
+ * apify_run_wait, apify_run_wait_with) answer OK with the run in whatever status it ended (or
+ * has when waitSecs ran out): check its "/status".
  */
 
 #ifndef APIFY_H
@@ -22,6 +36,12 @@
 #define APIFY_VERSION_PATCH 0
 #define APIFY_VERSION "0.1.0"
 
+/* An apify_callbacks with this header's version and no callbacks set. */
+#define APIFY_CALLBACKS_INIT { APIFY_CALLBACKS_VERSION, NULL, NULL, NULL }
+
+// The version of `apify_callbacks` this header describes.
+#define APIFY_CALLBACKS_VERSION 1
+
 // A client of the Apify API. Safe to use from many threads at once.
 typedef struct apify_client apify_client;
 
@@ -36,6 +56,25 @@ typedef struct apify_record apify_record;
 
 // The result of a fallible call: `APIFY_STATUS_OK` (0) or one of the `APIFY_STATUS_*` codes.
 typedef int32_t apify_status;
+
+// The data sink of `apify_dataset_export`: gets `len` bytes; non-zero stops the export.
+typedef int (*apify_write_fn)(const uint8_t *data, size_t len, void *userdata);
+
+// Callbacks of the waiting calls (`apify_actor_call_with`, `apify_task_call_with`,
+// `apify_run_wait_with`, `apify_run_follow_log`). Initialise with `APIFY_CALLBACKS_INIT` and set
+// what you need; every callback may be NULL. They run on the calling thread, one at a time.
+typedef struct apify_callbacks {
+  // `APIFY_CALLBACKS_VERSION` (0 is refused with INVALID_ARGUMENT).
+  unsigned int version;
+  // Passed to every callback.
+  void *userdata;
+  // After every status answer while waiting, with the run object's JSON (valid during the
+  // call). Non-zero stops the wait with APIFY_STATUS_CANCELLED; the run goes on.
+  int (*progress)(const char *run_json, void *userdata);
+  // The run's log text as it is written, in order, each byte once (`len` bytes, also
+  // NUL-terminated; valid during the call). Non-zero stops following the log (a wait goes on).
+  int (*log)(const char *text, size_t len, void *userdata);
+} apify_callbacks;
 
 // Success.
 #define APIFY_STATUS_OK 0
@@ -94,110 +133,18 @@ typedef int32_t apify_status;
 extern "C" {
 #endif // __cplusplus
 
-// The library's version, e.g. "0.1.0" (static; do not free).
-const char *apify_version(void);
-
-// The name of a status code ("OK", "NOT_FOUND", ...), or "UNKNOWN" (static; do not free).
-const char *apify_status_name(int32_t status);
-
-// This thread's last error as text, or NULL after a success. Free with `apify_string_free`.
-char *apify_last_error_message(void);
-
-// This thread's last error as JSON: `{"status", "statusName", "httpStatus", "type", "message",
-// "method", "path", "attempt", "runId", "startMarker"}` (absent parts are null), or NULL after a
-// success. Free with `apify_string_free`.
-char *apify_last_error_json(void);
-
-// Frees a string this library returned. NULL is fine.
-void apify_string_free(char *s);
-
-// Creates a client. `options_json` may be NULL; keys: token, baseUrl, maxRetries,
-// minDelayBetweenRetriesMillis, timeoutSecs, userAgentSuffix, reconcileWindowSecs (how long a
-// start whose answer was lost looks for its run before it is resent; default 5). token and
-// baseUrl default to APIFY_TOKEN and APIFY_API_BASE_URL.
+// Creates a client. `options_json` may be NULL; keys: token, baseUrl, maxRetries (default 8),
+// minDelayBetweenRetriesMillis (default 500; the delay doubles per attempt, with jitter),
+// timeoutSecs (each request; default 60), connectTimeoutSecs (default: the smaller of
+// timeoutSecs and 30), userAgentSuffix, reconcileWindowSecs (how long a start whose answer was
+// lost looks for its run before it is resent; default 5), proxy (a URL; default from
+// HTTPS_PROXY/ALL_PROXY with NO_PROXY honoured; "" for none), caFile / caPem (a private root
+// CA, PEM, added to the built-in roots). token and baseUrl default to APIFY_TOKEN and
+// APIFY_API_BASE_URL.
 apify_status apify_client_new(const char *options_json, struct apify_client **out_client);
 
 // Frees a client. NULL is fine.
 void apify_client_free(struct apify_client *client);
-
-// Starts an Actor run; `*out_run_json` receives the run object. `input_json` (a JSON object)
-// and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
-// restartOnError, waitForFinish, webhooks. Exactly once: a start whose answer was lost finds
-// its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or is
-// resent when no run carries it; `APIFY_STATUS_OUTCOME_UNKNOWN` when that cannot be proven.
-apify_status apify_actor_start(const struct apify_client *c,
-                               const char *actor_id,
-                               const char *input_json,
-                               const char *options_json,
-                               char **out_run_json);
-
-// Starts an Actor run and waits for it (no limit unless the option waitSecs gives one). OK
-// whatever the run's final status: read its `status` field (SUCCEEDED, FAILED, ...).
-apify_status apify_actor_call(const struct apify_client *c,
-                              const char *actor_id,
-                              const char *input_json,
-                              const char *options_json,
-                              char **out_run_json);
-
-// Runs an Actor synchronously (up to about 300 s) and returns its OUTPUT record (or the
-// option outputRecordKey's record).
-apify_status apify_actor_run_sync(const struct apify_client *c,
-                                  const char *actor_id,
-                                  const char *input_json,
-                                  const char *options_json,
-                                  struct apify_record **out_output);
-
-// Runs an Actor synchronously and returns its dataset items as a JSON array (dataset-items
-// options apply).
-apify_status apify_actor_run_sync_get_items(const struct apify_client *c,
-                                            const char *actor_id,
-                                            const char *input_json,
-                                            const char *options_json,
-                                            char **out_items_json);
-
-// Starts a task run; `input_json` overrides the task's input key by key.
-apify_status apify_task_start(const struct apify_client *c,
-                              const char *task_id,
-                              const char *input_json,
-                              const char *options_json,
-                              char **out_run_json);
-
-// Starts a task run and waits for it.
-apify_status apify_task_call(const struct apify_client *c,
-                             const char *task_id,
-                             const char *input_json,
-                             const char *options_json,
-                             char **out_run_json);
-
-// Runs a task synchronously and returns its OUTPUT record.
-apify_status apify_task_run_sync(const struct apify_client *c,
-                                 const char *task_id,
-                                 const char *input_json,
-                                 const char *options_json,
-                                 struct apify_record **out_output);
-
-// Runs a task synchronously and returns its dataset items as a JSON array.
-apify_status apify_task_run_sync_get_items(const struct apify_client *c,
-                                           const char *task_id,
-                                           const char *input_json,
-                                           const char *options_json,
-                                           char **out_items_json);
-
-// Gets a run; NOT_FOUND when there is none.
-apify_status apify_run_get(const struct apify_client *c, const char *run_id, char **out_run_json);
-
-// Waits for a run: `wait_secs` < 0 without limit, 0 not at all, else at most that long. Returns
-// the run in whatever status it has then.
-apify_status apify_run_wait(const struct apify_client *c,
-                            const char *run_id,
-                            int64_t wait_secs,
-                            char **out_run_json);
-
-// Aborts a run (`gracefully` non-zero lets it finish its work for up to 30 s).
-apify_status apify_run_abort(const struct apify_client *c,
-                             const char *run_id,
-                             int gracefully,
-                             char **out_run_json);
 
 // One page of items: `{"items": [...], "offset", "limit", "count", "total"}`. Options:
 // offset, limit, desc, fields, omit, clean, skipEmpty, skipHidden, unwind, flatten, view.
@@ -226,11 +173,74 @@ apify_status apify_dataset_push_items(const struct apify_client *c,
                                       const char *dataset_id,
                                       const char *items_json);
 
+// Streams the dataset's items in `format` (json, jsonl, csv, xlsx, xml, html, rss) to `write`,
+// a buffer (at most 64 KiB) at a time, whatever the dataset's size; the dataset-items options
+// apply. A non-zero answer from `write` stops with CANCELLED. An unknown format is
+// INVALID_ARGUMENT.
+apify_status apify_dataset_export(const struct apify_client *c,
+                                  const char *dataset_id,
+                                  const char *format,
+                                  const char *options_json,
+                                  apify_write_fn write,
+                                  void *userdata);
+
+// The dataset's metadata (`id`, `name`, `itemCount`, ...); NOT_FOUND when there is none.
+apify_status apify_dataset_get(const struct apify_client *c,
+                               const char *dataset_id,
+                               char **out_json);
+
+// The dataset with this name, created if there is none (NULL: a new unnamed dataset); its
+// metadata, with `id`.
+apify_status apify_dataset_get_or_create(const struct apify_client *c,
+                                         const char *name,
+                                         char **out_json);
+
+// Deletes a dataset; NOT_FOUND when there is none.
+apify_status apify_dataset_delete(const struct apify_client *c, const char *dataset_id);
+
+// The library's version, e.g. "0.1.0" (static; do not free).
+const char *apify_version(void);
+
+// The name of a status code ("OK", "NOT_FOUND", ...), or "UNKNOWN" (static; do not free).
+const char *apify_status_name(int32_t status);
+
+// This thread's last error as text, or NULL after a success. Free with `apify_string_free`.
+char *apify_last_error_message(void);
+
+// This thread's last error as JSON: `{"status", "statusName", "httpStatus", "type", "message",
+// "method", "path", "attempt", "runId", "startMarker"}` (absent parts are null), or NULL after a
+// success. Free with `apify_string_free`.
+char *apify_last_error_json(void);
+
+// Frees a string this library returned. NULL is fine.
+void apify_string_free(char *s);
+
+// The value at an RFC 6901 JSON pointer in `json` ("" is the whole document; `/items/0/url`,
+// `/stats/computeUnits`, `~1` for `/` and `~0` for `~` in a key): a string comes back unquoted,
+// anything else (number, boolean, null, object, array) as its JSON text. NOT_FOUND when the
+// pointer matches nothing; INVALID_ARGUMENT when it is not a pointer (it must be "" or start
+// with "/").
+//
+// A run object's main fields: /id, /actId, /actorTaskId, /status, /statusMessage, /startedAt,
+// /finishedAt, /exitCode, /defaultDatasetId, /defaultKeyValueStoreId, /defaultRequestQueueId,
+// /buildNumber, /options/timeoutSecs, /options/memoryMbytes, /stats/runTimeSecs,
+// /stats/computeUnits, /usageTotalUsd, /meta/origin, /meta/userAgent. Statuses: READY and
+// RUNNING (not finished), SUCCEEDED, FAILED, TIMED-OUT, ABORTED (terminal), TIMING-OUT and
+// ABORTING (on their way to TIMED-OUT and ABORTED).
+apify_status apify_json_get(const char *json, const char *pointer, char **out_text);
+
 // Gets a record; NOT_FOUND when it does not exist.
 apify_status apify_kvs_get_record(const struct apify_client *c,
                                   const char *store_id,
                                   const char *key,
                                   struct apify_record **out_record);
+
+// Whether a record exists (`*out_exists` 1 or 0), without reading it; NOT_FOUND when the store
+// does not exist.
+apify_status apify_kvs_record_exists(const struct apify_client *c,
+                                     const char *store_id,
+                                     const char *key,
+                                     int *out_exists);
 
 // Stores `len` bytes at `data` (NULL allowed when `len` is 0) with a content type.
 apify_status apify_kvs_set_record(const struct apify_client *c,
@@ -252,19 +262,31 @@ apify_status apify_kvs_list_keys(const struct apify_client *c,
                                  const char *options_json,
                                  char **out_page_json);
 
-// An iterator over all keys, following nextExclusiveStartKey. Options: limit (page size),
-// exclusiveStartKey, prefix, collection.
-apify_status apify_kvs_key_iter_new(const struct apify_client *c,
-                                    const char *store_id,
-                                    const char *options_json,
-                                    struct apify_key_iter **out_iter);
+// An iterator over all keys of a store, following nextExclusiveStartKey. Options: limit (page
+// size), exclusiveStartKey, prefix, collection.
+apify_status apify_key_iter_new(const struct apify_client *c,
+                                const char *store_id,
+                                const char *options_json,
+                                struct apify_key_iter **out_iter);
 
 // The next key; OK with `*out_key` = NULL at the end. After a failure every later call answers
 // the same failure (never a false end).
-apify_status apify_kvs_key_iter_next(struct apify_key_iter *it, char **out_key);
+apify_status apify_key_iter_next(struct apify_key_iter *it, char **out_key);
 
 // Frees a key iterator. NULL is fine.
-void apify_kvs_key_iter_free(struct apify_key_iter *it);
+void apify_key_iter_free(struct apify_key_iter *it);
+
+// The store's metadata (`id`, `name`, ...); NOT_FOUND when there is none.
+apify_status apify_kvs_get(const struct apify_client *c, const char *store_id, char **out_json);
+
+// The store with this name, created if there is none (NULL: a new unnamed store); its
+// metadata, with `id`.
+apify_status apify_kvs_get_or_create(const struct apify_client *c,
+                                     const char *name,
+                                     char **out_json);
+
+// Deletes a key-value store; NOT_FOUND when there is none.
+apify_status apify_kvs_delete(const struct apify_client *c, const char *store_id);
 
 // The record's bytes (valid until `apify_record_free`); NULL for a NULL record.
 const uint8_t *apify_record_data(const struct apify_record *r);
@@ -288,6 +310,167 @@ apify_status apify_request(const struct apify_client *c,
                            const char *query_json,
                            const char *body_json,
                            char **out_response_json);
+
+// Like `apify_request` for operations whose body or answer is not JSON: `body_len` bytes at
+// `body` (NULL allowed when 0) with `content_type` (NULL: no body), and the answer's bytes and
+// content type in a record.
+apify_status apify_request_bytes(const struct apify_client *c,
+                                 const char *method,
+                                 const char *path,
+                                 const char *query_json,
+                                 const uint8_t *body,
+                                 size_t body_len,
+                                 const char *content_type,
+                                 struct apify_record **out_response);
+
+// Gets a run; NOT_FOUND when there is none.
+apify_status apify_run_get(const struct apify_client *c, const char *run_id, char **out_run_json);
+
+// Waits for a run (long polling, up to 60 s a request): `wait_secs` < 0 without limit, 0 not
+// at all, else at most that long. OK with the run in whatever status it has then, terminal or
+// not (a FAILED run is OK here: read its `status`).
+apify_status apify_run_wait(const struct apify_client *c,
+                            const char *run_id,
+                            int64_t wait_secs,
+                            char **out_run_json);
+
+// Like `apify_run_wait`, with callbacks (may be NULL): `progress` after every status answer
+// (non-zero: CANCELLED, the run goes on), `log` with the log text as it is written.
+apify_status apify_run_wait_with(const struct apify_client *c,
+                                 const char *run_id,
+                                 int64_t wait_secs,
+                                 const struct apify_callbacks *callbacks,
+                                 char **out_run_json);
+
+// Aborts a run (`gracefully` non-zero lets it finish its work for up to 30 s).
+apify_status apify_run_abort(const struct apify_client *c,
+                             const char *run_id,
+                             int gracefully,
+                             char **out_run_json);
+
+// Resurrects a finished run (it runs again with the same storages); the run object.
+apify_status apify_run_resurrect(const struct apify_client *c,
+                                 const char *run_id,
+                                 char **out_run_json);
+
+// The run's log as it is now, as text.
+apify_status apify_run_get_log(const struct apify_client *c, const char *run_id, char **out_text);
+
+// Delivers the run's log text to `callbacks->log` as it is written (in order, each byte once)
+// until the run ends; OK then. A non-zero answer from the callback stops with CANCELLED. The
+// `log` callback is required.
+apify_status apify_run_follow_log(const struct apify_client *c,
+                                  const char *run_id,
+                                  const struct apify_callbacks *callbacks);
+
+// Starts an Actor run; `*out_run_json` receives the run object. `input_json` (a JSON object)
+// and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
+// restartOnError, waitForFinish, webhooks. Exactly once: a start whose answer was lost
+// finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
+// is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
+apify_status apify_actor_start(const struct apify_client *c,
+                               const char *actor_id,
+                               const char *input_json,
+                               const char *options_json,
+                               char **out_run_json);
+
+// Starts an Actor run and waits for it. Options: those of `apify_actor_start`, and waitSecs
+// (wait at most this long; default: until the run ends), pollIntervalSecs (poll at this
+// interval instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up
+// to this many times; the last run is returned). OK whatever the final status (read its
+// `status`: SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+apify_status apify_actor_call(const struct apify_client *c,
+                              const char *actor_id,
+                              const char *input_json,
+                              const char *options_json,
+                              char **out_run_json);
+
+// Like `apify_actor_call`, with callbacks (may be NULL): `progress` after every status answer
+// (non-zero: CANCELLED, the run goes on), `log` with each run's log text as it is written.
+apify_status apify_actor_call_with(const struct apify_client *c,
+                                   const char *actor_id,
+                                   const char *input_json,
+                                   const char *options_json,
+                                   const struct apify_callbacks *callbacks,
+                                   char **out_run_json);
+
+// Runs an Actor synchronously (up to about 300 s) and returns its OUTPUT record (or the record
+// the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
+// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+apify_status apify_actor_run_sync(const struct apify_client *c,
+                                  const char *actor_id,
+                                  const char *input_json,
+                                  const char *options_json,
+                                  struct apify_record **out_output);
+
+// Runs an Actor synchronously and returns its dataset items as a JSON array (the dataset-items
+// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_actor_run_sync`.
+apify_status apify_actor_run_sync_get_items(const struct apify_client *c,
+                                            const char *actor_id,
+                                            const char *input_json,
+                                            const char *options_json,
+                                            char **out_items_json);
+
+// Starts a task run; `*out_run_json` receives the run object. `input_json` (a JSON object)
+// and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
+// restartOnError, waitForFinish, webhooks. For a task, `input_json` overrides the task's input key by key. Exactly once: a start whose answer was lost
+// finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
+// is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
+apify_status apify_task_start(const struct apify_client *c,
+                              const char *task_id,
+                              const char *input_json,
+                              const char *options_json,
+                              char **out_run_json);
+
+// Starts a task run and waits for it. Options: those of `apify_task_start`, and waitSecs
+// (wait at most this long; default: until the run ends), pollIntervalSecs (poll at this
+// interval instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up
+// to this many times; the last run is returned). OK whatever the final status (read its
+// `status`: SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+apify_status apify_task_call(const struct apify_client *c,
+                             const char *task_id,
+                             const char *input_json,
+                             const char *options_json,
+                             char **out_run_json);
+
+// Like `apify_task_call`, with callbacks (may be NULL): `progress` after every status answer
+// (non-zero: CANCELLED, the run goes on), `log` with each run's log text as it is written.
+apify_status apify_task_call_with(const struct apify_client *c,
+                                  const char *task_id,
+                                  const char *input_json,
+                                  const char *options_json,
+                                  const struct apify_callbacks *callbacks,
+                                  char **out_run_json);
+
+// Runs a task synchronously (up to about 300 s) and returns its OUTPUT record (or the record
+// the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
+// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+apify_status apify_task_run_sync(const struct apify_client *c,
+                                 const char *task_id,
+                                 const char *input_json,
+                                 const char *options_json,
+                                 struct apify_record **out_output);
+
+// Runs a task synchronously and returns its dataset items as a JSON array (the dataset-items
+// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_task_run_sync`.
+apify_status apify_task_run_sync_get_items(const struct apify_client *c,
+                                           const char *task_id,
+                                           const char *input_json,
+                                           const char *options_json,
+                                           char **out_items_json);
+
+// The Actor's last run (options: status, e.g. "SUCCEEDED"); NOT_FOUND when it has none.
+apify_status apify_actor_last_run(const struct apify_client *c,
+                                  const char *actor_id,
+                                  const char *options_json,
+                                  char **out_run_json);
+
+// One page of the Actor's runs: `{"items": [...], "total", "offset", "limit", "count", "desc"}`.
+// Options: offset, limit (default 100), desc, status.
+apify_status apify_actor_list_runs(const struct apify_client *c,
+                                   const char *actor_id,
+                                   const char *options_json,
+                                   char **out_page_json);
 
 #ifdef __cplusplus
 }  // extern "C"

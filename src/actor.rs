@@ -167,6 +167,9 @@ pub struct CallOptions {
     pub reruns_on_failure: u32,
 }
 
+/// A log text callback, as `call_with_log` takes it.
+type LogCallback<'a> = dyn FnMut(&str) -> ControlFlow<()> + 'a;
+
 /// Which kind of thing runs: an Actor or a saved task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -314,14 +317,37 @@ impl RunnableClient {
         options: &CallOptions,
         mut on_poll: impl FnMut(&Run) -> ControlFlow<()>,
     ) -> Result<Run> {
+        self.call_inner(input, options, &mut on_poll, None)
+    }
+
+    /// Like [`call_with`](Self::call_with), and meanwhile delivers each run's log text to
+    /// `on_log` (see [`RunClient::wait_with_log`]); both callbacks run on this thread.
+    pub fn call_with_log<I: Serialize + ?Sized>(
+        &self,
+        input: &I,
+        options: &CallOptions,
+        mut on_poll: impl FnMut(&Run) -> ControlFlow<()>,
+        mut on_log: impl FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<Run> {
+        self.call_inner(input, options, &mut on_poll, Some(&mut on_log))
+    }
+
+    fn call_inner<I: Serialize + ?Sized>(
+        &self,
+        input: &I,
+        options: &CallOptions,
+        on_poll: &mut dyn FnMut(&Run) -> ControlFlow<()>,
+        mut on_log: Option<&mut LogCallback<'_>>,
+    ) -> Result<Run> {
         let body = self.json_input(input)?;
         let mut reruns = options.reruns_on_failure;
         loop {
             let run = self.start_body(InputBody(body.0.clone()), &options.start)?;
-            let run = self
-                .client
-                .run(&run.id)
-                .wait_with(&options.wait, &mut on_poll)?;
+            let run = self.client.run(&run.id);
+            let run = match on_log.as_mut() {
+                Some(on_log) => run.wait_with_log(&options.wait, &mut *on_poll, &mut **on_log)?,
+                None => run.wait_with(&options.wait, &mut *on_poll)?,
+            };
             let failed = matches!(run.status, RunStatus::Failed | RunStatus::TimedOut);
             if failed && reruns > 0 {
                 reruns -= 1;

@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::http::{encode_component, Call, Transport};
+use crate::key_value_store::record_from_reply;
+use crate::models::Record;
 use crate::start::Starts;
 
 /// The platform's API address, used when neither the builder nor `APIFY_API_BASE_URL` gives one.
@@ -47,6 +49,7 @@ pub struct ClientBuilder {
     max_retries: Option<u32>,
     min_retry_delay: Option<Duration>,
     timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
     user_agent_suffix: Option<String>,
     reconcile_window: Option<Duration>,
     root_certs_pem: Vec<Vec<u8>>,
@@ -62,6 +65,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("max_retries", &self.max_retries)
             .field("min_retry_delay", &self.min_retry_delay)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -98,6 +102,12 @@ impl ClientBuilder {
         self
     }
 
+    /// How long a TCP/TLS connect may take (default: the request timeout, at most 30 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+
     /// Text appended to the User-Agent header.
     pub fn user_agent_suffix(mut self, s: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(s.into());
@@ -126,8 +136,13 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client; fails on an invalid base URL, proxy or certificate.
+    /// Builds the client; fails on an invalid base URL, proxy, certificate or connect timeout.
     pub fn build(self) -> Result<Client> {
+        if self.connect_timeout == Some(Duration::ZERO) {
+            return Err(Error::InvalidArgument(
+                "the connect timeout must be more than zero".into(),
+            ));
+        }
         let base_url = self
             .base_url
             .or_else(|| {
@@ -198,6 +213,7 @@ impl ClientBuilder {
                     self.max_retries.unwrap_or(8),
                     self.min_retry_delay.unwrap_or(Duration::from_millis(500)),
                     self.timeout.unwrap_or(Duration::from_secs(60)),
+                    self.connect_timeout,
                 ),
                 starts: Starts::new(
                     self.reconcile_window
@@ -259,36 +275,64 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Vec<u8>> {
-        let method: &'static str = match method.to_ascii_uppercase().as_str() {
-            "GET" => "GET",
-            "POST" => "POST",
-            "PUT" => "PUT",
-            "DELETE" => "DELETE",
-            "PATCH" => "PATCH",
-            "HEAD" => "HEAD",
-            other => {
-                return Err(Error::InvalidArgument(format!(
-                    "unsupported HTTP method '{other}'"
-                )))
-            }
-        };
-        if !path.starts_with('/') {
-            return Err(Error::InvalidArgument(format!(
-                "the path must start with '/', got '{path}'"
-            )));
-        }
-        let mut call = Call::new(method, path);
-        if !matches!(method, "GET" | "HEAD") {
-            call = call.retry(crate::http::Retry::OnlyIfNotProcessed);
-        }
-        for (k, v) in query {
-            call = call.query(k, v);
-        }
+        let mut call = raw_call(method, path, query)?;
         if let Some(b) = body {
             call = call.json_body(b)?;
         }
         self.http().send(&call)?.bytes()
     }
+
+    /// Like [`request_raw`](Self::request_raw) with a body of bytes and its content type,
+    /// answering the response body with its `Content-Type` (default `application/octet-stream`).
+    pub fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<(&[u8], &str)>,
+    ) -> Result<Record> {
+        let mut call = raw_call(method, path, query)?;
+        if let Some((bytes, content_type)) = body {
+            if content_type.trim().is_empty() {
+                return Err(Error::InvalidArgument(
+                    "the content type must not be empty".into(),
+                ));
+            }
+            call = call.raw_body(bytes.to_vec(), content_type);
+        }
+        record_from_reply(self.http().send(&call)?)
+    }
+}
+
+/// The call of a [`Client::request_raw`] or [`Client::request_bytes`], body not yet set: checks
+/// the method and path; requests other than GET and HEAD are not resent after a lost answer.
+fn raw_call(method: &str, path: &str, query: &[(&str, &str)]) -> Result<Call> {
+    let method: &'static str = match method.to_ascii_uppercase().as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "HEAD" => "HEAD",
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "unsupported HTTP method '{other}'"
+            )))
+        }
+    };
+    if !path.starts_with('/') {
+        return Err(Error::InvalidArgument(format!(
+            "the path must start with '/', got '{path}'"
+        )));
+    }
+    let mut call = Call::new(method, path);
+    if !matches!(method, "GET" | "HEAD") {
+        call = call.retry(crate::http::Retry::OnlyIfNotProcessed);
+    }
+    for (k, v) in query {
+        call = call.query(k, v);
+    }
+    Ok(call)
 }
 
 /// Checks an id or name placed in a path and encodes it as one segment. `username/name` becomes

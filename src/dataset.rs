@@ -120,6 +120,12 @@ impl Client {
             id,
         )
     }
+
+    /// The dataset with this name, created if missing; `None` creates a new unnamed one.
+    /// Answers the dataset's metadata (with its `id`).
+    pub fn get_or_create_dataset(&self, name: Option<&str>) -> Result<Value> {
+        crate::key_value_store::get_or_create_storage(self, "/v2/datasets", "dataset", name)
+    }
 }
 
 impl DatasetClient {
@@ -143,6 +149,12 @@ impl DatasetClient {
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Deletes the dataset; a missing dataset is the API's 404 error.
+    pub fn delete(&self) -> Result<()> {
+        self.check()?;
+        crate::key_value_store::delete_storage(&self.client, &self.path)
     }
 
     fn items_call(&self, options: &ItemsOptions, format: &str) -> Call {

@@ -199,9 +199,12 @@ pub(crate) struct Transport {
     pub max_retries: u32,
     pub min_delay: Duration,
     pub timeout: Duration,
+    /// The TCP/TLS connect timeout; `None`: the request timeout, at most 30 s.
+    pub connect_timeout: Option<Duration>,
 }
 
 impl Transport {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         agent: ureq::Agent,
         base_url: String,
@@ -210,6 +213,7 @@ impl Transport {
         max_retries: u32,
         min_delay: Duration,
         timeout: Duration,
+        connect_timeout: Option<Duration>,
     ) -> Transport {
         Transport {
             agent,
@@ -219,6 +223,7 @@ impl Transport {
             max_retries,
             min_delay,
             timeout,
+            connect_timeout,
         }
     }
 
@@ -317,17 +322,27 @@ impl Transport {
             lost: false,
         })?;
         let timeout = call.timeout.unwrap_or(self.timeout);
+        let connect_timeout = self
+            .connect_timeout
+            .unwrap_or_else(|| timeout.min(Duration::from_secs(30)));
         let result = request
             .with_agent(&self.agent)
             .configure()
-            .timeout_connect(Some(timeout.min(Duration::from_secs(30))))
+            .timeout_connect(Some(connect_timeout))
             .timeout_recv_response(Some(timeout))
             .timeout_per_read(Some(timeout))
             .build()
             .run();
         let response = match result {
             Ok(r) => r,
-            Err(e) => return Err(self.transport_failure(call, attempt, e, timeout)),
+            Err(e) => {
+                // The timeout that ran out, as the error reports it.
+                let limit = match e {
+                    ureq::Error::Timeout(ureq::Timeout::Connect) => connect_timeout,
+                    _ => timeout,
+                };
+                return Err(self.transport_failure(call, attempt, e, limit));
+            }
         };
         let status = response.status().as_u16();
         let (parts, body) = response.into_parts();

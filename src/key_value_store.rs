@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::client::{id_segment, Client};
 use crate::error::{Error, Result};
-use crate::http::{encode_component, Call, Retry};
+use crate::http::{encode_component, Call, Reply, Retry, Unknown};
 use crate::models::Record;
 
 /// Checks a record key before any request: 1 to 256 characters of `a-zA-Z0-9!-_.'()`.
@@ -89,6 +89,64 @@ impl Client {
             id,
         )
     }
+
+    /// The key-value store with this name, created if missing; `None` creates a new unnamed one.
+    /// Answers the store's metadata (with its `id`).
+    pub fn get_or_create_key_value_store(&self, name: Option<&str>) -> Result<Value> {
+        get_or_create_storage(self, "/v2/key-value-stores", "key-value store", name)
+    }
+}
+
+/// `POST` on a storage collection: get-or-create by name, or a new unnamed storage. A named one is
+/// safe to repeat; an unnamed one is not resent after a lost answer (it would create another).
+pub(crate) fn get_or_create_storage(
+    client: &Client,
+    collection: &str,
+    what: &str,
+    name: Option<&str>,
+) -> Result<Value> {
+    let mut call = Call::new("POST", collection);
+    match name {
+        Some(n) if n.trim().is_empty() => {
+            return Err(Error::InvalidArgument(format!(
+                "the {what} name must not be empty (leave it out for an unnamed {what})"
+            )))
+        }
+        Some(n) => call = call.query("name", n),
+        None => call = call.retry(Retry::UnlessLost),
+    }
+    client.http().send(&call)?.data()
+}
+
+/// `DELETE` on a storage, resent like a read. A 404 after an attempt whose answer was lost is that
+/// attempt's success, not a missing storage.
+pub(crate) fn delete_storage(client: &Client, path: &str) -> Result<()> {
+    let call = Call::new("DELETE", path).retry(Retry::OnlyIfNotProcessed);
+    let mut lost = false;
+    let result = client.http().send_guarded(
+        &call,
+        |_| Ok(()),
+        |failure, _| {
+            lost |= failure.lost;
+            Unknown::Resend
+        },
+    );
+    match result {
+        Err(e) if lost && e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+/// A record from an answer: its bytes and `Content-Type` (default `application/octet-stream`).
+pub(crate) fn record_from_reply(reply: Reply) -> Result<Record> {
+    let content_type = reply
+        .header("content-type")
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    Ok(Record {
+        data: reply.bytes()?,
+        content_type,
+    })
 }
 
 impl KeyValueStoreClient {
@@ -116,6 +174,12 @@ impl KeyValueStoreClient {
         }
     }
 
+    /// Deletes the store; a missing store is the API's 404 error.
+    pub fn delete(&self) -> Result<()> {
+        id_segment("the key-value store id", &self.id)?;
+        delete_storage(&self.client, &self.path)
+    }
+
     /// A record with its content type, or `None` when it does not exist.
     pub fn get_record(&self, key: &str) -> Result<Option<Record>> {
         match self.fetch_record(key) {
@@ -131,14 +195,7 @@ impl KeyValueStoreClient {
             .client
             .http()
             .send(&Call::new("GET", self.record_path(key)?))?;
-        let content_type = reply
-            .header("content-type")
-            .unwrap_or("application/octet-stream")
-            .to_string();
-        Ok(Record {
-            data: reply.bytes()?,
-            content_type,
-        })
+        record_from_reply(reply)
     }
 
     /// Whether a record exists (a HEAD request).

@@ -74,6 +74,7 @@ mod models;
 mod run;
 mod start;
 mod timestamps;
+mod watch;
 
 pub use actor::{ActorClient, CallOptions, RunnableClient, StartOptions, TaskClient, Webhook};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};

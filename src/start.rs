@@ -242,7 +242,11 @@ impl<'a> Start<'a> {
                 "this server does not record a run's start marker, so the run cannot be told apart from others",
             )));
         }
-        let deadline = Instant::now() + starts.window;
+        let now = Instant::now();
+        // A window too large for the clock looks for a day.
+        let deadline = now
+            .checked_add(starts.window)
+            .unwrap_or(now + Duration::from_secs(86_400));
         let mut pause = Duration::from_millis(100);
         loop {
             let scan = match self.scan() {

@@ -7,8 +7,11 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::Failure;
-use crate::{CallOptions, Client, ItemsOptions, KeysOptions, StartOptions, WaitOptions, Webhook};
+use super::errors::Failure;
+use crate::{
+    CallOptions, Client, ItemsOptions, KeysOptions, StartOptions, WaitOptions, WaitStrategy,
+    Webhook,
+};
 
 /// An options object type and the keys it takes.
 pub(super) trait Keys: DeserializeOwned + Default {
@@ -68,8 +71,12 @@ pub(super) struct ClientOpts {
     max_retries: Option<u32>,
     min_delay_between_retries_millis: Option<u64>,
     timeout_secs: Option<f64>,
+    connect_timeout_secs: Option<f64>,
     user_agent_suffix: Option<String>,
     reconcile_window_secs: Option<f64>,
+    proxy: Option<String>,
+    ca_file: Option<String>,
+    ca_pem: Option<String>,
 }
 
 impl Keys for ClientOpts {
@@ -79,8 +86,12 @@ impl Keys for ClientOpts {
         "maxRetries",
         "minDelayBetweenRetriesMillis",
         "timeoutSecs",
+        "connectTimeoutSecs",
         "userAgentSuffix",
         "reconcileWindowSecs",
+        "proxy",
+        "caFile",
+        "caPem",
     ]];
 }
 
@@ -99,28 +110,53 @@ impl ClientOpts {
         if let Some(ms) = self.min_delay_between_retries_millis {
             b = b.min_retry_delay(Duration::from_millis(ms));
         }
-        if let Some(s) = self.timeout_secs {
-            if !(s.is_finite() && s > 0.0) {
-                return Err(Failure::invalid(format!(
-                    "timeoutSecs must be a positive number, got {s}"
-                )));
-            }
-            b = b.timeout(Duration::from_secs_f64(s));
+        if let Some(t) = secs("timeoutSecs", self.timeout_secs, false, DAY)? {
+            b = b.timeout(t);
+        }
+        if let Some(t) = secs("connectTimeoutSecs", self.connect_timeout_secs, false, DAY)? {
+            b = b.connect_timeout(t);
         }
         if let Some(s) = self.user_agent_suffix {
             b = b.user_agent_suffix(s);
         }
-        if let Some(s) = self.reconcile_window_secs {
-            // Up to a day: a longer look for a lost start is a mistake, not a setting.
-            if !(s.is_finite() && (0.0..=86_400.0).contains(&s)) {
-                return Err(Failure::invalid(format!(
-                    "reconcileWindowSecs must be a number of seconds from 0 to 86400, got {s}"
-                )));
-            }
-            b = b.reconcile_window(Duration::from_secs_f64(s));
+        if let Some(t) = secs("reconcileWindowSecs", self.reconcile_window_secs, true, DAY)? {
+            b = b.reconcile_window(t);
+        }
+        if let Some(p) = &self.proxy {
+            b = b.proxy((!p.is_empty()).then_some(p.as_str()));
+        }
+        if let Some(path) = &self.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| Failure::invalid(format!("caFile: cannot read '{path}': {e}")))?;
+            b = b.add_root_certificate_pem(pem);
+        }
+        if let Some(pem) = self.ca_pem {
+            b = b.add_root_certificate_pem(pem.into_bytes());
         }
         Ok(b.build()?)
     }
+}
+
+/// A day: the largest duration an option takes (a longer one is a mistake, not a setting).
+const DAY: f64 = 86_400.0;
+
+/// A duration option in seconds, refused with its name when it is not a finite number in range
+/// (0 allowed only with `zero_ok`).
+pub(super) fn secs(
+    name: &str,
+    value: Option<f64>,
+    zero_ok: bool,
+    max: f64,
+) -> Result<Option<Duration>, Failure> {
+    let Some(v) = value else { return Ok(None) };
+    let low_ok = if zero_ok { v >= 0.0 } else { v > 0.0 };
+    if !(v.is_finite() && low_ok && v <= max) {
+        let low = if zero_ok { "from 0" } else { "above 0" };
+        return Err(Failure::invalid(format!(
+            "option {name} must be a number of seconds {low} up to {max}, got {v}"
+        )));
+    }
+    Ok(Some(Duration::from_secs_f64(v)))
 }
 
 /// A list option: a JSON array of strings or one comma-separated string.
@@ -214,7 +250,9 @@ pub(super) struct CallOpts {
     restart_on_error: Option<bool>,
     wait_for_finish: Option<u64>,
     webhooks: Option<Vec<Webhook>>,
-    wait_secs: Option<i64>,
+    wait_secs: Option<f64>,
+    poll_interval_secs: Option<f64>,
+    reruns_on_failure: Option<u32>,
     pub(super) output_record_key: Option<String>,
     #[serde(flatten)]
     pub(super) items: ItemsOpts,
@@ -232,6 +270,8 @@ impl Keys for CallOpts {
             "waitForFinish",
             "webhooks",
             "waitSecs",
+            "pollIntervalSecs",
+            "rerunsOnFailure",
             "outputRecordKey",
         ],
         ITEMS_KEYS,
@@ -255,16 +295,30 @@ impl CallOpts {
     pub(super) fn call_options(&self) -> Result<CallOptions, Failure> {
         Ok(CallOptions {
             start: self.start_options()?,
-            wait: WaitOptions {
-                budget: self
-                    .wait_secs
-                    .filter(|s| *s >= 0)
-                    .map(|s| Duration::from_secs(s as u64)),
-                ..WaitOptions::default()
-            },
-            reruns_on_failure: 0,
+            wait: wait_options(self.wait_secs, self.poll_interval_secs)?,
+            reruns_on_failure: self.reruns_on_failure.unwrap_or(0),
         })
     }
+}
+
+/// Wait options from `waitSecs` (negative or absent: no limit) and `pollIntervalSecs` (plain
+/// polling at that interval instead of long polling).
+pub(super) fn wait_options(
+    wait_secs: Option<f64>,
+    poll_interval_secs: Option<f64>,
+) -> Result<WaitOptions, Failure> {
+    let budget = match wait_secs {
+        Some(s) if s < 0.0 && s.is_finite() => None,
+        other => secs("waitSecs", other, true, 366.0 * DAY)?,
+    };
+    let mut wait = WaitOptions {
+        budget,
+        ..WaitOptions::default()
+    };
+    if let Some(interval) = secs("pollIntervalSecs", poll_interval_secs, false, 3600.0)? {
+        wait.strategy = WaitStrategy::Poll { interval };
+    }
+    Ok(wait)
 }
 
 #[derive(Default, Deserialize)]
@@ -290,4 +344,18 @@ impl KeysOpts {
             collection: self.collection,
         }
     }
+}
+
+/// Options of the run list and the last run.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RunsOpts {
+    pub(super) offset: Option<u64>,
+    pub(super) limit: Option<u64>,
+    pub(super) desc: Option<bool>,
+    pub(super) status: Option<String>,
+}
+
+impl Keys for RunsOpts {
+    const KEYS: &'static [&'static [&'static str]] = &[&["offset", "limit", "desc", "status"]];
 }

@@ -201,7 +201,7 @@ fn free_of_null_is_a_noop_and_accessors_of_null_are_empty() {
         apify_string_free(ptr::null_mut());
         apify_client_free(ptr::null_mut());
         apify_dataset_iter_free(ptr::null_mut());
-        apify_kvs_key_iter_free(ptr::null_mut());
+        apify_key_iter_free(ptr::null_mut());
         apify_record_free(ptr::null_mut());
         assert!(apify_record_data(ptr::null()).is_null());
         assert_eq!(apify_record_len(ptr::null()), 0);
@@ -694,7 +694,7 @@ fn functions() -> Vec<Func> {
             },
         },
         Func {
-            name: "apify_kvs_key_iter_new",
+            name: "apify_key_iter_new",
             params: &[
                 ("c", Client),
                 ("store_id", Text("storeId")),
@@ -702,13 +702,13 @@ fn functions() -> Vec<Func> {
                 ("out_iter", Out),
             ],
             call: |p| unsafe {
-                apify_kvs_key_iter_new(p[0].cast(), p[1].cast(), p[2].cast(), p[3].cast())
+                apify_key_iter_new(p[0].cast(), p[1].cast(), p[2].cast(), p[3].cast())
             },
         },
         Func {
-            name: "apify_kvs_key_iter_next",
+            name: "apify_key_iter_next",
             params: &[("it", KeyIter), ("out_key", Out)],
-            call: |p| unsafe { apify_kvs_key_iter_next(p[0].cast(), p[1].cast()) },
+            call: |p| unsafe { apify_key_iter_next(p[0].cast(), p[1].cast()) },
         },
         Func {
             name: "apify_request",
@@ -743,7 +743,7 @@ const INFALLIBLE: &[&str] = &[
     "apify_string_free",
     "apify_client_free",
     "apify_dataset_iter_free",
-    "apify_kvs_key_iter_free",
+    "apify_key_iter_free",
     "apify_record_data",
     "apify_record_len",
     "apify_record_content_type",
@@ -778,10 +778,8 @@ impl Offline {
         );
         let mut key_iter = ptr::null_mut();
         expect_ok(
-            unsafe {
-                apify_kvs_key_iter_new(client, c"storeId".as_ptr(), ptr::null(), &mut key_iter)
-            },
-            "apify_kvs_key_iter_new",
+            unsafe { apify_key_iter_new(client, c"storeId".as_ptr(), ptr::null(), &mut key_iter) },
+            "apify_key_iter_new",
         );
         Offline {
             client,
@@ -841,7 +839,7 @@ impl Drop for Offline {
     fn drop(&mut self) {
         unsafe {
             apify_dataset_iter_free(self.dataset_iter);
-            apify_kvs_key_iter_free(self.key_iter);
+            apify_key_iter_free(self.key_iter);
             apify_client_free(self.client);
         }
     }
@@ -996,7 +994,7 @@ fn iterator_options_are_checked() {
     for options in [c"{\"limit\": 0}", c"{\"limit\": 1001}"] {
         let mut it = sentinel();
         let st = unsafe {
-            apify_kvs_key_iter_new(fx.client, c"storeId".as_ptr(), options.as_ptr(), &mut it)
+            apify_key_iter_new(fx.client, c"storeId".as_ptr(), options.as_ptr(), &mut it)
         };
         expect_failure(st, APIFY_STATUS_INVALID_ARGUMENT, "limit");
         assert_eq!(it, sentinel());
@@ -1008,7 +1006,7 @@ fn iterator_options_are_checked() {
         expect_failure(st, APIFY_STATUS_INVALID_ARGUMENT, "must not be empty");
         assert_eq!(it, sentinel());
         let mut it = sentinel();
-        let st = unsafe { apify_kvs_key_iter_new(fx.client, id.as_ptr(), ptr::null(), &mut it) };
+        let st = unsafe { apify_key_iter_new(fx.client, id.as_ptr(), ptr::null(), &mut it) };
         expect_failure(st, APIFY_STATUS_INVALID_ARGUMENT, "must not be empty");
         assert_eq!(it, sentinel());
     }
@@ -1368,20 +1366,20 @@ mod with_emulator {
         let options = opt_cs(options);
         let mut it = ptr::null_mut();
         expect_ok(
-            unsafe { apify_kvs_key_iter_new(c, store.as_ptr(), opt_ptr(&options), &mut it) },
-            "apify_kvs_key_iter_new",
+            unsafe { apify_key_iter_new(c, store.as_ptr(), opt_ptr(&options), &mut it) },
+            "apify_key_iter_new",
         );
         let mut keys = Vec::new();
         loop {
             let mut out: *mut c_char = sentinel();
             expect_ok(
-                unsafe { apify_kvs_key_iter_next(it, &mut out) },
-                "apify_kvs_key_iter_next",
+                unsafe { apify_key_iter_next(it, &mut out) },
+                "apify_key_iter_next",
             );
             assert_ne!(
                 out,
                 sentinel(),
-                "apify_kvs_key_iter_next answered OK without writing"
+                "apify_key_iter_next answered OK without writing"
             );
             match take(out) {
                 Some(key) => keys.push(key),
@@ -1392,12 +1390,12 @@ mod with_emulator {
         for _ in 0..3 {
             let mut out: *mut c_char = sentinel();
             expect_ok(
-                unsafe { apify_kvs_key_iter_next(it, &mut out) },
+                unsafe { apify_key_iter_next(it, &mut out) },
                 "next after the end",
             );
             assert!(out.is_null(), "next after the end did not write NULL");
         }
-        unsafe { apify_kvs_key_iter_free(it) };
+        unsafe { apify_key_iter_free(it) };
         keys
     }
 
@@ -1775,16 +1773,16 @@ mod with_emulator {
         // The same for keys.
         let mut kit: *mut apify_key_iter = ptr::null_mut();
         expect_ok(
-            unsafe { apify_kvs_key_iter_new(c, id.as_ptr(), ptr::null(), &mut kit) },
+            unsafe { apify_key_iter_new(c, id.as_ptr(), ptr::null(), &mut kit) },
             "key_iter_new is lazy",
         );
         for _ in 0..2 {
             let mut out: *mut c_char = sentinel();
-            let st = unsafe { apify_kvs_key_iter_next(kit, &mut out) };
+            let st = unsafe { apify_key_iter_next(kit, &mut out) };
             assert_eq!(st, APIFY_STATUS_NOT_FOUND);
             assert_eq!(out, sentinel());
         }
-        unsafe { apify_kvs_key_iter_free(kit) };
+        unsafe { apify_key_iter_free(kit) };
     }
 
     #[test]

@@ -204,6 +204,113 @@ static inline int check_json_string(const char *json, const char *key, char *buf
     return 1;
 }
 
+/* ------------------------------------------------------------------ reading JSON (apify_json_get) */
+
+/*
+ * Copies the text at a JSON pointer in `json` (apify_json_get: a string unquoted, anything else
+ * as JSON text) into `buf`; the test fails if the pointer matches nothing or the text is longer
+ * than `buf`. CHECK_JSON_GET(json, "/id", buf) takes sizeof buf itself (buf must be an array).
+ */
+static inline void check_json_get_at(const char *file, int line, const char *json,
+                                     const char *pointer, char *buf, size_t size) {
+    char *text = NULL;
+    apify_status st = apify_json_get(json, pointer, &text);
+    if (st != APIFY_STATUS_OK || text == NULL || strlen(text) + 1 > size) {
+        fprintf(stderr, "%s:%d: apify_json_get(\"%s\") answered %s%s in %.2000s\n", file, line,
+                pointer, apify_status_name(st),
+                st == APIFY_STATUS_OK ? " with a text too long for the buffer" : "",
+                json ? json : "(NULL)");
+        check_print_last_error();
+        apify_string_free(text);
+        exit(1);
+    }
+    memcpy(buf, text, strlen(text) + 1);
+    apify_string_free(text);
+    check_passed++;
+}
+#define CHECK_JSON_GET(json, pointer, buf)                                                  \
+    check_json_get_at(__FILE__, __LINE__, (json), (pointer), (buf), sizeof(buf))
+
+/* The integer at a JSON pointer; the test fails if it is absent or not an integer. */
+static inline long check_json_long_at(const char *file, int line, const char *json,
+                                      const char *pointer) {
+    char text[64];
+    char *end = NULL;
+    long v;
+    check_json_get_at(file, line, json, pointer, text, sizeof text);
+    v = strtol(text, &end, 10);
+    if (text[0] == '\0' || end == NULL || *end != '\0') {
+        fprintf(stderr, "%s:%d: the value at %s is %s, not an integer\n", file, line, pointer, text);
+        exit(1);
+    }
+    return v;
+}
+#define CHECK_JSON_LONG(json, pointer) check_json_long_at(__FILE__, __LINE__, (json), (pointer))
+
+/* Checks that the text at a JSON pointer equals `want`. */
+static inline void check_json_is_at(const char *file, int line, const char *json,
+                                    const char *pointer, const char *want) {
+    char got[1024];
+    check_json_get_at(file, line, json, pointer, got, sizeof got);
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "%s:%d: the value at %s is \"%s\", expected \"%s\"\n", file, line,
+                pointer, got, want);
+        exit(1);
+    }
+    check_passed++;
+}
+#define CHECK_JSON_IS(json, pointer, want)                                                  \
+    check_json_is_at(__FILE__, __LINE__, (json), (pointer), (want))
+
+/* Checks that a JSON pointer matches nothing in `json` (apify_json_get answers NOT_FOUND). */
+#define CHECK_JSON_ABSENT(json, pointer)                                                    \
+    do {                                                                                    \
+        char *check_absent_;                                                                \
+        CHECK_FAILS(APIFY_STATUS_NOT_FOUND, check_absent_,                                  \
+                    apify_json_get((json), (pointer), &check_absent_));                     \
+    } while (0)
+
+/* ------------------------------------------------------------------ a growing byte buffer */
+
+/* Bytes collected by a callback (log text, an export); NUL-terminated; free with check_buf_free. */
+struct check_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+/* Appends `len` bytes; 0 if memory ran out. */
+static inline int check_buf_add(struct check_buf *b, const void *data, size_t len) {
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *p;
+        while (cap < b->len + len + 1) cap *= 2;
+        p = (char *)realloc(b->data, cap);
+        if (p == NULL) return 0;
+        b->data = p;
+        b->cap = cap;
+    }
+    if (len > 0) memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 1;
+}
+
+static inline void check_buf_free(struct check_buf *b) {
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* How many '\n'-terminated lines (a last line without one counts too). */
+static inline size_t check_count_lines(const char *data, size_t len) {
+    size_t i, n = 0;
+    for (i = 0; i < len; i++)
+        if (data[i] == '\n') n++;
+    if (len > 0 && data[len - 1] != '\n') n++;
+    return n;
+}
+
 static inline int check_done(void) {
     printf("%d passed, 0 failed\n", check_passed);
     return 0;

@@ -155,9 +155,9 @@ int main(void) {
     CHECK_ERROR_JSON_HAS("\"httpStatus\":404");
     CHECK_NOT_FOUND(s, apify_kvs_list_keys(client, MISSING, NULL, &s));
     key_iter = NULL;
-    CHECK_OK(apify_kvs_key_iter_new(client, MISSING, NULL, &key_iter));
-    CHECK_NOT_FOUND(s, apify_kvs_key_iter_next(key_iter, &s));
-    apify_kvs_key_iter_free(key_iter);
+    CHECK_OK(apify_key_iter_new(client, MISSING, NULL, &key_iter));
+    CHECK_NOT_FOUND(s, apify_key_iter_next(key_iter, &s));
+    apify_key_iter_free(key_iter);
     CHECK_NOT_FOUND(s, apify_request(client, "GET", "/v2/no-such-thing", NULL, NULL, &s));
     CHECK_ERROR_JSON_HAS("\"httpStatus\":404");
     CHECK_ERROR_JSON_HAS("\"type\":\"page-not-found\"");
@@ -202,9 +202,9 @@ int main(void) {
     CHECK_STATUS(apify_kvs_delete_record(bad, store_id, "OUTPUT"), UNAUTH);
     CHECK_FAILS(UNAUTH, s, apify_kvs_list_keys(bad, store_id, NULL, &s));
     key_iter = NULL;
-    CHECK_OK(apify_kvs_key_iter_new(bad, store_id, NULL, &key_iter));
-    CHECK_FAILS(UNAUTH, s, apify_kvs_key_iter_next(key_iter, &s));
-    apify_kvs_key_iter_free(key_iter);
+    CHECK_OK(apify_key_iter_new(bad, store_id, NULL, &key_iter));
+    CHECK_FAILS(UNAUTH, s, apify_key_iter_next(key_iter, &s));
+    apify_key_iter_free(key_iter);
     CHECK_FAILS(UNAUTH, s, apify_request(bad, "GET", "/v2/users/me", NULL, NULL, &s));
     CHECK_ERROR_JSON_HAS("\"type\":\"invalid-token\"");
     apify_client_free(bad);

@@ -177,15 +177,15 @@ int main(void) {
     CHECK_ERROR_MESSAGE_HAS("lmit");
     CHECK_FAILS(ARG, s, apify_kvs_list_keys(client, store_id, "{\"limit\": \"ten\"}", &s));
     CHECK_FAILS(ARG, s, apify_kvs_list_keys(client, "", NULL, &s));
-    CHECK_FAILS(UTF8, key_iter, apify_kvs_key_iter_new(client, BAD_UTF8, NULL, &key_iter));
-    CHECK_FAILS(UTF8, key_iter, apify_kvs_key_iter_new(client, store_id, "{\"prefix\": \"" BAD_UTF8 "\"}", &key_iter));
-    CHECK_FAILS(JSON, key_iter, apify_kvs_key_iter_new(client, store_id, "{'limit': 1}", &key_iter));
-    CHECK_FAILS(ARG, key_iter, apify_kvs_key_iter_new(client, store_id, "[]", &key_iter));
-    CHECK_FAILS(ARG, key_iter, apify_kvs_key_iter_new(client, store_id, "{\"pageSize\": 1}", &key_iter));
+    CHECK_FAILS(UTF8, key_iter, apify_key_iter_new(client, BAD_UTF8, NULL, &key_iter));
+    CHECK_FAILS(UTF8, key_iter, apify_key_iter_new(client, store_id, "{\"prefix\": \"" BAD_UTF8 "\"}", &key_iter));
+    CHECK_FAILS(JSON, key_iter, apify_key_iter_new(client, store_id, "{'limit': 1}", &key_iter));
+    CHECK_FAILS(ARG, key_iter, apify_key_iter_new(client, store_id, "[]", &key_iter));
+    CHECK_FAILS(ARG, key_iter, apify_key_iter_new(client, store_id, "{\"pageSize\": 1}", &key_iter));
     CHECK_ERROR_MESSAGE_HAS("pageSize");
-    CHECK_FAILS(ARG, key_iter, apify_kvs_key_iter_new(client, store_id, "{\"limit\": 0}", &key_iter));
-    CHECK_FAILS(ARG, key_iter, apify_kvs_key_iter_new(client, store_id, "{\"limit\": 1001}", &key_iter));
-    CHECK_FAILS(ARG, key_iter, apify_kvs_key_iter_new(client, "", NULL, &key_iter));
+    CHECK_FAILS(ARG, key_iter, apify_key_iter_new(client, store_id, "{\"limit\": 0}", &key_iter));
+    CHECK_FAILS(ARG, key_iter, apify_key_iter_new(client, store_id, "{\"limit\": 1001}", &key_iter));
+    CHECK_FAILS(ARG, key_iter, apify_key_iter_new(client, "", NULL, &key_iter));
 
     /* Any operation. */
     CHECK_FAILS(UTF8, s, apify_request(client, BAD_UTF8, "/v2/users/me", NULL, NULL, &s));

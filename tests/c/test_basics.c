@@ -221,13 +221,13 @@ int main(void) {
     apify_string_free(s);
     fail_once();
     key_iter = NULL;
-    CHECK_OK(apify_kvs_key_iter_new(client, store_id, "{\"prefix\": \"record-\"}", &key_iter));
+    CHECK_OK(apify_key_iter_new(client, store_id, "{\"prefix\": \"record-\"}", &key_iter));
     fail_once();
     s = NULL;
-    CHECK_OK(apify_kvs_key_iter_next(key_iter, &s));
+    CHECK_OK(apify_key_iter_next(key_iter, &s));
     CHECK(s != NULL && strcmp(s, "record-00000") == 0);
     apify_string_free(s);
-    apify_kvs_key_iter_free(key_iter);
+    apify_key_iter_free(key_iter);
 
     fail_once();
     s = NULL;

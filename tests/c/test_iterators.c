@@ -172,12 +172,12 @@ int main(void) {
     {
         apify_key_iter *it = NULL;
         int i;
-        CHECK_OK(apify_kvs_key_iter_new(client, "ZZZZZZZZZZZZZZZZZ", NULL, &it));
+        CHECK_OK(apify_key_iter_new(client, "ZZZZZZZZZZZZZZZZZ", NULL, &it));
         for (i = 0; i < 3; i++) {
-            CHECK_FAILS(APIFY_STATUS_NOT_FOUND, s, apify_kvs_key_iter_next(it, &s));
+            CHECK_FAILS(APIFY_STATUS_NOT_FOUND, s, apify_key_iter_next(it, &s));
             CHECK_ERROR_JSON_HAS("\"httpStatus\":404");
         }
-        apify_kvs_key_iter_free(it);
+        apify_key_iter_free(it);
     }
 
     /* ---- one page of items */
@@ -199,10 +199,10 @@ int main(void) {
             apify_key_iter *it = NULL;
             int records = 0, output = 0, total = 0, i;
             char previous[300] = "";
-            CHECK_OK(apify_kvs_key_iter_new(client, big.store, options[k], &it));
+            CHECK_OK(apify_key_iter_new(client, big.store, options[k], &it));
             for (;;) {
                 char *key = SENTINEL;
-                CHECK_OK(apify_kvs_key_iter_next(it, &key));
+                CHECK_OK(apify_key_iter_next(it, &key));
                 CHECK(key != SENTINEL);
                 if (key == NULL) break;
                 CHECK(strlen(key) < sizeof previous);
@@ -216,49 +216,49 @@ int main(void) {
             CHECK(records == 7 && output == 1 && total >= 8);
             for (i = 0; i < 3; i++) {
                 char *key = SENTINEL;
-                CHECK_OK(apify_kvs_key_iter_next(it, &key));
+                CHECK_OK(apify_key_iter_next(it, &key));
                 CHECK(key == NULL);
             }
-            apify_kvs_key_iter_free(it);
+            apify_key_iter_free(it);
         }
     }
     {
         apify_key_iter *it = NULL;
         int i;
-        CHECK_OK(apify_kvs_key_iter_new(client, big.store, "{\"prefix\": \"record-\", \"limit\": 3, \"exclusiveStartKey\": \"record-00001\"}", &it));
+        CHECK_OK(apify_key_iter_new(client, big.store, "{\"prefix\": \"record-\", \"limit\": 3, \"exclusiveStartKey\": \"record-00001\"}", &it));
         for (i = 2; i <= 6; i++) {
             char *key = NULL;
             char want[32];
             snprintf(want, sizeof want, "record-%05d", i);
-            CHECK_OK(apify_kvs_key_iter_next(it, &key));
+            CHECK_OK(apify_key_iter_next(it, &key));
             CHECK(key != NULL && strcmp(key, want) == 0);
             apify_string_free(key);
         }
         s = SENTINEL;
-        CHECK_OK(apify_kvs_key_iter_next(it, &s));
+        CHECK_OK(apify_key_iter_next(it, &s));
         CHECK(s == NULL);
-        apify_kvs_key_iter_free(it);
+        apify_key_iter_free(it);
     }
     {
         apify_key_iter *it = NULL;
-        CHECK_OK(apify_kvs_key_iter_new(client, big.store, "{\"prefix\": \"nothing-\"}", &it));
+        CHECK_OK(apify_key_iter_new(client, big.store, "{\"prefix\": \"nothing-\"}", &it));
         s = SENTINEL;
-        CHECK_OK(apify_kvs_key_iter_next(it, &s));
+        CHECK_OK(apify_key_iter_next(it, &s));
         CHECK(s == NULL);
         s = SENTINEL;
-        CHECK_OK(apify_kvs_key_iter_next(it, &s));
+        CHECK_OK(apify_key_iter_next(it, &s));
         CHECK(s == NULL);
-        apify_kvs_key_iter_free(it);
+        apify_key_iter_free(it);
     }
     {
         /* Freed half-way. */
         apify_key_iter *it = NULL;
         char *key = NULL;
-        CHECK_OK(apify_kvs_key_iter_new(client, big.store, "{\"limit\": 2}", &it));
-        CHECK_OK(apify_kvs_key_iter_next(it, &key));
+        CHECK_OK(apify_key_iter_new(client, big.store, "{\"limit\": 2}", &it));
+        CHECK_OK(apify_key_iter_next(it, &key));
         CHECK(key != NULL);
         apify_string_free(key);
-        apify_kvs_key_iter_free(it);
+        apify_key_iter_free(it);
     }
 
     /* ---- pages of keys, followed by nextExclusiveStartKey */

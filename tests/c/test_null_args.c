@@ -46,7 +46,7 @@ int main(void) {
     CHECK(check_json_string(s, "defaultKeyValueStoreId", store_id, sizeof store_id));
     apify_string_free(s);
     CHECK_OK(apify_dataset_iter_new(client, dataset_id, NULL, &ds_iter));
-    CHECK_OK(apify_kvs_key_iter_new(client, store_id, NULL, &key_iter));
+    CHECK_OK(apify_key_iter_new(client, store_id, NULL, &key_iter));
     check_clear_journal(client);
 
     /* The client. */
@@ -124,12 +124,12 @@ int main(void) {
     CHECK_NULL("out_page_json", apify_kvs_list_keys(client, store_id, NULL, NULL));
     {
         apify_key_iter *it;
-        CHECK_NULL_OUT("c", it, apify_kvs_key_iter_new(NULL, store_id, NULL, &it));
-        CHECK_NULL_OUT("store_id", it, apify_kvs_key_iter_new(client, NULL, NULL, &it));
-        CHECK_NULL("out_iter", apify_kvs_key_iter_new(client, store_id, NULL, NULL));
+        CHECK_NULL_OUT("c", it, apify_key_iter_new(NULL, store_id, NULL, &it));
+        CHECK_NULL_OUT("store_id", it, apify_key_iter_new(client, NULL, NULL, &it));
+        CHECK_NULL("out_iter", apify_key_iter_new(client, store_id, NULL, NULL));
     }
-    CHECK_NULL_OUT("it", s, apify_kvs_key_iter_next(NULL, &s));
-    CHECK_NULL("out_key", apify_kvs_key_iter_next(key_iter, NULL));
+    CHECK_NULL_OUT("it", s, apify_key_iter_next(NULL, &s));
+    CHECK_NULL("out_key", apify_key_iter_next(key_iter, NULL));
 
     /* Any operation. */
     CHECK_NULL_OUT("c", s, apify_request(NULL, "GET", "/v2/users/me", NULL, NULL, &s));
@@ -157,7 +157,7 @@ int main(void) {
         int found_output = 0;
         for (;;) {
             char *key = NULL;
-            CHECK_OK(apify_kvs_key_iter_next(key_iter, &key));
+            CHECK_OK(apify_key_iter_next(key_iter, &key));
             if (key == NULL) break;
             if (strcmp(key, "OUTPUT") == 0) found_output = 1;
             apify_string_free(key);
@@ -199,10 +199,10 @@ int main(void) {
     apify_string_free(NULL);
     apify_client_free(NULL);
     apify_dataset_iter_free(NULL);
-    apify_kvs_key_iter_free(NULL);
+    apify_key_iter_free(NULL);
 
     apify_dataset_iter_free(ds_iter);
-    apify_kvs_key_iter_free(key_iter);
+    apify_key_iter_free(key_iter);
     apify_client_free(client);
     (void)other_client;
     return check_done();

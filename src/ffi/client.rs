@@ -1,0 +1,38 @@
+//! `apify_client`: a client of the API, shared by threads.
+
+use std::ffi::c_char;
+
+use super::boundary::{ffi, ffi_plain, free_box};
+use super::errors::apify_status;
+use super::options::{parse_object, ClientOpts};
+use crate::Client;
+
+/// A client of the Apify API. Safe to use from many threads at once.
+pub struct apify_client {
+    pub(super) client: Client,
+}
+
+/// Creates a client. `options_json` may be NULL; keys: token, baseUrl, maxRetries (default 8),
+/// minDelayBetweenRetriesMillis (default 500; the delay doubles per attempt, with jitter),
+/// timeoutSecs (each request; default 60), connectTimeoutSecs (default: the smaller of
+/// timeoutSecs and 30), userAgentSuffix, reconcileWindowSecs (how long a start whose answer was
+/// lost looks for its run before it is resent; default 5), proxy (a URL; default from
+/// HTTPS_PROXY/ALL_PROXY with NO_PROXY honoured; "" for none), caFile / caPem (a private root
+/// CA, PEM, added to the built-in roots). token and baseUrl default to APIFY_TOKEN and
+/// APIFY_API_BASE_URL.
+#[no_mangle]
+pub unsafe extern "C" fn apify_client_new(
+    options_json: *const c_char,
+    out_client: *mut *mut apify_client,
+) -> apify_status {
+    ffi!((options_json: opt_json) -> out_client => {
+        let opts: ClientOpts = parse_object(options_json, "client options")?;
+        Box::new(apify_client { client: opts.build()? })
+    })
+}
+
+/// Frees a client. NULL is fine.
+#[no_mangle]
+pub unsafe extern "C" fn apify_client_free(client: *mut apify_client) {
+    ffi_plain!(() => { free_box(client) })
+}

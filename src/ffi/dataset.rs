@@ -1,0 +1,208 @@
+//! Datasets: items page by page or by iterator, pushes, exports, and the dataset itself.
+
+use std::ffi::{c_char, c_int, c_void};
+use std::io::Read;
+
+use serde_json::value::RawValue;
+
+use super::boundary::{ffi, ffi_plain, free_box, next_of};
+use super::client::apify_client;
+use super::errors::{apify_status, Failure, APIFY_STATUS_CANCELLED, APIFY_STATUS_INVALID_JSON};
+use super::json::{join_raw, to_json};
+use super::options::{parse_object, ItemsOpts};
+use crate::dataset::DatasetIter;
+use crate::{Error, ItemsPage};
+
+/// The formats `apify_dataset_export` takes.
+const EXPORT_FORMATS: &[&str] = &["json", "jsonl", "csv", "xlsx", "xml", "html", "rss"];
+/// Bytes handed to the write callback at most at once (the memory an export uses).
+const EXPORT_BUFFER: usize = 64 * 1024;
+
+/// An iterator over a dataset's items. Use from one thread at a time.
+pub struct apify_dataset_iter {
+    inner: DatasetIter<Box<RawValue>>,
+    failed: Option<Failure>,
+}
+
+/// The data sink of `apify_dataset_export`: gets `len` bytes; non-zero stops the export.
+pub type apify_write_fn =
+    Option<unsafe extern "C" fn(data: *const u8, len: usize, userdata: *mut c_void) -> c_int>;
+
+/// One page of items: `{"items": [...], "offset", "limit", "count", "total"}`. Options:
+/// offset, limit, desc, fields, omit, clean, skipEmpty, skipHidden, unwind, flatten, view.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_list_items(
+    c: *const apify_client,
+    dataset_id: *const c_char,
+    options_json: *const c_char,
+    out_page_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, dataset_id: str, options_json: opt_json) -> out_page_json => {
+        let opts: ItemsOpts = parse_object(options_json, "dataset options")?;
+        let page: ItemsPage<Box<RawValue>> =
+            c.dataset(dataset_id).list_items(&opts.items_options())?;
+        format!(
+            "{{\"items\":{},\"offset\":{},\"limit\":{},\"count\":{},\"total\":{}}}",
+            join_raw(&page.items),
+            page.offset,
+            page.limit,
+            page.count,
+            page.total
+        )
+    })
+}
+
+/// An iterator over all items (from offset, up to limit), fetched chunkSize (default 1000) at a
+/// time. Takes the dataset-items options and chunkSize.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_iter_new(
+    c: *const apify_client,
+    dataset_id: *const c_char,
+    options_json: *const c_char,
+    out_iter: *mut *mut apify_dataset_iter,
+) -> apify_status {
+    ffi!((c: client, dataset_id: str, options_json: opt_json) -> out_iter => {
+        let opts: ItemsOpts = parse_object(options_json, "dataset options")?;
+        crate::client::id_segment("the dataset id", dataset_id)?;
+        let chunk = opts.chunk_size.unwrap_or(1000);
+        if chunk == 0 {
+            return Err(Failure::invalid("option chunkSize must be at least 1"));
+        }
+        let inner = c.dataset(dataset_id).iter_items(&opts.items_options(), chunk);
+        Box::new(apify_dataset_iter { inner, failed: None })
+    })
+}
+
+/// The next item's JSON text as the server sent it; OK with `*out_item_json` = NULL at the end.
+/// After a failure every later call answers the same failure (never a false end); start a new
+/// iterator at the offset you reached to go on.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_iter_next(
+    it: *mut apify_dataset_iter,
+    out_item_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((it: iter) -> out_item_json => {
+        next_of(&mut it.inner, &mut it.failed, |item| item.get().to_string())?
+    })
+}
+
+/// Frees a dataset iterator. NULL is fine.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_iter_free(it: *mut apify_dataset_iter) {
+    ffi_plain!(() => { free_box(it) })
+}
+
+/// Pushes items: a JSON object or an array of objects, split under the 9 MB request limit.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_push_items(
+    c: *const apify_client,
+    dataset_id: *const c_char,
+    items_json: *const c_char,
+) -> apify_status {
+    ffi!((c: client, dataset_id: str, items_json: str) => {
+        let invalid_json = |e: serde_json::Error| {
+            Failure::new(
+                APIFY_STATUS_INVALID_JSON,
+                format!("argument 'items_json' is not valid JSON: {e}"),
+            )
+        };
+        let items: Vec<Box<RawValue>> = if items_json.trim_start().starts_with('[') {
+            serde_json::from_str(items_json).map_err(invalid_json)?
+        } else {
+            vec![serde_json::from_str(items_json).map_err(invalid_json)?]
+        };
+        for (i, item) in items.iter().enumerate() {
+            if !item.get().trim_start().starts_with('{') {
+                return Err(Failure::invalid(format!(
+                    "item {i} is not a JSON object; dataset items must be objects"
+                )));
+            }
+        }
+        let texts: Vec<&str> = items.iter().map(|i| i.get()).collect();
+        c.dataset(dataset_id).push_json_texts(&texts)?
+    })
+}
+
+/// Streams the dataset's items in `format` (json, jsonl, csv, xlsx, xml, html, rss) to `write`,
+/// a buffer (at most 64 KiB) at a time, whatever the dataset's size; the dataset-items options
+/// apply. A non-zero answer from `write` stops with CANCELLED. An unknown format is
+/// INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_export(
+    c: *const apify_client,
+    dataset_id: *const c_char,
+    format: *const c_char,
+    options_json: *const c_char,
+    write: apify_write_fn,
+    userdata: *mut c_void,
+) -> apify_status {
+    ffi!((c: client, dataset_id: str, format: str, options_json: opt_json) => {
+        let write = write.ok_or_else(|| Failure::null("write"))?;
+        if !EXPORT_FORMATS.contains(&format) {
+            return Err(Failure::invalid(format!(
+                "argument 'format': unknown export format '{format}' (known: {})",
+                EXPORT_FORMATS.join(", ")
+            )));
+        }
+        let opts: ItemsOpts = parse_object(options_json, "dataset options")?;
+        let mut reader = c.dataset(dataset_id).export(format, &opts.items_options())?;
+        let mut buf = vec![0u8; EXPORT_BUFFER];
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| {
+                Failure::from(Error::Transport {
+                    method: "GET".into(),
+                    path: format!("/v2/datasets/{dataset_id}/items"),
+                    message: format!("reading the export failed: {e}"),
+                    attempt: 1,
+                })
+            })?;
+            if n == 0 {
+                break;
+            }
+            if write(buf.as_ptr(), n, userdata) != 0 {
+                return Err(Failure::new(
+                    APIFY_STATUS_CANCELLED,
+                    "the write callback stopped the export",
+                ));
+            }
+        }
+    })
+}
+
+/// The dataset's metadata (`id`, `name`, `itemCount`, ...); NOT_FOUND when there is none.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_get(
+    c: *const apify_client,
+    dataset_id: *const c_char,
+    out_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, dataset_id: str) -> out_json => {
+        match c.dataset(dataset_id).get()? {
+            Some(v) => to_json(&v)?,
+            None => return Err(Failure::new(
+                super::errors::APIFY_STATUS_NOT_FOUND,
+                format!("there is no dataset '{dataset_id}'"),
+            )),
+        }
+    })
+}
+
+/// The dataset with this name, created if there is none (NULL: a new unnamed dataset); its
+/// metadata, with `id`.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_get_or_create(
+    c: *const apify_client,
+    name: *const c_char,
+    out_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, name: opt_str) -> out_json => { to_json(&c.get_or_create_dataset(name)?)? })
+}
+
+/// Deletes a dataset; NOT_FOUND when there is none.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_delete(
+    c: *const apify_client,
+    dataset_id: *const c_char,
+) -> apify_status {
+    ffi!((c: client, dataset_id: str) => { c.dataset(dataset_id).delete()? })
+}

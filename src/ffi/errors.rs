@@ -1,0 +1,273 @@
+//! Statuses, failures on their way to C, and the thread's last error.
+
+use std::cell::RefCell;
+use std::ffi::{c_char, CString};
+use std::ptr;
+
+use serde_json::json;
+
+use super::boundary::ffi_plain;
+use crate::Error;
+
+/// The result of a fallible call: `APIFY_STATUS_OK` (0) or one of the `APIFY_STATUS_*` codes.
+pub type apify_status = i32;
+
+/// Success.
+pub const APIFY_STATUS_OK: apify_status = 0;
+/// A required pointer argument was NULL.
+pub const APIFY_STATUS_NULL_ARGUMENT: apify_status = 1;
+/// A string argument was not valid UTF-8.
+pub const APIFY_STATUS_INVALID_UTF8: apify_status = 2;
+/// A JSON argument was not valid JSON.
+pub const APIFY_STATUS_INVALID_JSON: apify_status = 3;
+/// An argument was refused before any request (wrong shape, unknown option, bad key, ...).
+pub const APIFY_STATUS_INVALID_ARGUMENT: apify_status = 4;
+/// The API answered with an error not covered by a more specific status.
+pub const APIFY_STATUS_API_ERROR: apify_status = 10;
+/// The API answered 404.
+pub const APIFY_STATUS_NOT_FOUND: apify_status = 11;
+/// The API answered 401 or 403 (missing or wrong token, no permission).
+pub const APIFY_STATUS_UNAUTHORIZED: apify_status = 12;
+/// The API answered 429 after every retry.
+pub const APIFY_STATUS_RATE_LIMITED: apify_status = 13;
+/// The run ended in a status other than SUCCEEDED.
+pub const APIFY_STATUS_RUN_FAILED: apify_status = 14;
+/// A synchronous run did not finish within the API's limit (HTTP 408); the run goes on.
+pub const APIFY_STATUS_SYNC_TIMEOUT: apify_status = 15;
+/// A run start (or synchronous run) may have reached the server and no answer says whether it
+/// created a run; it was not resent. The last error JSON has the start's marker
+/// (`startMarker`: the run's `meta.userAgent` ends with it) and, when found, the run (`runId`).
+pub const APIFY_STATUS_OUTCOME_UNKNOWN: apify_status = 16;
+/// The request could not be sent or its answer was lost.
+pub const APIFY_STATUS_TRANSPORT: apify_status = 20;
+/// The request timed out on the client side.
+pub const APIFY_STATUS_TIMEOUT: apify_status = 21;
+/// The operation was cancelled.
+pub const APIFY_STATUS_CANCELLED: apify_status = 22;
+/// An unexpected internal failure (an answer that could not be decoded, ...).
+pub const APIFY_STATUS_INTERNAL: apify_status = 90;
+/// A panic was caught at the boundary; the library is still usable.
+pub const APIFY_STATUS_PANIC: apify_status = 99;
+
+/// A failure on its way to C: the status and what the last error says.
+#[derive(Clone)]
+pub(super) struct Failure {
+    pub(super) status: apify_status,
+    pub(super) http_status: Option<u16>,
+    pub(super) kind: Option<String>,
+    pub(super) message: String,
+    pub(super) method: Option<String>,
+    pub(super) path: Option<String>,
+    pub(super) attempt: Option<u32>,
+    pub(super) run_id: Option<String>,
+    pub(super) start_marker: Option<String>,
+}
+
+impl Failure {
+    pub(super) fn new(status: apify_status, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            http_status: None,
+            kind: None,
+            message: message.into(),
+            method: None,
+            path: None,
+            attempt: None,
+            run_id: None,
+            start_marker: None,
+        }
+    }
+
+    pub(super) fn null(name: &str) -> Failure {
+        Failure::new(
+            APIFY_STATUS_NULL_ARGUMENT,
+            format!("argument '{name}' must not be NULL"),
+        )
+    }
+
+    pub(super) fn invalid(message: impl Into<String>) -> Failure {
+        Failure::new(APIFY_STATUS_INVALID_ARGUMENT, message)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        let message = e.to_string();
+        match e {
+            Error::Api(api) => {
+                let status = match api.status {
+                    404 => APIFY_STATUS_NOT_FOUND,
+                    401 | 403 => APIFY_STATUS_UNAUTHORIZED,
+                    429 => APIFY_STATUS_RATE_LIMITED,
+                    _ => APIFY_STATUS_API_ERROR,
+                };
+                Failure {
+                    status,
+                    http_status: Some(api.status),
+                    kind: (!api.kind.is_empty()).then_some(api.kind),
+                    message,
+                    method: Some(api.method),
+                    path: Some(api.path),
+                    attempt: Some(api.attempt),
+                    ..Failure::new(status, "")
+                }
+            }
+            Error::Transport {
+                method,
+                path,
+                attempt,
+                ..
+            } => Failure {
+                method: Some(method),
+                path: Some(path),
+                attempt: Some(attempt),
+                ..Failure::new(APIFY_STATUS_TRANSPORT, message)
+            },
+            Error::OutcomeUnknown {
+                method,
+                path,
+                run_id,
+                start_marker,
+                ..
+            } => Failure {
+                method: Some(method),
+                path: Some(path),
+                run_id,
+                start_marker,
+                ..Failure::new(APIFY_STATUS_OUTCOME_UNKNOWN, message)
+            },
+            Error::Timeout {
+                method,
+                path,
+                attempt,
+                ..
+            } => Failure {
+                method: Some(method),
+                path: Some(path),
+                attempt: Some(attempt),
+                ..Failure::new(APIFY_STATUS_TIMEOUT, message)
+            },
+            Error::InvalidArgument(_) => Failure::new(APIFY_STATUS_INVALID_ARGUMENT, message),
+            Error::SyncRunTimeout { .. } => Failure {
+                http_status: Some(408),
+                kind: Some("run-timeout-exceeded".into()),
+                ..Failure::new(APIFY_STATUS_SYNC_TIMEOUT, message)
+            },
+            Error::RunFailed { api, .. } => match api {
+                Some(api) => Failure {
+                    http_status: Some(api.status),
+                    kind: (!api.kind.is_empty()).then_some(api.kind),
+                    method: Some(api.method),
+                    path: Some(api.path),
+                    attempt: Some(api.attempt),
+                    ..Failure::new(APIFY_STATUS_RUN_FAILED, message)
+                },
+                None => Failure::new(APIFY_STATUS_RUN_FAILED, message),
+            },
+            Error::Cancelled => Failure::new(APIFY_STATUS_CANCELLED, message),
+            Error::Decode { method, path, .. } => Failure {
+                method: Some(method),
+                path: Some(path),
+                ..Failure::new(APIFY_STATUS_INTERNAL, message)
+            },
+        }
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<Failure>> = const { RefCell::new(None) };
+}
+
+/// Sets (or with `None` clears) this thread's last error.
+pub(super) fn set_last_error(f: Option<Failure>) {
+    LAST_ERROR.with(|e| *e.borrow_mut() = f);
+}
+
+// ---------------------------------------------------------------- library
+
+static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+
+/// The library's version, e.g. "0.1.0" (static; do not free).
+#[no_mangle]
+pub extern "C" fn apify_version() -> *const c_char {
+    ffi_plain!(ptr::null() => { VERSION.as_ptr().cast() })
+}
+
+/// The name of a status code ("OK", "NOT_FOUND", ...), or "UNKNOWN" (static; do not free).
+#[no_mangle]
+pub extern "C" fn apify_status_name(status: i32) -> *const c_char {
+    ffi_plain!(ptr::null() => { status_name(status).as_ptr().cast() })
+}
+
+fn status_name(status: i32) -> &'static str {
+    match status {
+        APIFY_STATUS_OK => "OK\0",
+        APIFY_STATUS_NULL_ARGUMENT => "NULL_ARGUMENT\0",
+        APIFY_STATUS_INVALID_UTF8 => "INVALID_UTF8\0",
+        APIFY_STATUS_INVALID_JSON => "INVALID_JSON\0",
+        APIFY_STATUS_INVALID_ARGUMENT => "INVALID_ARGUMENT\0",
+        APIFY_STATUS_API_ERROR => "API_ERROR\0",
+        APIFY_STATUS_NOT_FOUND => "NOT_FOUND\0",
+        APIFY_STATUS_UNAUTHORIZED => "UNAUTHORIZED\0",
+        APIFY_STATUS_RATE_LIMITED => "RATE_LIMITED\0",
+        APIFY_STATUS_RUN_FAILED => "RUN_FAILED\0",
+        APIFY_STATUS_SYNC_TIMEOUT => "SYNC_TIMEOUT\0",
+        APIFY_STATUS_OUTCOME_UNKNOWN => "OUTCOME_UNKNOWN\0",
+        APIFY_STATUS_TRANSPORT => "TRANSPORT\0",
+        APIFY_STATUS_TIMEOUT => "TIMEOUT\0",
+        APIFY_STATUS_CANCELLED => "CANCELLED\0",
+        APIFY_STATUS_INTERNAL => "INTERNAL\0",
+        APIFY_STATUS_PANIC => "PANIC\0",
+        _ => "UNKNOWN\0",
+    }
+}
+
+/// This thread's last error as text, or NULL after a success. Free with `apify_string_free`.
+#[no_mangle]
+pub extern "C" fn apify_last_error_message() -> *mut c_char {
+    ffi_plain!(ptr::null_mut() => {
+        LAST_ERROR.with(|e| {
+            e.borrow()
+                .as_ref()
+                .and_then(|f| CString::new(f.message.replace('\0', " ")).ok())
+                .map_or(ptr::null_mut(), CString::into_raw)
+        })
+    })
+}
+
+/// This thread's last error as JSON: `{"status", "statusName", "httpStatus", "type", "message",
+/// "method", "path", "attempt", "runId", "startMarker"}` (absent parts are null), or NULL after a
+/// success. Free with `apify_string_free`.
+#[no_mangle]
+pub extern "C" fn apify_last_error_json() -> *mut c_char {
+    ffi_plain!(ptr::null_mut() => {
+        LAST_ERROR.with(|e| {
+            e.borrow().as_ref().map_or(ptr::null_mut(), |f| {
+                let name = status_name(f.status).trim_end_matches('\0');
+                let v = json!({
+                    "status": f.status,
+                    "statusName": name,
+                    "httpStatus": f.http_status,
+                    "type": f.kind,
+                    "message": f.message,
+                    "method": f.method,
+                    "path": f.path,
+                    "attempt": f.attempt,
+                    "runId": f.run_id,
+                    "startMarker": f.start_marker,
+                });
+                CString::new(v.to_string()).map_or(ptr::null_mut(), CString::into_raw)
+            })
+        })
+    })
+}
+
+/// Frees a string this library returned. NULL is fine.
+#[no_mangle]
+pub unsafe extern "C" fn apify_string_free(s: *mut c_char) {
+    ffi_plain!(() => {
+        if !s.is_null() {
+            drop(CString::from_raw(s));
+        }
+    })
+}

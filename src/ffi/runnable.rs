@@ -1,0 +1,264 @@
+//! Actors and tasks: start, call (with callbacks), the synchronous runs, last run, run lists.
+
+use std::ffi::c_char;
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::boundary::ffi;
+use super::callbacks::apify_callbacks;
+use super::client::apify_client;
+use super::errors::{apify_status, Failure};
+use super::json::{join_raw, to_json};
+use super::options::{parse_object, CallOpts, RunsOpts};
+use super::record::{apify_record, new_record};
+use crate::{Client, RunnableClient};
+
+fn actor(c: &Client, id: &str) -> RunnableClient {
+    c.actor(id)
+}
+
+fn task(c: &Client, id: &str) -> RunnableClient {
+    c.task(id)
+}
+
+fn call_opts(options_json: Option<Value>) -> Result<CallOpts, Failure> {
+    parse_object(options_json, "run options")
+}
+
+/// Starts an Actor run; `*out_run_json` receives the run object. `input_json` (a JSON object)
+/// and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
+/// restartOnError, waitForFinish, webhooks. Exactly once: a start whose answer was lost
+/// finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
+/// is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
+#[no_mangle]
+pub unsafe extern "C" fn apify_actor_start(
+    c: *const apify_client,
+    actor_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    out_run_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
+        let opts = call_opts(options_json)?;
+        to_json(&actor(c, actor_id).start(&input_json, &opts.start_options()?)?)?
+    })
+}
+
+/// Starts an Actor run and waits for it. Options: those of `apify_actor_start`, and waitSecs
+/// (wait at most this long; default: until the run ends), pollIntervalSecs (poll at this
+/// interval instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up
+/// to this many times; the last run is returned). OK whatever the final status (read its
+/// `status`: SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+#[no_mangle]
+pub unsafe extern "C" fn apify_actor_call(
+    c: *const apify_client,
+    actor_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    out_run_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
+        let opts = call_opts(options_json)?;
+        to_json(&actor(c, actor_id).call(&input_json, &opts.call_options()?)?)?
+    })
+}
+
+/// Like `apify_actor_call`, with callbacks (may be NULL): `progress` after every status answer
+/// (non-zero: CANCELLED, the run goes on), `log` with each run's log text as it is written.
+#[no_mangle]
+pub unsafe extern "C" fn apify_actor_call_with(
+    c: *const apify_client,
+    actor_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    callbacks: *const apify_callbacks,
+    out_run_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json, callbacks: callbacks) -> out_run_json => {
+        let opts = call_opts(options_json)?.call_options()?;
+        let r = actor(c, actor_id);
+        let run = if callbacks.has_log() {
+            r.call_with_log(&input_json, &opts, callbacks.on_poll(), callbacks.on_log())?
+        } else {
+            r.call_with(&input_json, &opts, callbacks.on_poll())?
+        };
+        to_json(&run)?
+    })
+}
+
+/// Runs an Actor synchronously (up to about 300 s) and returns its OUTPUT record (or the record
+/// the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
+/// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+#[no_mangle]
+pub unsafe extern "C" fn apify_actor_run_sync(
+    c: *const apify_client,
+    actor_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    out_output: *mut *mut apify_record,
+) -> apify_status {
+    ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_output => {
+        let opts = call_opts(options_json)?;
+        let key = opts.output_record_key.as_deref();
+        new_record(actor(c, actor_id).run_sync(&input_json, &opts.start_options()?, key)?)?
+    })
+}
+
+/// Runs an Actor synchronously and returns its dataset items as a JSON array (the dataset-items
+/// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_actor_run_sync`.
+#[no_mangle]
+pub unsafe extern "C" fn apify_actor_run_sync_get_items(
+    c: *const apify_client,
+    actor_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    out_items_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_items_json => {
+        let opts = call_opts(options_json)?;
+        let start = opts.start_options()?;
+        let items: Vec<Box<RawValue>> =
+            actor(c, actor_id).run_sync_get_items(&input_json, &start, &opts.items.items_options())?;
+        join_raw(&items)
+    })
+}
+
+/// Starts a task run; `*out_run_json` receives the run object. `input_json` (a JSON object)
+/// and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
+/// restartOnError, waitForFinish, webhooks. For a task, `input_json` overrides the task's input key by key. Exactly once: a start whose answer was lost
+/// finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
+/// is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
+#[no_mangle]
+pub unsafe extern "C" fn apify_task_start(
+    c: *const apify_client,
+    task_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    out_run_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
+        let opts = call_opts(options_json)?;
+        to_json(&task(c, task_id).start(&input_json, &opts.start_options()?)?)?
+    })
+}
+
+/// Starts a task run and waits for it. Options: those of `apify_task_start`, and waitSecs
+/// (wait at most this long; default: until the run ends), pollIntervalSecs (poll at this
+/// interval instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up
+/// to this many times; the last run is returned). OK whatever the final status (read its
+/// `status`: SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+#[no_mangle]
+pub unsafe extern "C" fn apify_task_call(
+    c: *const apify_client,
+    task_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    out_run_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
+        let opts = call_opts(options_json)?;
+        to_json(&task(c, task_id).call(&input_json, &opts.call_options()?)?)?
+    })
+}
+
+/// Like `apify_task_call`, with callbacks (may be NULL): `progress` after every status answer
+/// (non-zero: CANCELLED, the run goes on), `log` with each run's log text as it is written.
+#[no_mangle]
+pub unsafe extern "C" fn apify_task_call_with(
+    c: *const apify_client,
+    task_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    callbacks: *const apify_callbacks,
+    out_run_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, task_id: str, input_json: input, options_json: opt_json, callbacks: callbacks) -> out_run_json => {
+        let opts = call_opts(options_json)?.call_options()?;
+        let r = task(c, task_id);
+        let run = if callbacks.has_log() {
+            r.call_with_log(&input_json, &opts, callbacks.on_poll(), callbacks.on_log())?
+        } else {
+            r.call_with(&input_json, &opts, callbacks.on_poll())?
+        };
+        to_json(&run)?
+    })
+}
+
+/// Runs a task synchronously (up to about 300 s) and returns its OUTPUT record (or the record
+/// the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
+/// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+#[no_mangle]
+pub unsafe extern "C" fn apify_task_run_sync(
+    c: *const apify_client,
+    task_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    out_output: *mut *mut apify_record,
+) -> apify_status {
+    ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_output => {
+        let opts = call_opts(options_json)?;
+        let key = opts.output_record_key.as_deref();
+        new_record(task(c, task_id).run_sync(&input_json, &opts.start_options()?, key)?)?
+    })
+}
+
+/// Runs a task synchronously and returns its dataset items as a JSON array (the dataset-items
+/// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_task_run_sync`.
+#[no_mangle]
+pub unsafe extern "C" fn apify_task_run_sync_get_items(
+    c: *const apify_client,
+    task_id: *const c_char,
+    input_json: *const c_char,
+    options_json: *const c_char,
+    out_items_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_items_json => {
+        let opts = call_opts(options_json)?;
+        let start = opts.start_options()?;
+        let items: Vec<Box<RawValue>> =
+            task(c, task_id).run_sync_get_items(&input_json, &start, &opts.items.items_options())?;
+        join_raw(&items)
+    })
+}
+
+/// The Actor's last run (options: status, e.g. "SUCCEEDED"); NOT_FOUND when it has none.
+#[no_mangle]
+pub unsafe extern "C" fn apify_actor_last_run(
+    c: *const apify_client,
+    actor_id: *const c_char,
+    options_json: *const c_char,
+    out_run_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, actor_id: str, options_json: opt_json) -> out_run_json => {
+        let opts: RunsOpts = parse_object(options_json, "run list options")?;
+        match actor(c, actor_id).last_run(opts.status.as_deref())? {
+            Some(run) => to_json(&run)?,
+            None => return Err(Failure::new(
+                super::errors::APIFY_STATUS_NOT_FOUND,
+                format!("the Actor {actor_id} has no run{}", opts.status.map(|s| format!(" with status {s}")).unwrap_or_default()),
+            )),
+        }
+    })
+}
+
+/// One page of the Actor's runs: `{"items": [...], "total", "offset", "limit", "count", "desc"}`.
+/// Options: offset, limit (default 100), desc, status.
+#[no_mangle]
+pub unsafe extern "C" fn apify_actor_list_runs(
+    c: *const apify_client,
+    actor_id: *const c_char,
+    options_json: *const c_char,
+    out_page_json: *mut *mut c_char,
+) -> apify_status {
+    ffi!((c: client, actor_id: str, options_json: opt_json) -> out_page_json => {
+        let o: RunsOpts = parse_object(options_json, "run list options")?;
+        let page = actor(c, actor_id).runs(
+            o.offset.unwrap_or(0),
+            o.limit.unwrap_or(100),
+            o.desc.unwrap_or(false),
+            o.status.as_deref(),
+        )?;
+        to_json(&page)?
+    })
+}
