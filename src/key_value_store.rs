@@ -206,7 +206,12 @@ impl KeyValueStoreClient {
             .send(&Call::new("HEAD", self.record_path(key)?))
         {
             Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
+            // A HEAD 404 has no body to say whether the record or the store is missing.
+            Err(e) if e.is_not_found() => self
+                .client
+                .http()
+                .send(&Call::new("GET", &self.path))
+                .map(|_| false),
             Err(e) => Err(e),
         }
     }

@@ -1,0 +1,134 @@
+//! The argument-check table: every fallible function of the C ABI with its pointer parameters
+//! (as the header names them) and what each is. `header` checks it against the header.
+
+use super::argument_table::Param::*;
+use super::argument_table::{Func, Param, Shape, BYTES};
+use super::helpers::*;
+
+/// The argument-check table: `name(args) => [params];` a function. An argument is the index of
+/// a pointer parameter in `params`, `(write index)` for a function pointer one, or `{a fixed
+/// value}` for a non-pointer one. (Braces keep rustfmt from spreading the table out.)
+macro_rules! table {
+    ($($f:ident($($arg:tt),*) => [$($param:expr),* $(,)?];)*) => {
+        vec![$(Func {
+            name: stringify!($f),
+            params: vec![$($param),*],
+            call: |p| unsafe { $f($(arg!(p, $arg)),*) },
+        }),*]
+    };
+}
+
+/// One argument of a table entry's caller (see `table!`).
+macro_rules! arg {
+    ($p:ident, {$value:expr}) => {
+        $value
+    };
+    ($p:ident, (write $i:literal)) => {
+        std::mem::transmute::<*mut c_void, apify_write_fn>($p[$i])
+    };
+    ($p:ident, $i:literal) => {
+        $p[$i].cast()
+    };
+}
+
+const C: (&str, Param) = ("c", Client);
+const ACTOR: (&str, Param) = ("actor_id", Text("apify/hello-world"));
+const TASK: (&str, Param) = ("task_id", Text("user~task"));
+const RUN: (&str, Param) = ("run_id", Text("runId12345678901"));
+const DATASET: (&str, Param) = ("dataset_id", Text("datasetId"));
+const STORE: (&str, Param) = ("store_id", Text("storeId"));
+const KEY: (&str, Param) = ("key", Text("OUTPUT"));
+const INPUT: (&str, Param) = ("input_json", OptJson(Shape::Input));
+const OPTIONS: (&str, Param) = ("options_json", OptJson(Shape::Options));
+const CALLBACKS: (&str, Param) = ("callbacks", OptCallbacks);
+const NAME: (&str, Param) = ("name", OptText("ffi-table"));
+const METHOD: (&str, Param) = ("method", Text("GET"));
+const PATH: (&str, Param) = ("path", Text("/v2/users/me"));
+const QUERY: (&str, Param) = ("query_json", OptJson(Shape::Query));
+
+const OUT_RUN: (&str, Param) = ("out_run_json", Out);
+const OUT_ITEMS: (&str, Param) = ("out_items_json", Out);
+
+const fn out(name: &'static str) -> (&'static str, Param) {
+    (name, Out)
+}
+
+/// Every fallible function of the C ABI.
+pub(super) fn functions() -> Vec<Func> {
+    let items = ("items_json", Json(Shape::Items, r#"[{"a": 1}]"#));
+    let document = ("json", Json(Shape::Any, r#"{"a": {"b": [1, "two"]}}"#));
+    let body_json = ("body_json", OptJson(Shape::Any));
+    let format = ("format", Text("csv"));
+    let (write, userdata) = (("write", WriteFn), ("userdata", Userdata));
+    let log_callbacks = ("callbacks", LogCallbacks);
+    let (data, text_type) = (("data", Bytes), ("content_type", Text("text/plain")));
+    let (body, opt_type) = (("body", Bytes), ("content_type", OptText("text/plain")));
+    let (out_response, out_response_json) = (out("out_response"), out("out_response_json"));
+    table! {
+        apify_client_new(0, 1) => [OPTIONS, out("out_client")];
+        apify_json_get(0, 1, 2) => [document, ("pointer", Text("/a/b/1")), out("out_text")];
+        // Actors.
+        apify_actor_start(0, 1, 2, 3, 4) => [C, ACTOR, INPUT, OPTIONS, OUT_RUN];
+        apify_actor_call(0, 1, 2, 3, 4) => [C, ACTOR, INPUT, OPTIONS, OUT_RUN];
+        apify_actor_call_with(0, 1, 2, 3, 4, 5) => [C, ACTOR, INPUT, OPTIONS, CALLBACKS, OUT_RUN];
+        apify_actor_run_sync(0, 1, 2, 3, 4) => [C, ACTOR, INPUT, OPTIONS, out("out_output")];
+        apify_actor_run_sync_get_items(0, 1, 2, 3, 4) => [C, ACTOR, INPUT, OPTIONS, OUT_ITEMS];
+        apify_actor_last_run(0, 1, 2, 3) => [C, ACTOR, OPTIONS, OUT_RUN];
+        apify_actor_list_runs(0, 1, 2, 3) => [C, ACTOR, OPTIONS, out("out_page_json")];
+        // Runs.
+        apify_run_get(0, 1, 2) => [C, RUN, OUT_RUN];
+        apify_run_wait(0, 1, {-1}, 2) => [C, RUN, OUT_RUN];
+        apify_run_wait_with(0, 1, {-1}, 2, 3) => [C, RUN, CALLBACKS, OUT_RUN];
+        apify_run_abort(0, 1, {1}, 2) => [C, RUN, OUT_RUN];
+        apify_run_resurrect(0, 1, 2) => [C, RUN, OUT_RUN];
+        apify_run_get_log(0, 1, 2) => [C, RUN, out("out_text")];
+        apify_run_follow_log(0, 1, 2) => [C, RUN, log_callbacks];
+        // Tasks.
+        apify_task_start(0, 1, 2, 3, 4) => [C, TASK, INPUT, OPTIONS, OUT_RUN];
+        apify_task_call(0, 1, 2, 3, 4) => [C, TASK, INPUT, OPTIONS, OUT_RUN];
+        apify_task_call_with(0, 1, 2, 3, 4, 5) => [C, TASK, INPUT, OPTIONS, CALLBACKS, OUT_RUN];
+        apify_task_run_sync(0, 1, 2, 3, 4) => [C, TASK, INPUT, OPTIONS, out("out_output")];
+        apify_task_run_sync_get_items(0, 1, 2, 3, 4) => [C, TASK, INPUT, OPTIONS, OUT_ITEMS];
+        // Datasets.
+        apify_dataset_list_items(0, 1, 2, 3) => [C, DATASET, OPTIONS, out("out_page_json")];
+        apify_dataset_iter_new(0, 1, 2, 3) => [C, DATASET, OPTIONS, out("out_iter")];
+        apify_dataset_iter_next(0, 1) => [("it", DatasetIter), out("out_item_json")];
+        apify_dataset_push_items(0, 1, 2) => [C, DATASET, items];
+        apify_dataset_export(0, 1, 2, 3, (write 4), 5) =>
+            [C, DATASET, format, OPTIONS, write, userdata];
+        apify_dataset_get(0, 1, 2) => [C, DATASET, out("out_json")];
+        apify_dataset_get_or_create(0, 1, 2) => [C, NAME, out("out_json")];
+        apify_dataset_delete(0, 1) => [C, DATASET];
+        // Key-value stores.
+        apify_kvs_get_record(0, 1, 2, 3) => [C, STORE, KEY, out("out_record")];
+        apify_kvs_record_exists(0, 1, 2, 3) => [C, STORE, KEY, out("out_exists")];
+        apify_kvs_set_record(0, 1, 2, 3, {BYTES.len()}, 4) => [C, STORE, KEY, data, text_type];
+        apify_kvs_delete_record(0, 1, 2) => [C, STORE, KEY];
+        apify_kvs_list_keys(0, 1, 2, 3) => [C, STORE, OPTIONS, out("out_page_json")];
+        apify_key_iter_new(0, 1, 2, 3) => [C, STORE, OPTIONS, out("out_iter")];
+        apify_key_iter_next(0, 1) => [("it", KeyIter), out("out_key")];
+        apify_kvs_get(0, 1, 2) => [C, STORE, out("out_json")];
+        apify_kvs_get_or_create(0, 1, 2) => [C, NAME, out("out_json")];
+        apify_kvs_delete(0, 1) => [C, STORE];
+        // Any operation.
+        apify_request(0, 1, 2, 3, 4, 5) => [C, METHOD, PATH, QUERY, body_json, out_response_json];
+        apify_request_bytes(0, 1, 2, 3, 4, {BYTES.len()}, 5, 6) =>
+            [C, METHOD, PATH, QUERY, body, opt_type, out_response];
+    }
+}
+
+/// The functions of the header that return no status (checked by their own tests).
+pub(super) const INFALLIBLE: &[&str] = &[
+    "apify_version",
+    "apify_status_name",
+    "apify_last_error_message",
+    "apify_last_error_json",
+    "apify_string_free",
+    "apify_client_free",
+    "apify_dataset_iter_free",
+    "apify_key_iter_free",
+    "apify_record_data",
+    "apify_record_len",
+    "apify_record_content_type",
+    "apify_record_free",
+];
