@@ -24,23 +24,19 @@ static void report(const char *what, apify_status status) {
     apify_string_free(json);
 }
 
-/*
- * Copies the string value of the first "key": "..." in a JSON text into buf (enough for the
- * run's ids and status, which need no unescaping; a real program would use a JSON parser).
- */
-static int json_string(const char *json, const char *key, char *buf, size_t size) {
-    char pattern[64];
-    const char *p, *end;
-    snprintf(pattern, sizeof pattern, "\"%s\":", key);
-    p = strstr(json, pattern);
-    if (p == NULL) return 0;
-    p += strlen(pattern);
-    while (*p == ' ') p++;
-    if (*p++ != '"') return 0;
-    end = strchr(p, '"');
-    if (end == NULL || (size_t)(end - p) >= size) return 0;
-    memcpy(buf, p, (size_t)(end - p));
-    buf[end - p] = '\0';
+/* Copies the text at a JSON pointer (apify_json_get: a string comes back unquoted) into buf;
+ * 0 if the pointer matches nothing or the text does not fit. */
+static int json_text(const char *json, const char *pointer, char *buf, size_t size) {
+    char *text = NULL;
+    size_t n;
+    if (apify_json_get(json, pointer, &text) != APIFY_STATUS_OK) return 0;
+    n = strlen(text);
+    if (n >= size) {
+        apify_string_free(text);
+        return 0;
+    }
+    memcpy(buf, text, n + 1);
+    apify_string_free(text);
     return 1;
 }
 
@@ -74,8 +70,8 @@ int main(int argc, char **argv) {
         report("apify_actor_start", status);
         goto done;
     }
-    if (!json_string(run, "id", run_id, sizeof run_id) ||
-        !json_string(run, "status", status_text, sizeof status_text)) {
+    if (!json_text(run, "/id", run_id, sizeof run_id) ||
+        !json_text(run, "/status", status_text, sizeof status_text)) {
         fprintf(stderr, "unexpected run JSON: %s\n", run);
         goto done;
     }
@@ -96,7 +92,7 @@ int main(int argc, char **argv) {
             goto done;
         }
         waited += WAIT_STEP_SECS;
-        if (!json_string(run, "status", status_text, sizeof status_text)) {
+        if (!json_text(run, "/status", status_text, sizeof status_text)) {
             fprintf(stderr, "unexpected run JSON: %s\n", run);
             goto done;
         }
@@ -106,8 +102,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "run %s finished with status %s\n", run_id, status_text);
         goto done;
     }
-    if (!json_string(run, "defaultDatasetId", dataset_id, sizeof dataset_id) ||
-        !json_string(run, "defaultKeyValueStoreId", store_id, sizeof store_id)) {
+    if (!json_text(run, "/defaultDatasetId", dataset_id, sizeof dataset_id) ||
+        !json_text(run, "/defaultKeyValueStoreId", store_id, sizeof store_id)) {
         fprintf(stderr, "unexpected run JSON: %s\n", run);
         goto done;
     }

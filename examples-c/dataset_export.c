@@ -22,37 +22,36 @@ static void report(const char *what, apify_status status) {
     apify_string_free(json);
 }
 
-/* The string value of the first "key": "..." in a JSON text (ids need no unescaping). */
-static int json_string(const char *json, const char *key, char *buf, size_t size) {
-    char pattern[64];
-    const char *p, *end;
-    snprintf(pattern, sizeof pattern, "\"%s\":", key);
-    p = strstr(json, pattern);
-    if (p == NULL) return 0;
-    p += strlen(pattern);
-    while (*p == ' ') p++;
-    if (*p++ != '"') return 0;
-    end = strchr(p, '"');
-    if (end == NULL || (size_t)(end - p) >= size) return 0;
-    memcpy(buf, p, (size_t)(end - p));
-    buf[end - p] = '\0';
+/* Copies the text at a JSON pointer (apify_json_get: a string comes back unquoted) into buf;
+ * 0 if the pointer matches nothing or the text does not fit. */
+static int json_text(const char *json, const char *pointer, char *buf, size_t size) {
+    char *text = NULL;
+    size_t n;
+    if (apify_json_get(json, pointer, &text) != APIFY_STATUS_OK) return 0;
+    n = strlen(text);
+    if (n >= size) {
+        apify_string_free(text);
+        return 0;
+    }
+    memcpy(buf, text, n + 1);
+    apify_string_free(text);
     return 1;
 }
 
-/* The number after "index": in an item's text, or -1. */
+/* The item's "index" (read with apify_json_get), or -1. */
 static long item_index(const char *item) {
-    const char *p = strstr(item, "\"index\":");
+    char text[32];
     char *end;
     long v;
-    if (p == NULL) return -1;
-    v = strtol(p + 8, &end, 10);
-    return end == p + 8 ? -1 : v;
+    if (!json_text(item, "/index", text, sizeof text)) return -1;
+    v = strtol(text, &end, 10);
+    return end == text || *end != '\0' ? -1 : v;
 }
 
 int main(int argc, char **argv) {
     long count = argc > 1 ? strtol(argv[1], NULL, 10) : 20000;
     const char *out_path = argc > 2 ? argv[2] : NULL;
-    char input[128], dataset_id[64];
+    char input[128], dataset_id[64], status_text[32];
     apify_client *client = NULL;
     apify_dataset_iter *iter = NULL;
     char *run = NULL;
@@ -79,8 +78,9 @@ int main(int argc, char **argv) {
         report("apify_actor_call", status);
         goto done;
     }
-    if (strstr(run, "\"status\":\"SUCCEEDED\"") == NULL ||
-        !json_string(run, "defaultDatasetId", dataset_id, sizeof dataset_id)) {
+    if (!json_text(run, "/status", status_text, sizeof status_text) ||
+        strcmp(status_text, "SUCCEEDED") != 0 ||
+        !json_text(run, "/defaultDatasetId", dataset_id, sizeof dataset_id)) {
         fprintf(stderr, "the run did not succeed: %s\n", run);
         goto done;
     }

@@ -1,9 +1,10 @@
 /*
- * Key-value store records and keys: create a named store (apify_request, the generic call),
+ * Key-value store records and keys: get or create a named store (apify_kvs_get_or_create),
  * store records with different content types (text, JSON, and binary bytes with zeros in them),
  * read them back byte for byte, list the keys page by page (apify_kvs_list_keys following
- * nextExclusiveStartKey) and with the key iterator, delete a record and see it gone
- * (NOT_FOUND), then delete the store.
+ * nextExclusiveStartKey while isTruncated) and with the key iterator, delete a record and see
+ * it gone (NOT_FOUND, apify_kvs_record_exists 0), then delete the store (apify_kvs_delete).
+ * Fields of the JSON answers are read with apify_json_get.
  *
  * The client reads APIFY_TOKEN and APIFY_API_BASE_URL. Exits non-zero on any failure.
  */
@@ -24,20 +25,19 @@ static void report(const char *what, apify_status status) {
     apify_string_free(json);
 }
 
-/* The string value of the first "key": "..." in a JSON text (keys and ids need no unescaping). */
-static int json_string(const char *json, const char *key, char *buf, size_t size) {
-    char pattern[64];
-    const char *p, *end;
-    snprintf(pattern, sizeof pattern, "\"%s\":", key);
-    p = strstr(json, pattern);
-    if (p == NULL) return 0;
-    p += strlen(pattern);
-    while (*p == ' ') p++;
-    if (*p++ != '"') return 0;
-    end = strchr(p, '"');
-    if (end == NULL || (size_t)(end - p) >= size) return 0;
-    memcpy(buf, p, (size_t)(end - p));
-    buf[end - p] = '\0';
+/* Copies the text at a JSON pointer (apify_json_get: a string comes back unquoted) into buf;
+ * 0 if the pointer matches nothing or the text does not fit. */
+static int json_text(const char *json, const char *pointer, char *buf, size_t size) {
+    char *text = NULL;
+    size_t n;
+    if (apify_json_get(json, pointer, &text) != APIFY_STATUS_OK) return 0;
+    n = strlen(text);
+    if (n >= size) {
+        apify_string_free(text);
+        return 0;
+    }
+    memcpy(buf, text, n + 1);
+    apify_string_free(text);
     return 1;
 }
 
@@ -77,7 +77,7 @@ int main(void) {
     const char *json = "{\"answer\": 42, \"list\": [1, 2, 3]}";
     unsigned char binary[256];
     char *store_json = NULL, *page = NULL;
-    char store_id[64], path[128], next[300] = "";
+    char store_id[64], next[300] = "";
     apify_client *client = NULL;
     apify_key_iter *iter = NULL;
     apify_record *gone = NULL;
@@ -92,14 +92,13 @@ int main(void) {
         goto done;
     }
 
-    /* A named store (get-or-create), through the generic call: the answer is the API's body. */
-    status = apify_request(client, "POST", "/v2/key-value-stores", "{\"name\": \"c-example-kvs\"}",
-                           NULL, &store_json);
+    /* A named store: created the first time, the same store afterwards. */
+    status = apify_kvs_get_or_create(client, "c-example-kvs", &store_json);
     if (status != APIFY_STATUS_OK) {
-        report("apify_request POST /v2/key-value-stores", status);
+        report("apify_kvs_get_or_create", status);
         goto done;
     }
-    if (!json_string(store_json, "id", store_id, sizeof store_id)) {
+    if (!json_text(store_json, "/id", store_id, sizeof store_id)) {
         fprintf(stderr, "unexpected answer: %s\n", store_json);
         goto done;
     }
@@ -121,10 +120,11 @@ int main(void) {
         !check(client, store_id, "blob", binary, sizeof binary, "application/octet-stream"))
         goto done;
 
-    /* The keys, 3 to a page, following nextExclusiveStartKey until it is null. */
+    /* The keys, 3 to a page, following nextExclusiveStartKey while the list is truncated. */
     for (;;) {
-        char options[400];
-        const char *p;
+        char options[400], key[300], truncated[8];
+        char pointer[32];
+        int k;
         if (next[0] == '\0')
             snprintf(options, sizeof options, "{\"limit\": 3}");
         else
@@ -136,13 +136,20 @@ int main(void) {
         }
         pages++;
         printf("page %d:", pages);
-        for (p = page; (p = strstr(p, "\"key\":\"")) != NULL; p += 7) {
-            const char *end = strchr(p + 7, '"');
-            printf(" %.*s", end ? (int)(end - p - 7) : 0, p + 7);
+        for (k = 0;; k++) {
+            snprintf(pointer, sizeof pointer, "/items/%d/key", k);
+            if (!json_text(page, pointer, key, sizeof key)) break; /* past the last item */
+            printf(" %s", key);
             listed++;
         }
         printf("\n");
-        if (!json_string(page, "nextExclusiveStartKey", next, sizeof next)) break; /* null */
+        if (!json_text(page, "/isTruncated", truncated, sizeof truncated) ||
+            strcmp(truncated, "true") != 0)
+            break; /* the last page */
+        if (!json_text(page, "/nextExclusiveStartKey", next, sizeof next)) {
+            fprintf(stderr, "a truncated page without nextExclusiveStartKey: %s\n", page);
+            goto done;
+        }
         apify_string_free(page);
         page = NULL;
         if (pages > 100) {
@@ -190,14 +197,21 @@ int main(void) {
         goto done;
     }
     printf("deleted greeting: reading it answers %s\n", apify_status_name(status));
+    {
+        int exists = -1;
+        status = apify_kvs_record_exists(client, store_id, "greeting", &exists);
+        if (status != APIFY_STATUS_OK) {
+            report("apify_kvs_record_exists", status);
+            goto done;
+        }
+        printf("greeting exists: %d\n", exists);
+        if (exists != 0) goto done;
+    }
 
     /* Delete the store. */
-    apify_string_free(page);
-    page = NULL;
-    snprintf(path, sizeof path, "/v2/key-value-stores/%s", store_id);
-    status = apify_request(client, "DELETE", path, NULL, NULL, &page);
+    status = apify_kvs_delete(client, store_id);
     if (status != APIFY_STATUS_OK) {
-        report("apify_request DELETE", status);
+        report("apify_kvs_delete", status);
         goto done;
     }
     printf("deleted store %s\n", store_id);

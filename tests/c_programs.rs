@@ -190,9 +190,23 @@ fn programs() -> Vec<Program> {
                 "8 keys in 3 pages",
                 "iterator: blob config greeting item-0 item-1 item-2 item-3 item-4\n",
                 "deleted greeting: reading it answers NOT_FOUND",
+                "greeting exists: 0\n",
                 "deleted store ",
             ],
             None,
+        ),
+        example(
+            "run_and_export",
+            &["{out}.csv"],
+            &[
+                ": SUCCEEDED\n",
+                "emulator/generator: log line 0\n",
+                "emulator/generator: dataset holds 20 items; done.\n",
+                "final run ",
+                ": status SUCCEEDED after 1 attempt(s), dataset ",
+                "exported 20 items as CSV (",
+            ],
+            Some((".csv", 21)),
         ),
         example(
             "threads",

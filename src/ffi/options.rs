@@ -359,3 +359,14 @@ pub(super) struct RunsOpts {
 impl Keys for RunsOpts {
     const KEYS: &'static [&'static [&'static str]] = &[&["offset", "limit", "desc", "status"]];
 }
+
+/// Options of the last run.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct LastRunOpts {
+    pub(super) status: Option<String>,
+}
+
+impl Keys for LastRunOpts {
+    const KEYS: &'static [&'static [&'static str]] = &[&["status"]];
+}

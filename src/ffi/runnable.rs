@@ -10,7 +10,7 @@ use super::callbacks::apify_callbacks;
 use super::client::apify_client;
 use super::errors::{apify_status, Failure};
 use super::json::{join_raw, to_json};
-use super::options::{parse_object, CallOpts, RunsOpts};
+use super::options::{parse_object, CallOpts, LastRunOpts, RunsOpts};
 use super::record::{apify_record, new_record};
 use crate::{Client, RunnableClient};
 
@@ -231,7 +231,7 @@ pub unsafe extern "C" fn apify_actor_last_run(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, options_json: opt_json) -> out_run_json => {
-        let opts: RunsOpts = parse_object(options_json, "run list options")?;
+        let opts: LastRunOpts = parse_object(options_json, "last run options")?;
         match actor(c, actor_id).last_run(opts.status.as_deref())? {
             Some(run) => to_json(&run)?,
             None => return Err(Failure::new(

@@ -7,6 +7,11 @@
  * "statusName" match. CHECK_FAILS(status, out, call) presets the out-parameter `out` to a
  * sentinel and checks that `call` fails with `status` and leaves `out` untouched.
  * check_done() prints "N passed, 0 failed".
+ *
+ * Reading JSON through apify_json_get: CHECK_JSON_GET(json, pointer, buf) copies the text at a
+ * pointer into an array, CHECK_JSON_LONG reads an integer, CHECK_JSON_IS compares the text,
+ * CHECK_JSON_ABSENT checks that a pointer matches nothing (NOT_FOUND). struct check_buf collects
+ * the bytes a callback receives; check_count_lines counts their lines.
  */
 #ifndef APIFY_TEST_CHECK_H
 #define APIFY_TEST_CHECK_H
