@@ -155,6 +155,11 @@ pub(super) mod arg {
         p.as_mut().ok_or_else(|| Failure::null(name))
     }
 
+    /// A function pointer that must not be NULL.
+    pub unsafe fn func<F>(f: Option<F>, name: &str) -> Result<F, Failure> {
+        f.ok_or_else(|| Failure::null(name))
+    }
+
     /// A C integer, passed through.
     pub unsafe fn int<T>(v: T, _name: &str) -> Result<T, Failure> {
         Ok(v)

@@ -136,8 +136,7 @@ pub unsafe extern "C" fn apify_dataset_export(
     write: apify_write_fn,
     userdata: *mut c_void,
 ) -> apify_status {
-    ffi!((c: client, dataset_id: str, format: str, options_json: opt_json) => {
-        let write = write.ok_or_else(|| Failure::null("write"))?;
+    ffi!((c: client, dataset_id: str, format: str, options_json: opt_json, write: func) => {
         if !EXPORT_FORMATS.contains(&format) {
             return Err(Failure::invalid(format!(
                 "argument 'format': unknown export format '{format}' (known: {})",
