@@ -389,15 +389,7 @@ impl RunnableClient {
             crate::key_value_store::check_record_key(key)?;
             call = call.query("outputRecordKey", key);
         }
-        let reply = self.send_sync(call)?;
-        let content_type = reply
-            .header("content-type")
-            .unwrap_or("application/octet-stream")
-            .to_string();
-        Ok(Record {
-            data: reply.bytes()?,
-            content_type,
-        })
+        crate::key_value_store::record_from_reply(self.send_sync(call)?)
     }
 
     /// Runs synchronously (up to about 300 s) and returns the default dataset's items, read with

@@ -12,18 +12,14 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, setup_with, support};
+use sdk::{add_fault, setup, setup_with, support};
 
 #[test]
 fn lost_responses_on_20_starts_give_exactly_20_runs() {
     let (_emu, client) = setup();
-    support(
+    add_fault(
         &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actors/*/runs", "times": 20, "action": {"kind": "lostResponse"}}),
-        ),
+        json!({"method": "POST", "path": "/v2/actors/*/runs", "times": 20, "action": {"kind": "lostResponse"}}),
     );
     let actor = client.actor("apify/hello-world");
     let mut ids = std::collections::HashSet::new();
@@ -47,13 +43,9 @@ fn lost_responses_on_20_starts_give_exactly_20_runs() {
     }
     assert_eq!(actor.runs(0, 1000, false, None).unwrap().total, 20);
     // Identical inputs too: each caller still gets its own run.
-    support(
+    add_fault(
         &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actors/*/runs", "times": 5, "action": {"kind": "lostResponse"}}),
-        ),
+        json!({"method": "POST", "path": "/v2/actors/*/runs", "times": 5, "action": {"kind": "lostResponse"}}),
     );
     for _ in 0..5 {
         let run = actor
@@ -67,13 +59,9 @@ fn lost_responses_on_20_starts_give_exactly_20_runs() {
 #[test]
 fn lost_sync_run_is_not_resent() {
     let (_emu, client) = setup();
-    support(
+    add_fault(
         &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actors/*/run-sync", "times": 1, "action": {"kind": "lostResponse"}}),
-        ),
+        json!({"method": "POST", "path": "/v2/actors/*/run-sync", "times": 1, "action": {"kind": "lostResponse"}}),
     );
     let actor = client.actor("apify/hello-world");
     let err = actor
@@ -94,13 +82,9 @@ fn lost_task_start_is_reconciled() {
             Some(&json!({"actId": "emulator/generator", "name": "gen", "input": {"count": 2}})),
         )
         .unwrap();
-    support(
+    add_fault(
         &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actor-tasks/*/runs", "times": 3, "action": {"kind": "lostResponse"}}),
-        ),
+        json!({"method": "POST", "path": "/v2/actor-tasks/*/runs", "times": 3, "action": {"kind": "lostResponse"}}),
     );
     let task = client.task("emulator~gen");
     let a = task
@@ -174,13 +158,9 @@ fn an_original_that_arrives_after_the_resend_is_kept_and_the_extra_run_aborted()
         .proxy(None)
         .build()
         .unwrap();
-    support(
+    add_fault(
         &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actors/*/runs", "action": {"kind": "delay", "ms": 1000}}),
-        ),
+        json!({"method": "POST", "path": "/v2/actors/*/runs", "action": {"kind": "delay", "ms": 1000}}),
     );
     let actor = client.actor("emulator/generator");
     let run = actor
@@ -219,13 +199,9 @@ fn a_server_that_does_not_record_the_marker_gets_no_resend() {
     let actor = client.actor("apify/hello-world");
     let run = actor.start(&json!({}), &StartOptions::default()).unwrap();
     assert!(run.meta["userAgent"].is_null());
-    support(
+    add_fault(
         &client,
-        "POST",
-        "/_emulator/faults",
-        Some(
-            json!({"method": "POST", "path": "/v2/actors/*/runs", "action": {"kind": "lostResponse"}}),
-        ),
+        json!({"method": "POST", "path": "/v2/actors/*/runs", "action": {"kind": "lostResponse"}}),
     );
     let err = actor
         .start(&json!({}), &StartOptions::default())

@@ -93,6 +93,11 @@ impl Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         let message = e.to_string();
+        let transport_status = if matches!(e, Error::Timeout { .. }) {
+            APIFY_STATUS_TIMEOUT
+        } else {
+            APIFY_STATUS_TRANSPORT
+        };
         match e {
             Error::Api(api) => {
                 let status = match api.status {
@@ -117,11 +122,17 @@ impl From<Error> for Failure {
                 path,
                 attempt,
                 ..
+            }
+            | Error::Timeout {
+                method,
+                path,
+                attempt,
+                ..
             } => Failure {
                 method: Some(method),
                 path: Some(path),
                 attempt: Some(attempt),
-                ..Failure::new(APIFY_STATUS_TRANSPORT, message)
+                ..Failure::new(transport_status, message)
             },
             Error::OutcomeUnknown {
                 method,
@@ -135,17 +146,6 @@ impl From<Error> for Failure {
                 run_id,
                 start_marker,
                 ..Failure::new(APIFY_STATUS_OUTCOME_UNKNOWN, message)
-            },
-            Error::Timeout {
-                method,
-                path,
-                attempt,
-                ..
-            } => Failure {
-                method: Some(method),
-                path: Some(path),
-                attempt: Some(attempt),
-                ..Failure::new(APIFY_STATUS_TIMEOUT, message)
             },
             Error::InvalidArgument(_) => Failure::new(APIFY_STATUS_INVALID_ARGUMENT, message),
             Error::SyncRunTimeout { .. } => Failure {

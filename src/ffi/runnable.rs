@@ -6,24 +6,63 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::boundary::ffi;
-use super::callbacks::apify_callbacks;
+use super::callbacks::{apify_callbacks, Callbacks};
 use super::client::apify_client;
 use super::errors::{apify_status, Failure};
 use super::json::{join_raw, to_json};
 use super::options::{parse_object, CallOpts, LastRunOpts, RunsOpts};
 use super::record::{apify_record, new_record};
-use crate::{Client, RunnableClient};
-
-fn actor(c: &Client, id: &str) -> RunnableClient {
-    c.actor(id)
-}
-
-fn task(c: &Client, id: &str) -> RunnableClient {
-    c.task(id)
-}
+use crate::RunnableClient;
 
 fn call_opts(options_json: Option<Value>) -> Result<CallOpts, Failure> {
     parse_object(options_json, "run options")
+}
+
+// The bodies shared by the Actor and the task functions.
+
+fn start(r: RunnableClient, input: &Value, options: Option<Value>) -> Result<String, Failure> {
+    to_json(&r.start(input, &call_opts(options)?.start_options()?)?)
+}
+
+fn call(r: RunnableClient, input: &Value, options: Option<Value>) -> Result<String, Failure> {
+    to_json(&r.call(input, &call_opts(options)?.call_options()?)?)
+}
+
+fn call_with(
+    r: RunnableClient,
+    input: &Value,
+    options: Option<Value>,
+    callbacks: &Callbacks,
+) -> Result<String, Failure> {
+    let opts = call_opts(options)?.call_options()?;
+    let run = if callbacks.has_log() {
+        r.call_with_log(input, &opts, callbacks.on_poll(), callbacks.on_log())?
+    } else {
+        r.call_with(input, &opts, callbacks.on_poll())?
+    };
+    to_json(&run)
+}
+
+fn run_sync(
+    r: RunnableClient,
+    input: &Value,
+    options: Option<Value>,
+) -> Result<Box<apify_record>, Failure> {
+    let opts = call_opts(options)?;
+    let key = opts.output_record_key.as_deref();
+    new_record(r.run_sync(input, &opts.start_options()?, key)?)
+}
+
+fn run_sync_items(
+    r: RunnableClient,
+    input: &Value,
+    options: Option<Value>,
+) -> Result<String, Failure> {
+    let opts = call_opts(options)?;
+    let start = opts.start_options()?;
+    let items: Vec<Box<RawValue>> =
+        r.run_sync_get_items(input, &start, &opts.items.items_options())?;
+    Ok(join_raw(&items))
 }
 
 /// Starts an Actor run; `*out_run_json` receives the run object. `input_json` (a JSON object)
@@ -40,8 +79,7 @@ pub unsafe extern "C" fn apify_actor_start(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
-        let opts = call_opts(options_json)?;
-        to_json(&actor(c, actor_id).start(&input_json, &opts.start_options()?)?)?
+        start(c.actor(actor_id), &input_json, options_json)?
     })
 }
 
@@ -59,8 +97,7 @@ pub unsafe extern "C" fn apify_actor_call(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
-        let opts = call_opts(options_json)?;
-        to_json(&actor(c, actor_id).call(&input_json, &opts.call_options()?)?)?
+        call(c.actor(actor_id), &input_json, options_json)?
     })
 }
 
@@ -76,14 +113,7 @@ pub unsafe extern "C" fn apify_actor_call_with(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json, callbacks: callbacks) -> out_run_json => {
-        let opts = call_opts(options_json)?.call_options()?;
-        let r = actor(c, actor_id);
-        let run = if callbacks.has_log() {
-            r.call_with_log(&input_json, &opts, callbacks.on_poll(), callbacks.on_log())?
-        } else {
-            r.call_with(&input_json, &opts, callbacks.on_poll())?
-        };
-        to_json(&run)?
+        call_with(c.actor(actor_id), &input_json, options_json, &callbacks)?
     })
 }
 
@@ -99,9 +129,7 @@ pub unsafe extern "C" fn apify_actor_run_sync(
     out_output: *mut *mut apify_record,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_output => {
-        let opts = call_opts(options_json)?;
-        let key = opts.output_record_key.as_deref();
-        new_record(actor(c, actor_id).run_sync(&input_json, &opts.start_options()?, key)?)?
+        run_sync(c.actor(actor_id), &input_json, options_json)?
     })
 }
 
@@ -116,11 +144,7 @@ pub unsafe extern "C" fn apify_actor_run_sync_get_items(
     out_items_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_items_json => {
-        let opts = call_opts(options_json)?;
-        let start = opts.start_options()?;
-        let items: Vec<Box<RawValue>> =
-            actor(c, actor_id).run_sync_get_items(&input_json, &start, &opts.items.items_options())?;
-        join_raw(&items)
+        run_sync_items(c.actor(actor_id), &input_json, options_json)?
     })
 }
 
@@ -138,8 +162,7 @@ pub unsafe extern "C" fn apify_task_start(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
-        let opts = call_opts(options_json)?;
-        to_json(&task(c, task_id).start(&input_json, &opts.start_options()?)?)?
+        start(c.task(task_id), &input_json, options_json)?
     })
 }
 
@@ -157,8 +180,7 @@ pub unsafe extern "C" fn apify_task_call(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
-        let opts = call_opts(options_json)?;
-        to_json(&task(c, task_id).call(&input_json, &opts.call_options()?)?)?
+        call(c.task(task_id), &input_json, options_json)?
     })
 }
 
@@ -174,14 +196,7 @@ pub unsafe extern "C" fn apify_task_call_with(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json, callbacks: callbacks) -> out_run_json => {
-        let opts = call_opts(options_json)?.call_options()?;
-        let r = task(c, task_id);
-        let run = if callbacks.has_log() {
-            r.call_with_log(&input_json, &opts, callbacks.on_poll(), callbacks.on_log())?
-        } else {
-            r.call_with(&input_json, &opts, callbacks.on_poll())?
-        };
-        to_json(&run)?
+        call_with(c.task(task_id), &input_json, options_json, &callbacks)?
     })
 }
 
@@ -197,9 +212,7 @@ pub unsafe extern "C" fn apify_task_run_sync(
     out_output: *mut *mut apify_record,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_output => {
-        let opts = call_opts(options_json)?;
-        let key = opts.output_record_key.as_deref();
-        new_record(task(c, task_id).run_sync(&input_json, &opts.start_options()?, key)?)?
+        run_sync(c.task(task_id), &input_json, options_json)?
     })
 }
 
@@ -214,11 +227,7 @@ pub unsafe extern "C" fn apify_task_run_sync_get_items(
     out_items_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_items_json => {
-        let opts = call_opts(options_json)?;
-        let start = opts.start_options()?;
-        let items: Vec<Box<RawValue>> =
-            task(c, task_id).run_sync_get_items(&input_json, &start, &opts.items.items_options())?;
-        join_raw(&items)
+        run_sync_items(c.task(task_id), &input_json, options_json)?
     })
 }
 
@@ -232,7 +241,7 @@ pub unsafe extern "C" fn apify_actor_last_run(
 ) -> apify_status {
     ffi!((c: client, actor_id: str, options_json: opt_json) -> out_run_json => {
         let opts: LastRunOpts = parse_object(options_json, "last run options")?;
-        match actor(c, actor_id).last_run(opts.status.as_deref())? {
+        match c.actor(actor_id).last_run(opts.status.as_deref())? {
             Some(run) => to_json(&run)?,
             None => return Err(Failure::new(
                 super::errors::APIFY_STATUS_NOT_FOUND,
@@ -253,7 +262,7 @@ pub unsafe extern "C" fn apify_actor_list_runs(
 ) -> apify_status {
     ffi!((c: client, actor_id: str, options_json: opt_json) -> out_page_json => {
         let o: RunsOpts = parse_object(options_json, "run list options")?;
-        let page = actor(c, actor_id).runs(
+        let page = c.actor(actor_id).runs(
             o.offset.unwrap_or(0),
             o.limit.unwrap_or(100),
             o.desc.unwrap_or(false),

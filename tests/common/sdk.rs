@@ -30,3 +30,8 @@ pub fn setup() -> (Emulator, Client) {
 pub fn support(client: &Client, method: &str, path: &str, body: Option<Value>) -> Value {
     client.request(method, path, &[], body.as_ref()).unwrap()
 }
+
+/// Adds a fault (`{"method", "path", "times", "action"}`) through `/_emulator/faults`.
+pub fn add_fault(client: &Client, fault: Value) {
+    support(client, "POST", "/_emulator/faults", Some(fault));
+}
