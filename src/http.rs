@@ -279,7 +279,16 @@ impl Transport {
             if !resend || attempt > self.max_retries {
                 return Err(failure.error);
             }
-            std::thread::sleep(self.backoff(attempt));
+            let delay = self.backoff(attempt);
+            log::warn!(
+                target: "apify",
+                "{} {}: attempt {attempt} failed, retrying in {} ms: {}",
+                call.method,
+                call.path,
+                delay.as_millis(),
+                failure.error
+            );
+            std::thread::sleep(delay);
             attempt += 1;
         }
     }
