@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::client::{id_segment, Client};
 use crate::dataset::ItemsOptions;
 use crate::error::{Error, Result};
-use crate::http::{Call, Retry};
+use crate::http::{Call, Cap, Retry};
 use crate::models::{Page, Record, Run, RunStatus};
 use crate::run::WaitOptions;
 use crate::start::Start;
@@ -389,6 +389,7 @@ impl RunnableClient {
             crate::key_value_store::check_record_key(key)?;
             call = call.query("outputRecordKey", key);
         }
+        let call = call.cap(Cap::Record);
         crate::key_value_store::record_from_reply(self.send_sync(call)?)
     }
 
@@ -402,7 +403,9 @@ impl RunnableClient {
     ) -> Result<Vec<T>> {
         let body = self.json_input(input)?;
         let call = self.sync_call("run-sync-get-dataset-items", &body, options)?;
-        let call = items.apply(call.query("format", "json"));
+        let call = items
+            .apply(call.query("format", "json"))
+            .cap(Cap::Page(items.limit));
         self.send_sync(call)?.json()
     }
 

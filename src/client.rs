@@ -6,13 +6,24 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::http::{encode_component, Call, Transport};
+use crate::http::{encode_component, Call, Caps, Settings, Transport};
 use crate::key_value_store::record_from_reply;
 use crate::models::Record;
 use crate::start::Starts;
 
 /// The platform's API address, used when neither the builder nor `APIFY_API_BASE_URL` gives one.
 pub const DEFAULT_BASE_URL: &str = "https://api.apify.com";
+/// How often a failed request is resent by default (429, 5xx, lost answers; see
+/// [`ClientBuilder::max_retries`]).
+pub const DEFAULT_MAX_RETRIES: u32 = 8;
+/// The first retry delay by default; each later one doubles, and each is multiplied by a random
+/// factor in [1, 2) (so 0.5–1 s, 1–2 s, 2–4 s, ...).
+pub const DEFAULT_MIN_RETRY_DELAY: Duration = Duration::from_millis(500);
+/// How long one request may take by default, its answer's body included (long polls and
+/// synchronous runs add the time they are meant to wait).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The connect timeout by default is the request timeout, but at most this.
+pub const DEFAULT_MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A client of the Apify API. Cheap to clone; clones share one connection pool.
 ///
@@ -55,17 +66,21 @@ pub struct ClientBuilder {
     root_certs_pem: Vec<Vec<u8>>,
     /// `None`: from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY`; `Some(None)`: no proxy.
     proxy: Option<Option<String>>,
+    max_record_bytes: Option<u64>,
+    max_page_bytes: Option<u64>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("token", &self.token.as_ref().map(|_| "***"))
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(hide_userinfo))
             .field("max_retries", &self.max_retries)
             .field("min_retry_delay", &self.min_retry_delay)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("max_record_bytes", &self.max_record_bytes)
+            .field("max_page_bytes", &self.max_page_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -83,20 +98,27 @@ impl ClientBuilder {
         self
     }
 
-    /// How often a failed request is resent (default 8).
+    /// How often a failed request is resent (default [`DEFAULT_MAX_RETRIES`], 8). 429, 5xx and
+    /// answers lost in transit are resent with exponential backoff; a connection that could not
+    /// be made (refused, nothing sent) is retried only a few times within about 2 s; DNS and TLS
+    /// failures, other 4xx, answers over their cap and redirects to another origin are not
+    /// resent. Run starts and writes that must not happen twice have their own rules (see
+    /// [`RunnableClient::start`](crate::RunnableClient::start)).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
         self
     }
 
-    /// The first retry delay; later ones double, each with jitter (default 500 ms).
+    /// The first retry delay; later ones double, each with jitter (default
+    /// [`DEFAULT_MIN_RETRY_DELAY`], 500 ms: delays of 0.5–1 s, 1–2 s, 2–4 s, ...).
     pub fn min_retry_delay(mut self, d: Duration) -> Self {
         self.min_retry_delay = Some(d);
         self
     }
 
-    /// How long one request may wait for its answer (default 60 s); long polls and synchronous
-    /// runs add the time they are meant to wait.
+    /// How long one request may take, from connecting to the last byte of its answer (default
+    /// [`DEFAULT_TIMEOUT`], 60 s); long polls and synchronous runs add the time they are meant
+    /// to wait. Streams (exports, followed logs) are bounded per read instead.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
         self
@@ -105,6 +127,21 @@ impl ClientBuilder {
     /// How long a TCP/TLS connect may take (default: the request timeout, at most 30 s).
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = Some(d);
+        self
+    }
+
+    /// The largest record (or synchronous run's output) read (default 9,437,184 bytes, the
+    /// API's request limit); a larger answer fails with [`Error::ResponseTooLarge`].
+    pub fn max_record_bytes(mut self, n: u64) -> Self {
+        self.max_record_bytes = Some(n);
+        self
+    }
+
+    /// The largest page of dataset items read (default: 1 MiB per requested item, at least
+    /// 64 MiB and at most 1 GiB, which is also the cap of a page without a limit); a larger
+    /// answer fails with [`Error::ResponseTooLarge`] and is not resent.
+    pub fn max_page_bytes(mut self, n: u64) -> Self {
+        self.max_page_bytes = Some(n);
         self
     }
 
@@ -151,11 +188,6 @@ impl ClientBuilder {
                     .filter(|s| !s.is_empty())
             })
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(Error::InvalidArgument(format!(
-                "the base URL must start with http:// or https://, got '{base_url}'"
-            )));
-        }
         let token = self
             .token
             .or_else(|| std::env::var("APIFY_TOKEN").ok())
@@ -170,51 +202,36 @@ impl ClientBuilder {
             user_agent.push(' ');
             user_agent.push_str(s);
         }
-        let mut config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(user_agent.clone())
-            .max_idle_connections_per_host(16);
-        match &self.proxy {
-            None => {}
-            Some(None) => config = config.proxy(None),
-            Some(Some(url)) => {
-                let proxy = ureq::Proxy::new(url).map_err(|e| {
-                    Error::InvalidArgument(format!("the proxy URL '{url}' is not valid: {e}"))
-                })?;
-                config = config.proxy(Some(proxy));
+        for (name, value) in [
+            ("max_record_bytes", self.max_record_bytes),
+            ("max_page_bytes", self.max_page_bytes),
+        ] {
+            if value == Some(0) {
+                return Err(Error::InvalidArgument(format!(
+                    "{name} must be more than zero"
+                )));
             }
         }
-        if !self.root_certs_pem.is_empty() {
-            let mut roots: Vec<ureq::tls::Certificate<'static>> =
-                webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                    .iter()
-                    .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
-                    .collect();
-            for pem in &self.root_certs_pem {
-                let cert = ureq::tls::Certificate::from_pem(pem).map_err(|e| {
-                    Error::InvalidArgument(format!("the root certificate is not valid PEM: {e}"))
-                })?;
-                roots.push(cert);
-            }
-            config = config.tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
-                    .build(),
-            );
-        }
-        let agent: ureq::Agent = config.build().into();
+        let http = Transport::new(Settings {
+            base_url,
+            token,
+            user_agent,
+            proxy: self.proxy,
+            root_certs_pem: self.root_certs_pem,
+            max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+            min_delay: self.min_retry_delay.unwrap_or(DEFAULT_MIN_RETRY_DELAY),
+            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            connect_timeout: self.connect_timeout,
+            caps: Caps {
+                record: self
+                    .max_record_bytes
+                    .unwrap_or(crate::http::DEFAULT_MAX_RECORD_BYTES),
+                page: self.max_page_bytes,
+            },
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
-                http: Transport::new(
-                    agent,
-                    base_url,
-                    token,
-                    user_agent,
-                    self.max_retries.unwrap_or(8),
-                    self.min_retry_delay.unwrap_or(Duration::from_millis(500)),
-                    self.timeout.unwrap_or(Duration::from_secs(60)),
-                    self.connect_timeout,
-                ),
+                http,
                 starts: Starts::new(
                     self.reconcile_window
                         .unwrap_or(crate::start::DEFAULT_RECONCILE_WINDOW),
@@ -325,7 +342,7 @@ fn raw_call(method: &str, path: &str, query: &[(&str, &str)]) -> Result<Call> {
             "the path must start with '/', got '{path}'"
         )));
     }
-    let mut call = Call::new(method, path);
+    let mut call = Call::new(method, path).cap(crate::http::Cap::Large);
     if !matches!(method, "GET" | "HEAD") {
         call = call.retry(crate::http::Retry::OnlyIfNotProcessed);
     }
@@ -333,6 +350,18 @@ fn raw_call(method: &str, path: &str, query: &[(&str, &str)]) -> Result<Call> {
         call = call.query(k, v);
     }
     Ok(call)
+}
+
+/// A URL with any `user:password@` shown as `***@`.
+fn hide_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_string(),
+    }
 }
 
 /// Checks an id or name placed in a path and encodes it as one segment. `username/name` becomes
@@ -375,6 +404,17 @@ mod tests {
         );
         assert_eq!(id_segment("actor", "a b/c/d").unwrap(), "a%20b~c%2Fd");
         assert!(id_segment("actor", "  ").is_err());
+    }
+
+    #[test]
+    fn credentials_in_the_base_url_stay_hidden() {
+        let url = "http://user:s3cret-pw@127.0.0.1:9/x";
+        let b = Client::builder().token("T").base_url(url);
+        assert!(!format!("{b:?}").contains("s3cret-pw"));
+        let c = b.build().unwrap();
+        assert!(!format!("{c:?}").contains("s3cret-pw"));
+        assert_eq!(c.base_url(), "http://***@127.0.0.1:9/x");
+        assert_eq!(hide_userinfo("https://h/p@q"), "https://h/p@q");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::client::{id_segment, Client};
 use crate::error::{Error, Result};
-use crate::http::{Call, Reply, Retry};
+use crate::http::{Call, Cap, Reply, Retry};
 
 /// The API's request body limit: pushes are split so that no request is larger.
 pub const MAX_PUSH_BYTES: usize = 9_437_184;
@@ -158,7 +158,9 @@ impl DatasetClient {
     }
 
     fn items_call(&self, options: &ItemsOptions, format: &str) -> Call {
-        let call = Call::new("GET", format!("{}/items", self.path)).query("format", format);
+        let call = Call::new("GET", format!("{}/items", self.path))
+            .query("format", format)
+            .cap(Cap::Page(options.limit));
         options.apply(call)
     }
 

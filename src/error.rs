@@ -21,16 +21,49 @@ pub struct ApiError {
     pub attempt: u32,
 }
 
+/// What the server may have seen of a request that failed: whether a run (or any other effect)
+/// can exist because of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Nothing reached the server (connection refused, DNS or TLS failure, proxy refused, connect
+    /// timeout, or refused before sending): it cannot have acted.
+    No,
+    /// The server received the request and answered (an error status, a body too large, a
+    /// refused redirect).
+    Yes,
+    /// The request was written but no answer came back (connection lost, timeout): the server
+    /// may or may not have acted on it.
+    Unknown,
+}
+
+impl Sent {
+    /// `"false"`, `"true"` or `"unknown"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sent::No => "false",
+            Sent::Yes => "true",
+            Sent::Unknown => "unknown",
+        }
+    }
+}
+
+/// The cause of a transport failure (the I/O or TLS error below), shared by clones.
+pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+
 /// The SDK's error type.
-#[derive(Debug, thiserror::Error)]
+///
+/// [`std::error::Error::source`] chains to the underlying failure where there is one (the I/O
+/// error of a transport failure, the transport failure behind an unknown outcome).
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with an error status (after retries, where retrying applies).
     #[error("{} {}: HTTP {} {}: {} (attempt {})", .0.method, .0.path, .0.status, .0.kind, .0.message, .0.attempt)]
     Api(Box<ApiError>),
 
-    /// The request could not be sent or its answer could not be read.
-    #[error("{method} {path}: transport error: {message} (attempt {attempt})")]
+    /// The request could not be sent, or its answer could not be read. `sent` says whether the
+    /// server may have seen it; the message says what happened and where (scheme, host, port).
+    #[error("{method} {path}: {message} (attempt {attempt})")]
     Transport {
         /// HTTP method.
         method: String,
@@ -40,10 +73,16 @@ pub enum Error {
         message: String,
         /// Which attempt failed.
         attempt: u32,
+        /// What the server may have seen.
+        sent: Sent,
+        /// The underlying error.
+        #[source]
+        source: Option<Cause>,
     },
 
-    /// The request timed out on the client side.
-    #[error("{method} {path}: timed out after {timeout_secs:.1} s (attempt {attempt})")]
+    /// The request timed out on the client side (the whole request, body included, or the
+    /// connect timeout).
+    #[error("{method} {path}: timed out after {timeout_secs:.1} s{} (attempt {attempt})", if *.sent == Sent::No { " while connecting; nothing was sent" } else { "" })]
     Timeout {
         /// HTTP method.
         method: String,
@@ -51,6 +90,38 @@ pub enum Error {
         path: String,
         /// The timeout that ran out, in seconds.
         timeout_secs: f64,
+        /// Which attempt failed.
+        attempt: u32,
+        /// What the server may have seen.
+        sent: Sent,
+    },
+
+    /// An answer's body was larger than the cap for its call (a broken or hostile server); it
+    /// was not read further and the request was not resent.
+    #[error("{method} {path}: the answer is larger than {limit} bytes, the cap for this call; it was not read further and not resent (attempt {attempt})")]
+    ResponseTooLarge {
+        /// HTTP method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// The cap in bytes.
+        limit: u64,
+        /// Which attempt failed.
+        attempt: u32,
+    },
+
+    /// The server answered with a redirect to another origin, which is never followed (it
+    /// could hand the caller a foreign answer, or carry the request elsewhere).
+    #[error("{method} {path}: the server redirected (HTTP {status}) to another origin, {location}, which is not followed (attempt {attempt})")]
+    RedirectRefused {
+        /// HTTP method.
+        method: String,
+        /// Request path.
+        path: String,
+        /// The redirect's status (301, 302, 303, 307, 308).
+        status: u16,
+        /// Where it pointed (scheme, host, port and path; no query).
+        location: String,
         /// Which attempt failed.
         attempt: u32,
     },
@@ -93,11 +164,20 @@ pub enum Error {
         start_marker: Option<String>,
         /// The run that carries the marker, when it was found (a synchronous run).
         run_id: Option<String>,
+        /// The failure of the attempt whose outcome is unknown.
+        #[source]
+        source: Option<std::sync::Arc<Error>>,
     },
 
-    /// The caller stopped the operation (a wait callback returned `Break`).
-    #[error("cancelled by the caller")]
-    Cancelled,
+    /// The caller stopped the operation (a callback returned `Break`); a wait names the run and
+    /// the status it had then.
+    #[error("cancelled by the caller{}", run_id.as_ref().map(|id| format!(" while waiting for run {id} (status {})", run_status.as_deref().unwrap_or("unknown"))).unwrap_or_default())]
+    Cancelled {
+        /// The run being waited for, if any.
+        run_id: Option<String>,
+        /// Its status at the last answer.
+        run_status: Option<String>,
+    },
 
     /// A response could not be decoded into the expected type.
     #[error("{method} {path}: the response could not be decoded: {message}")]
@@ -116,18 +196,126 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
+            Error::RunFailed { api, .. } => api.as_deref(),
             _ => None,
         }
     }
 
     /// The HTTP status of an API error.
     pub fn http_status(&self) -> Option<u16> {
-        self.api().map(|e| e.status)
+        match self {
+            Error::Api(e) => Some(e.status),
+            _ => None,
+        }
     }
 
     /// True for an API error with HTTP 404.
     pub fn is_not_found(&self) -> bool {
         self.http_status() == Some(404)
+    }
+
+    /// A cancellation outside of a wait.
+    pub(crate) fn cancelled() -> Error {
+        Error::Cancelled {
+            run_id: None,
+            run_status: None,
+        }
+    }
+
+    /// A wait stopped by its callback, naming the run and its status then.
+    pub(crate) fn cancelled_wait(run: &crate::models::Run) -> Error {
+        Error::Cancelled {
+            run_id: Some(run.id.clone()),
+            run_status: Some(run.status.to_string()),
+        }
+    }
+
+    /// What the server may have seen of the failed request; `None` where no request is meant
+    /// (a cancellation).
+    pub fn sent(&self) -> Option<Sent> {
+        match self {
+            Error::Transport { sent, .. } | Error::Timeout { sent, .. } => Some(*sent),
+            Error::InvalidArgument(_) => Some(Sent::No),
+            Error::OutcomeUnknown { .. } => Some(Sent::Unknown),
+            Error::Cancelled { .. } => None,
+            _ => Some(Sent::Yes),
+        }
+    }
+
+    /// The run the error is about: a failed run, a cancelled wait, an outcome-unknown start
+    /// whose run was found.
+    pub fn run_id(&self) -> Option<&str> {
+        match self {
+            Error::RunFailed { run_id, .. }
+            | Error::Cancelled { run_id, .. }
+            | Error::OutcomeUnknown { run_id, .. } => run_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// That run's status, where known.
+    pub fn run_status(&self) -> Option<&str> {
+        match self {
+            Error::RunFailed { status, .. } => status.as_deref(),
+            Error::Cancelled { run_status, .. } => run_status.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The start marker of an outcome-unknown start.
+    pub fn start_marker(&self) -> Option<&str> {
+        match self {
+            Error::OutcomeUnknown { start_marker, .. } => start_marker.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Which attempt failed, for errors of a request.
+    pub fn attempt(&self) -> Option<u32> {
+        match self {
+            Error::Api(e) => Some(e.attempt),
+            Error::Transport { attempt, .. }
+            | Error::Timeout { attempt, .. }
+            | Error::ResponseTooLarge { attempt, .. }
+            | Error::RedirectRefused { attempt, .. } => Some(*attempt),
+            _ => None,
+        }
+    }
+
+    /// Replaces every secret in the error's texts with `***` (the transport's last word on any
+    /// error: whatever produced a text, a token in it does not get out).
+    pub(crate) fn redact(&mut self, redact: &dyn Fn(&str) -> String) {
+        let fix = |s: &mut String| *s = redact(s);
+        match self {
+            Error::Api(e) => {
+                fix(&mut e.message);
+                if let Some(d) = &mut e.data {
+                    redact_value(d, redact);
+                }
+            }
+            Error::Transport { message, .. }
+            | Error::Decode { message, .. }
+            | Error::SyncRunTimeout { message }
+            | Error::InvalidArgument(message) => fix(message),
+            Error::RedirectRefused { location, .. } => fix(location),
+            Error::RunFailed { message, api, .. } => {
+                fix(message);
+                if let Some(a) = api {
+                    fix(&mut a.message);
+                }
+            }
+            Error::OutcomeUnknown { message, .. } => fix(message),
+            _ => {}
+        }
+    }
+}
+
+fn redact_value(v: &mut Value, redact: &dyn Fn(&str) -> String) {
+    match v {
+        Value::String(s) => *s = redact(s),
+        Value::Array(a) => a.iter_mut().for_each(|x| redact_value(x, redact)),
+        Value::Object(o) => o.values_mut().for_each(|x| redact_value(x, redact)),
+        _ => {}
     }
 }
 

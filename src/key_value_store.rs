@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::client::{id_segment, Client};
 use crate::error::{Error, Result};
-use crate::http::{encode_component, Call, Reply, Retry, Unknown};
+use crate::http::{encode_component, Call, Cap, Reply, Retry, Unknown};
 use crate::models::Record;
 
 /// Checks a record key before any request: 1 to 256 characters of `a-zA-Z0-9!-_.'()`.
@@ -194,7 +194,7 @@ impl KeyValueStoreClient {
         let reply = self
             .client
             .http()
-            .send(&Call::new("GET", self.record_path(key)?))?;
+            .send(&Call::new("GET", self.record_path(key)?).cap(Cap::Record))?;
         record_from_reply(reply)
     }
 

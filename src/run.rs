@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::client::{id_segment, Client};
 use crate::dataset::DatasetClient;
 use crate::error::{Error, Result};
-use crate::http::{encode_component, Call, Retry};
+use crate::http::{encode_component, Call, Cap, Retry};
 use crate::key_value_store::KeyValueStoreClient;
 use crate::models::Run;
 
@@ -178,7 +178,7 @@ impl RunClient {
                 Ok(run) => {
                     first_not_found = None;
                     if on_poll(&run).is_break() {
-                        return Err(Error::Cancelled);
+                        return Err(Error::cancelled_wait(&run));
                     }
                     if run.status.is_terminal() || deadline.is_some_and(|d| Instant::now() >= d) {
                         return Ok(run);
@@ -227,7 +227,7 @@ impl RunClient {
         let bytes = self
             .client
             .http()
-            .send(&Call::new("GET", format!("{}/log", self.path)))?
+            .send(&Call::new("GET", format!("{}/log", self.path)).cap(Cap::Large))?
             .bytes()?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
@@ -266,9 +266,12 @@ impl RunClient {
                 fruitless += 1;
             }
             if fruitless > MAX_LOG_RECONNECTS {
-                let why = match read {
-                    Ok(()) => "closed".to_string(),
-                    Err(e) => e.to_string(),
+                let (why, source) = match read {
+                    Ok(()) => ("closed".to_string(), None),
+                    Err(e) => (
+                        e.to_string(),
+                        Some(std::sync::Arc::new(e) as crate::error::Cause),
+                    ),
                 };
                 return Err(Error::Transport {
                     method: call.method.to_string(),
@@ -277,6 +280,8 @@ impl RunClient {
                         "the log stream ended {fruitless} times in a row without new text before the run's log was complete (last: {why})"
                     ),
                     attempt: fruitless,
+                    sent: crate::error::Sent::Yes,
+                    source,
                 });
             }
             if !last {
@@ -305,7 +310,7 @@ impl RunClient {
                 Ok(0) => return Ok(Ok(())),
                 Ok(n) => {
                     if log.feed(&buf[..n], on_text).is_break() {
-                        return Err(Error::Cancelled);
+                        return Err(Error::cancelled());
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -376,7 +381,7 @@ impl LogText {
     /// Delivers what is pending at the end of the log, even an incomplete character.
     fn finish(&mut self, on_text: &mut impl FnMut(&str) -> ControlFlow<()>) -> Result<()> {
         match self.deliver(on_text, true) {
-            ControlFlow::Break(()) => Err(Error::Cancelled),
+            ControlFlow::Break(()) => Err(Error::cancelled()),
             ControlFlow::Continue(()) => Ok(()),
         }
     }

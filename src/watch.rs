@@ -88,7 +88,7 @@ impl RunClient {
                 Event::Poll(run) => {
                     if on_poll(&run).is_break() {
                         stop.store(true, Ordering::Relaxed);
-                        return Err(Error::Cancelled);
+                        return Err(Error::cancelled_wait(&run));
                     }
                 }
                 Event::Log(text) => {
@@ -112,6 +112,6 @@ impl RunClient {
             }
         }
         stop_log.store(true, Ordering::Relaxed);
-        result.unwrap_or(Err(Error::Cancelled))
+        result.unwrap_or(Err(Error::cancelled()))
     }
 }

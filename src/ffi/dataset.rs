@@ -153,6 +153,8 @@ pub unsafe extern "C" fn apify_dataset_export(
                     path: format!("/v2/datasets/{dataset_id}/items"),
                     message: format!("reading the export failed: {e}"),
                     attempt: 1,
+                    sent: crate::Sent::Yes,
+                    source: Some(std::sync::Arc::new(e)),
                 })
             })?;
             if n == 0 {

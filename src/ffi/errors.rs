@@ -38,12 +38,18 @@ pub const APIFY_STATUS_SYNC_TIMEOUT: apify_status = 15;
 /// created a run; it was not resent. The last error JSON has the start's marker
 /// (`startMarker`: the run's `meta.userAgent` ends with it) and, when found, the run (`runId`).
 pub const APIFY_STATUS_OUTCOME_UNKNOWN: apify_status = 16;
-/// The request could not be sent or its answer was lost.
+/// The request could not be sent or its answer was lost. The last error JSON's `sent` says
+/// which: `false` (nothing reached the server: connection refused, DNS, TLS, proxy; no run can
+/// exist), `"unknown"` (sent, no answer came back), `true` (answered, then cut short).
 pub const APIFY_STATUS_TRANSPORT: apify_status = 20;
-/// The request timed out on the client side.
+/// The request timed out on the client side (`sent` false: while connecting).
 pub const APIFY_STATUS_TIMEOUT: apify_status = 21;
 /// The operation was cancelled.
 pub const APIFY_STATUS_CANCELLED: apify_status = 22;
+/// An answer was larger than the cap for its call (a broken or hostile server); not resent.
+pub const APIFY_STATUS_RESPONSE_TOO_LARGE: apify_status = 23;
+/// The server redirected to another origin, which is never followed; the message names it.
+pub const APIFY_STATUS_REDIRECT_REFUSED: apify_status = 24;
 /// An unexpected internal failure (an answer that could not be decoded, ...).
 pub const APIFY_STATUS_INTERNAL: apify_status = 90;
 /// A panic was caught at the boundary; the library is still usable.
@@ -60,7 +66,10 @@ pub(super) struct Failure {
     pub(super) path: Option<String>,
     pub(super) attempt: Option<u32>,
     pub(super) run_id: Option<String>,
+    pub(super) run_status: Option<String>,
     pub(super) start_marker: Option<String>,
+    /// What the server may have seen: `false`, `true` or `"unknown"` (`None`: not a request).
+    pub(super) sent: Option<crate::Sent>,
 }
 
 impl Failure {
@@ -74,7 +83,9 @@ impl Failure {
             path: None,
             attempt: None,
             run_id: None,
+            run_status: None,
             start_marker: None,
+            sent: None,
         }
     }
 
@@ -93,83 +104,53 @@ impl Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         let message = e.to_string();
-        let transport_status = if matches!(e, Error::Timeout { .. }) {
-            APIFY_STATUS_TIMEOUT
-        } else {
-            APIFY_STATUS_TRANSPORT
+        let status = match &e {
+            Error::Api(api) => match api.status {
+                404 => APIFY_STATUS_NOT_FOUND,
+                401 | 403 => APIFY_STATUS_UNAUTHORIZED,
+                429 => APIFY_STATUS_RATE_LIMITED,
+                _ => APIFY_STATUS_API_ERROR,
+            },
+            Error::Transport { .. } => APIFY_STATUS_TRANSPORT,
+            Error::Timeout { .. } => APIFY_STATUS_TIMEOUT,
+            Error::ResponseTooLarge { .. } => APIFY_STATUS_RESPONSE_TOO_LARGE,
+            Error::RedirectRefused { .. } => APIFY_STATUS_REDIRECT_REFUSED,
+            Error::OutcomeUnknown { .. } => APIFY_STATUS_OUTCOME_UNKNOWN,
+            Error::InvalidArgument(_) => APIFY_STATUS_INVALID_ARGUMENT,
+            Error::SyncRunTimeout { .. } => APIFY_STATUS_SYNC_TIMEOUT,
+            Error::RunFailed { .. } => APIFY_STATUS_RUN_FAILED,
+            Error::Cancelled { .. } => APIFY_STATUS_CANCELLED,
+            _ => APIFY_STATUS_INTERNAL,
         };
-        match e {
-            Error::Api(api) => {
-                let status = match api.status {
-                    404 => APIFY_STATUS_NOT_FOUND,
-                    401 | 403 => APIFY_STATUS_UNAUTHORIZED,
-                    429 => APIFY_STATUS_RATE_LIMITED,
-                    _ => APIFY_STATUS_API_ERROR,
-                };
-                Failure {
-                    status,
-                    http_status: Some(api.status),
-                    kind: (!api.kind.is_empty()).then_some(api.kind),
-                    message,
-                    method: Some(api.method),
-                    path: Some(api.path),
-                    attempt: Some(api.attempt),
-                    ..Failure::new(status, "")
-                }
-            }
-            Error::Transport {
-                method,
-                path,
-                attempt,
-                ..
-            }
-            | Error::Timeout {
-                method,
-                path,
-                attempt,
-                ..
-            } => Failure {
-                method: Some(method),
-                path: Some(path),
-                attempt: Some(attempt),
-                ..Failure::new(transport_status, message)
+        let (method, path) = match &e {
+            Error::Transport { method, path, .. }
+            | Error::Timeout { method, path, .. }
+            | Error::ResponseTooLarge { method, path, .. }
+            | Error::RedirectRefused { method, path, .. }
+            | Error::OutcomeUnknown { method, path, .. }
+            | Error::Decode { method, path, .. } => (Some(method.clone()), Some(path.clone())),
+            _ => match e.api() {
+                Some(api) => (Some(api.method.clone()), Some(api.path.clone())),
+                None => (None, None),
             },
-            Error::OutcomeUnknown {
-                method,
-                path,
-                run_id,
-                start_marker,
-                ..
-            } => Failure {
-                method: Some(method),
-                path: Some(path),
-                run_id,
-                start_marker,
-                ..Failure::new(APIFY_STATUS_OUTCOME_UNKNOWN, message)
-            },
-            Error::InvalidArgument(_) => Failure::new(APIFY_STATUS_INVALID_ARGUMENT, message),
-            Error::SyncRunTimeout { .. } => Failure {
-                http_status: Some(408),
-                kind: Some("run-timeout-exceeded".into()),
-                ..Failure::new(APIFY_STATUS_SYNC_TIMEOUT, message)
-            },
-            Error::RunFailed { api, .. } => match api {
-                Some(api) => Failure {
-                    http_status: Some(api.status),
-                    kind: (!api.kind.is_empty()).then_some(api.kind),
-                    method: Some(api.method),
-                    path: Some(api.path),
-                    attempt: Some(api.attempt),
-                    ..Failure::new(APIFY_STATUS_RUN_FAILED, message)
-                },
-                None => Failure::new(APIFY_STATUS_RUN_FAILED, message),
-            },
-            Error::Cancelled => Failure::new(APIFY_STATUS_CANCELLED, message),
-            Error::Decode { method, path, .. } => Failure {
-                method: Some(method),
-                path: Some(path),
-                ..Failure::new(APIFY_STATUS_INTERNAL, message)
-            },
+        };
+        let (http_status, kind) = match (&e, e.api()) {
+            (Error::SyncRunTimeout { .. }, _) => (Some(408), Some("run-timeout-exceeded".into())),
+            (_, Some(api)) => (Some(api.status), (!api.kind.is_empty()).then(|| api.kind.clone())),
+            _ => (None, None),
+        };
+        Failure {
+            status,
+            http_status,
+            kind,
+            message,
+            method,
+            path,
+            attempt: e.attempt().or_else(|| e.api().map(|a| a.attempt)),
+            run_id: e.run_id().map(str::to_string),
+            run_status: e.run_status().map(str::to_string),
+            start_marker: e.start_marker().map(str::to_string),
+            sent: e.sent(),
         }
     }
 }
@@ -216,6 +197,8 @@ fn status_name(status: i32) -> &'static str {
         APIFY_STATUS_TRANSPORT => "TRANSPORT\0",
         APIFY_STATUS_TIMEOUT => "TIMEOUT\0",
         APIFY_STATUS_CANCELLED => "CANCELLED\0",
+        APIFY_STATUS_RESPONSE_TOO_LARGE => "RESPONSE_TOO_LARGE\0",
+        APIFY_STATUS_REDIRECT_REFUSED => "REDIRECT_REFUSED\0",
         APIFY_STATUS_INTERNAL => "INTERNAL\0",
         APIFY_STATUS_PANIC => "PANIC\0",
         _ => "UNKNOWN\0",
@@ -236,8 +219,11 @@ pub extern "C" fn apify_last_error_message() -> *mut c_char {
 }
 
 /// This thread's last error as JSON: `{"status", "statusName", "httpStatus", "type", "message",
-/// "method", "path", "attempt", "runId", "startMarker"}` (absent parts are null), or NULL after a
-/// success. Free with `apify_string_free`.
+/// "method", "path", "attempt", "sent", "runId", "runStatus", "startMarker"}` (absent parts are
+/// null), or NULL after a success. `sent` says what the server may have seen of the failed
+/// request: `false` (nothing reached it: no run can exist), `true` (it answered), `"unknown"`
+/// (sent, the answer was lost). `runId` and `runStatus` name the run a failure is about (a
+/// failed run, a cancelled wait, an outcome-unknown start whose run was found).
 #[no_mangle]
 pub extern "C" fn apify_last_error_json() -> *mut c_char {
     ffi_plain!(ptr::null_mut() => {
@@ -253,7 +239,14 @@ pub extern "C" fn apify_last_error_json() -> *mut c_char {
                     "method": f.method,
                     "path": f.path,
                     "attempt": f.attempt,
+                    "sent": match f.sent {
+                        None => serde_json::Value::Null,
+                        Some(crate::Sent::No) => false.into(),
+                        Some(crate::Sent::Yes) => true.into(),
+                        Some(crate::Sent::Unknown) => "unknown".into(),
+                    },
                     "runId": f.run_id,
+                    "runStatus": f.run_status,
                     "startMarker": f.start_marker,
                 });
                 CString::new(v.to_string()).map_or(ptr::null_mut(), CString::into_raw)

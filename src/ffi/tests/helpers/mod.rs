@@ -24,7 +24,7 @@ pub(crate) fn sentinel<T>() -> *mut T {
 }
 
 /// The keys `apify_last_error_json` documents.
-const ERROR_KEYS: [&str; 10] = [
+const ERROR_KEYS: [&str; 12] = [
     "status",
     "statusName",
     "httpStatus",
@@ -33,7 +33,9 @@ const ERROR_KEYS: [&str; 10] = [
     "method",
     "path",
     "attempt",
+    "sent",
     "runId",
+    "runStatus",
     "startMarker",
 ];
 

@@ -1,0 +1,722 @@
+//! The one place that talks HTTP: the ureq agent ([`connect`]), auth, the one retry loop with
+//! backoff, failure classification by what the server may have seen ([`failure`]), answer size
+//! caps, redirects, gzip request bodies, logging and streamed response bodies.
+
+mod connect;
+mod failure;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use ureq::RequestExt;
+
+use crate::error::{Error, Result, Sent};
+pub(crate) use connect::AgentSettings;
+use failure::{api_error, classify, Attempt, Origin, Resend, Secrets};
+pub(crate) use failure::Failure;
+
+/// Request bodies from this size up are sent gzip-compressed.
+const GZIP_FROM_BYTES: usize = 1024;
+/// How much of an error body is read to find the error envelope.
+const ERROR_BODY_CAP: u64 = 64 * 1024;
+/// Same-origin redirects followed at most in one attempt.
+const MAX_REDIRECTS: u32 = 5;
+/// Attempts at most, and the time, over which a connection that could not be made is retried.
+const BRIEF_ATTEMPTS: u32 = 5;
+const BRIEF_WINDOW: Duration = Duration::from_secs(2);
+const BRIEF_FIRST_DELAY: Duration = Duration::from_millis(100);
+
+/// The cap on a JSON answer (a run, a list page, metadata).
+pub const DEFAULT_MAX_JSON_BYTES: u64 = 64 << 20;
+/// The cap on a record (the API's request body limit, which bounds what a record can hold).
+pub const DEFAULT_MAX_RECORD_BYTES: u64 = 9_437_184;
+/// A page of dataset items may be this much per requested item...
+pub const PAGE_BYTES_PER_ITEM: u64 = 1 << 20;
+/// ...but at least this much, and at most [`MAX_PAGE_BYTES_CEILING`] (also the cap of a page
+/// whose size was not limited).
+pub const MIN_PAGE_BYTES: u64 = 64 << 20;
+/// The largest default cap of a page of items, and of any other answer read whole.
+pub const MAX_PAGE_BYTES_CEILING: u64 = 1 << 30;
+
+/// How large an answer's body may be, by what the call reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cap {
+    /// A JSON object or list page ([`DEFAULT_MAX_JSON_BYTES`]).
+    Json,
+    /// A key-value record (the client's record cap).
+    Record,
+    /// A page of dataset items with this limit (or none).
+    Page(Option<u64>),
+    /// A log or a raw answer: the ceiling.
+    Large,
+}
+
+/// The caps a client sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Caps {
+    pub record: u64,
+    /// A fixed cap for every page of items, instead of one by its limit.
+    pub page: Option<u64>,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Caps {
+            record: DEFAULT_MAX_RECORD_BYTES,
+            page: None,
+        }
+    }
+}
+
+impl Caps {
+    fn bytes(&self, cap: Cap) -> u64 {
+        match cap {
+            Cap::Json => DEFAULT_MAX_JSON_BYTES,
+            Cap::Record => self.record,
+            Cap::Page(limit) => self.page.unwrap_or_else(|| match limit {
+                Some(l) => l
+                    .saturating_mul(PAGE_BYTES_PER_ITEM)
+                    .clamp(MIN_PAGE_BYTES, MAX_PAGE_BYTES_CEILING),
+                None => MAX_PAGE_BYTES_CEILING,
+            }),
+            Cap::Large => MAX_PAGE_BYTES_CEILING,
+        }
+    }
+}
+
+/// How a request may be repeated when its outcome is not known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Resent on 429, 5xx and transport errors (reads, and writes that are safe to repeat).
+    Idempotent,
+    /// Resent on 429, 5xx and failures to connect, but not after a lost answer (the server may
+    /// have acted on it): for writes that must not happen twice, such as dataset pushes.
+    UnlessLost,
+    /// Resent only when the server cannot have acted on it (429, or nothing was sent); any
+    /// other failure goes to the caller's `on_unknown` (run starts reconcile there).
+    OnlyIfNotProcessed,
+}
+
+/// One request to the API.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub method: &'static str,
+    /// The path, already percent-encoded, starting with `/v2/`.
+    pub path: String,
+    /// Query parameters, not yet encoded.
+    pub query: Vec<(String, String)>,
+    /// Body bytes and content type.
+    pub body: Option<(Vec<u8>, String)>,
+    /// Overrides the client's request timeout (long polls and sync runs need more).
+    pub timeout: Option<Duration>,
+    pub retry: Retry,
+    /// Hand the body over as a stream instead of reading it within the attempt (exports, logs).
+    pub stream: bool,
+    /// How large the answer may be when it is read whole.
+    pub cap: Cap,
+    /// A run start's marker (`libapify-start/<hex>`), appended to the User-Agent of every attempt.
+    pub start_marker: Option<String>,
+}
+
+impl Call {
+    pub(crate) fn new(method: &'static str, path: impl Into<String>) -> Call {
+        Call {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            timeout: None,
+            retry: Retry::Idempotent,
+            stream: false,
+            cap: Cap::Json,
+            start_marker: None,
+        }
+    }
+
+    pub(crate) fn start_marker(mut self, marker: &str) -> Call {
+        self.start_marker = Some(marker.to_string());
+        self
+    }
+
+    pub(crate) fn streamed(mut self) -> Call {
+        self.stream = true;
+        self
+    }
+
+    pub(crate) fn cap(mut self, cap: Cap) -> Call {
+        self.cap = cap;
+        self
+    }
+
+    pub(crate) fn query(mut self, name: &str, value: impl ToString) -> Call {
+        self.query.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub(crate) fn query_opt(self, name: &str, value: Option<impl ToString>) -> Call {
+        match value {
+            Some(v) => self.query(name, v),
+            None => self,
+        }
+    }
+
+    pub(crate) fn json_body(mut self, value: &impl serde::Serialize) -> Result<Call> {
+        let bytes = serde_json::to_vec(value).map_err(|e| {
+            Error::InvalidArgument(format!("the body cannot be serialized as JSON: {e}"))
+        })?;
+        self.body = Some((bytes, "application/json; charset=utf-8".to_string()));
+        Ok(self)
+    }
+
+    pub(crate) fn raw_body(mut self, bytes: Vec<u8>, content_type: &str) -> Call {
+        self.body = Some((bytes, content_type.to_string()));
+        self
+    }
+
+    pub(crate) fn timeout(mut self, t: Duration) -> Call {
+        self.timeout = Some(t);
+        self
+    }
+
+    pub(crate) fn retry(mut self, r: Retry) -> Call {
+        self.retry = r;
+        self
+    }
+}
+
+/// An answer with a success status, its body read (or, for a streamed call, not yet).
+pub(crate) struct Reply {
+    headers: ureq::http::HeaderMap,
+    body: ReplyBody,
+    method: &'static str,
+    path: String,
+    secrets: Arc<Secrets>,
+}
+
+enum ReplyBody {
+    /// Read within the attempt, so that a cut body counts as a failed attempt.
+    Read(Vec<u8>),
+    Stream(ureq::Body),
+}
+
+impl Reply {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as a stream (a streamed call's is read as it arrives, with no total cap).
+    pub(crate) fn into_reader(self) -> Box<dyn Read + Send + 'static> {
+        match self.body {
+            ReplyBody::Read(bytes) => Box::new(std::io::Cursor::new(bytes)),
+            ReplyBody::Stream(body) => Box::new(body.into_with_config().limit(u64::MAX).reader()),
+        }
+    }
+
+    pub(crate) fn bytes(self) -> Result<Vec<u8>> {
+        match self.body {
+            ReplyBody::Read(bytes) => Ok(bytes),
+            ReplyBody::Stream(_) => Err(Error::InvalidArgument(format!(
+                "{} {}: a streamed answer is read with into_reader",
+                self.method, self.path
+            ))),
+        }
+    }
+
+    /// Parses the body as JSON.
+    pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T> {
+        let (method, path, secrets) = (self.method, self.path.clone(), self.secrets.clone());
+        let bytes = self.bytes()?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            secrets.redact_error(Error::Decode {
+                method: method.to_string(),
+                path,
+                message: e.to_string(),
+            })
+        })
+    }
+
+    /// Parses `{"data": T}`.
+    pub(crate) fn data<T: DeserializeOwned>(self) -> Result<T> {
+        #[derive(serde::Deserialize)]
+        struct Envelope<T> {
+            data: T,
+        }
+        Ok(self.json::<Envelope<T>>()?.data)
+    }
+}
+
+/// What a caller of [`Transport::send_guarded`] decides after an attempt whose outcome is unknown.
+pub(crate) enum Unknown<T> {
+    /// Send the same call again (after the retry backoff).
+    Resend,
+    /// Give up with the failure's own error.
+    Fail,
+    /// Stop with this result.
+    Done(Result<T>),
+}
+
+/// Everything a transport is built from (the client builder's settings, resolved).
+pub(crate) struct Settings {
+    pub base_url: String,
+    pub token: Option<String>,
+    /// The User-Agent every request sends; a start's marker is appended to it.
+    pub user_agent: String,
+    /// `None`: from the environment; `Some(None)`: no proxy; `Some(Some(url))`: this one.
+    pub proxy: Option<Option<String>>,
+    pub root_certs_pem: Vec<Vec<u8>>,
+    pub max_retries: u32,
+    pub min_delay: Duration,
+    pub timeout: Duration,
+    /// `None`: the request timeout, at most 30 s.
+    pub connect_timeout: Option<Duration>,
+    pub caps: Caps,
+}
+
+/// The HTTP side of a client: agent, base URL, token, retry settings and caps.
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    base_url: String,
+    /// The base URL with any credentials shown as `***`: what messages and `Debug` show.
+    shown_base_url: String,
+    origin: Origin,
+    token: Option<String>,
+    secrets: Arc<Secrets>,
+    user_agent: String,
+    pub max_retries: u32,
+    pub min_delay: Duration,
+    pub timeout: Duration,
+    pub connect_timeout: Option<Duration>,
+    caps: Caps,
+}
+
+impl Transport {
+    /// Checks the base URL and builds the agent.
+    pub(crate) fn new(s: Settings) -> Result<Transport> {
+        let base_url = s.base_url.trim_end_matches('/').to_string();
+        let uri: ureq::http::Uri = base_url.parse().map_err(|_| {
+            Error::InvalidArgument("the base URL is not a valid URL".to_string())
+        })?;
+        let secrets = Secrets::new(s.token.as_deref(), &uri);
+        let shown_base_url = secrets.redact(&base_url);
+        let origin = Origin::of(&uri)
+            .filter(|o| o.scheme == "http" || o.scheme == "https")
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "the base URL must start with http:// or https:// and name a host, got '{shown_base_url}'"
+                ))
+            })?;
+        if uri.query().is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "the base URL must not have a query, got '{shown_base_url}'"
+            )));
+        }
+        let agent = connect::build_agent(&AgentSettings {
+            user_agent: &s.user_agent,
+            proxy: &s.proxy,
+            root_certs_pem: &s.root_certs_pem,
+        })?;
+        if s.token.is_none() {
+            log::info!(
+                target: "apify",
+                "no API token was given (APIFY_TOKEN or the token option): requests to {shown_base_url} are sent without one"
+            );
+        }
+        Ok(Transport {
+            agent,
+            base_url,
+            shown_base_url,
+            origin,
+            token: s.token,
+            secrets: Arc::new(secrets),
+            user_agent: s.user_agent,
+            max_retries: s.max_retries,
+            min_delay: s.min_delay,
+            timeout: s.timeout,
+            connect_timeout: s.connect_timeout,
+            caps: s.caps,
+        })
+    }
+
+    /// The base URL, with any credentials in it shown as `***`.
+    pub(crate) fn base_url(&self) -> &str {
+        &self.shown_base_url
+    }
+
+    /// Sends a call, resending it as its retry policy allows, with exponential backoff.
+    pub(crate) fn send(&self, call: &Call) -> Result<Reply> {
+        self.send_guarded(call, Ok, |_, _| Unknown::Fail)
+    }
+
+    /// The one retry loop. Sends `call` and decodes a success with `decode`; a success that
+    /// does not decode counts as an answer lost after the server acted. A failure the server
+    /// cannot have acted on is resent (a connection that could not be made only briefly); one
+    /// it may have acted on is resent as the call's retry policy allows, except under
+    /// [`Retry::OnlyIfNotProcessed`], where `on_unknown` decides (given the failure and the
+    /// attempt that failed): this is where run starts reconcile.
+    pub(crate) fn send_guarded<T>(
+        &self,
+        call: &Call,
+        mut decode: impl FnMut(Reply) -> Result<T>,
+        mut on_unknown: impl FnMut(&Failure, u32) -> Unknown<T>,
+    ) -> Result<T> {
+        let mut attempt = 1;
+        let mut brief: Option<(Instant, u32)> = None;
+        loop {
+            let failure = match self.send_once(call, attempt) {
+                Ok(reply) => match decode(reply) {
+                    Ok(value) => return Ok(value),
+                    Err(error) => Failure::lost_answer(self.secrets.redact_error(error)),
+                },
+                Err(f) => f,
+            };
+            let resend = match failure.resend {
+                Resend::Never => false,
+                Resend::Briefly => {
+                    let (since, n) = brief.get_or_insert((Instant::now(), 0));
+                    *n += 1;
+                    *n < BRIEF_ATTEMPTS && since.elapsed() < BRIEF_WINDOW
+                }
+                Resend::Backoff if failure.not_processed => true,
+                Resend::Backoff => match call.retry {
+                    Retry::Idempotent => true,
+                    Retry::UnlessLost => !failure.lost,
+                    Retry::OnlyIfNotProcessed => match on_unknown(&failure, attempt) {
+                        Unknown::Resend => true,
+                        Unknown::Fail => false,
+                        Unknown::Done(result) => {
+                            return result.map_err(|e| self.secrets.redact_error(e))
+                        }
+                    },
+                },
+            };
+            if !resend || attempt > self.max_retries {
+                log::debug!(
+                    target: "apify",
+                    "{} {}: failed after {attempt} attempt(s), sent: {}: {}",
+                    call.method,
+                    call.path,
+                    failure.sent.as_str(),
+                    failure.error
+                );
+                return Err(failure.error);
+            }
+            let delay = match (failure.resend, brief) {
+                (Resend::Briefly, Some((since, n))) => (BRIEF_FIRST_DELAY * 2u32.pow(n - 1))
+                    .min(BRIEF_WINDOW.saturating_sub(since.elapsed())),
+                _ => self.backoff(attempt),
+            };
+            log::warn!(
+                target: "apify",
+                "{} {}: attempt {attempt} failed, retrying in {} ms: {}",
+                call.method,
+                call.path,
+                delay.as_millis(),
+                failure.error
+            );
+            std::thread::sleep(delay);
+            attempt += 1;
+        }
+    }
+
+    /// The delay after the given failed attempt: random in [min, 2 min) times 2^(attempt-1).
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
+        let base =
+            self.min_delay.as_secs_f64() * 2f64.powi(attempt.saturating_sub(1).min(20) as i32);
+        Duration::from_secs_f64(base * (1.0 + jitter()))
+    }
+
+    /// One attempt, without retries, following same-origin redirects; every error redacted.
+    pub(crate) fn send_once(&self, call: &Call, attempt: u32) -> Result<Reply, Failure> {
+        let started = Instant::now();
+        let result = self.exchange(call, attempt);
+        match &result {
+            Ok(_) => log::debug!(
+                target: "apify",
+                "{} {} -> ok in {} ms (attempt {attempt})",
+                call.method,
+                call.path,
+                started.elapsed().as_millis()
+            ),
+            Err(f) => log::debug!(
+                target: "apify",
+                "{} {} -> failed in {} ms (attempt {attempt}, sent: {}): {}",
+                call.method,
+                call.path,
+                started.elapsed().as_millis(),
+                f.sent.as_str(),
+                f.error
+            ),
+        }
+        result.map_err(|mut f| {
+            f.error = self.secrets.redact_error(f.error);
+            f
+        })
+    }
+
+    fn exchange(&self, call: &Call, attempt: u32) -> Result<Reply, Failure> {
+        let timeout = call.timeout.unwrap_or(self.timeout);
+        let connect_timeout = self
+            .connect_timeout
+            .unwrap_or_else(|| timeout.min(Duration::from_secs(30)));
+        let mut url = self.url(call);
+        let mut method = call.method;
+        let mut with_body = true;
+        let deadline = Instant::now().checked_add(timeout);
+        for _hop in 0..=MAX_REDIRECTS {
+            // A redirect spends what is left of the one timeout.
+            let left = deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));
+            let at = Attempt {
+                call,
+                attempt,
+                origin: &self.origin,
+                progress: Default::default(),
+                timeout,
+                connect_timeout,
+                answered: false,
+            };
+            let request = self.request(call, method, &url, with_body)?;
+            let mut cfg = request
+                .with_agent(&self.agent)
+                .configure()
+                .timeout_connect(Some(connect_timeout.min(left)));
+            cfg = if call.stream {
+                cfg.timeout_recv_response(Some(left)).timeout_per_read(Some(timeout))
+            } else {
+                cfg.timeout_global(Some(left))
+            };
+            connect::reset_progress();
+            let response = cfg.build().run().map_err(|e| {
+                classify(
+                    &Attempt {
+                        progress: connect::progress(),
+                        ..at
+                    },
+                    e,
+                )
+            })?;
+            let status = response.status().as_u16();
+            let (parts, body) = response.into_parts();
+            let answered = Attempt {
+                progress: connect::progress(),
+                answered: true,
+                ..at
+            };
+            if (300..400).contains(&status) && status != 304 {
+                let location = parts
+                    .headers
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let target = self.redirect_target(&url, location, call, status, attempt)?;
+                if !matches!(status, 307 | 308) && method != "HEAD" {
+                    // 301, 302, 303: the answer is elsewhere, fetched with GET.
+                    if method != "GET" {
+                        method = "GET";
+                        with_body = false;
+                    }
+                }
+                url = target;
+                continue;
+            }
+            if status < 400 {
+                let body = if call.stream {
+                    ReplyBody::Stream(body)
+                } else {
+                    let cap = self.caps.bytes(call.cap);
+                    let mut bytes = Vec::new();
+                    body.into_with_config()
+                        .limit(cap)
+                        .reader()
+                        .read_to_end(&mut bytes)
+                        .map_err(|e| classify(&answered, ureq::Error::from(e)))?;
+                    ReplyBody::Read(bytes)
+                };
+                return Ok(Reply {
+                    headers: parts.headers,
+                    body,
+                    method: call.method,
+                    path: call.path.clone(),
+                    secrets: self.secrets.clone(),
+                });
+            }
+            let mut raw = Vec::new();
+            let _ = body
+                .into_with_config()
+                .limit(ERROR_BODY_CAP)
+                .reader()
+                .take(ERROR_BODY_CAP)
+                .read_to_end(&mut raw);
+            let api = api_error(call, status, &raw, attempt, self.token.is_some());
+            return Err(Failure::api(api));
+        }
+        Err(Failure::final_answer(Error::Transport {
+            method: call.method.to_string(),
+            path: call.path.clone(),
+            message: format!(
+                "the server redirected more than {MAX_REDIRECTS} times within {}",
+                self.origin.describe()
+            ),
+            attempt,
+            sent: Sent::Yes,
+            source: None,
+        }))
+    }
+
+    /// The ureq request of one hop.
+    fn request(
+        &self,
+        call: &Call,
+        method: &str,
+        url: &str,
+        with_body: bool,
+    ) -> Result<ureq::http::Request<Vec<u8>>, Failure> {
+        let mut builder = ureq::http::Request::builder().method(method).uri(url);
+        if let Some(token) = &self.token {
+            builder = builder.header("Authorization", format!("Bearer {token}"));
+        }
+        if let Some(marker) = &call.start_marker {
+            // A request's own User-Agent replaces the agent's.
+            builder = builder.header("User-Agent", format!("{} {marker}", self.user_agent));
+        }
+        let mut body = Vec::new();
+        if let (Some((bytes, content_type)), true) = (&call.body, with_body) {
+            builder = builder.header("Content-Type", content_type.as_str());
+            if bytes.len() >= GZIP_FROM_BYTES {
+                builder = builder.header("Content-Encoding", "gzip");
+                body = gzip(bytes);
+            } else {
+                body = bytes.clone();
+            }
+        }
+        builder.body(body).map_err(|e| Failure {
+            error: Error::InvalidArgument(format!(
+                "the request for {} cannot be built: {e}",
+                call.path
+            )),
+            sent: Sent::No,
+            not_processed: true,
+            lost: false,
+            resend: Resend::Never,
+        })
+    }
+
+    /// Where a redirect leads, if it stays on the API's origin; any other target is refused.
+    fn redirect_target(
+        &self,
+        from: &str,
+        location: &str,
+        call: &Call,
+        status: u16,
+        attempt: u32,
+    ) -> Result<String, Failure> {
+        let refuse = |shown: String| {
+            Failure::final_answer(Error::RedirectRefused {
+                method: call.method.to_string(),
+                path: call.path.clone(),
+                status,
+                location: shown,
+                attempt,
+            })
+        };
+        if location.is_empty() {
+            return Err(refuse("(no Location header)".into()));
+        }
+        let absolute = if location.starts_with('/') && !location.starts_with("//") {
+            let from: ureq::http::Uri = from.parse().map_err(|_| refuse(location.into()))?;
+            let authority = from.authority().map(|a| a.as_str()).unwrap_or("");
+            format!("{}://{authority}{location}", from.scheme_str().unwrap_or("http"))
+        } else {
+            location.to_string()
+        };
+        let target: ureq::http::Uri = match absolute.parse() {
+            Ok(u) => u,
+            Err(_) => return Err(refuse(without_query(location))),
+        };
+        match Origin::of(&target) {
+            Some(o) if o == self.origin => Ok(absolute),
+            Some(o) => Err(refuse(format!(
+                "{}://{}:{}{}",
+                o.scheme,
+                o.host,
+                o.port,
+                target.path()
+            ))),
+            None => Err(refuse(without_query(location))),
+        }
+    }
+
+    fn url(&self, call: &Call) -> String {
+        let mut url = format!("{}{}", self.base_url, call.path);
+        for (i, (k, v)) in call.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&encode_component(k));
+            url.push('=');
+            url.push_str(&encode_component(v));
+        }
+        url
+    }
+}
+
+fn without_query(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or("").to_string()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 3),
+        flate2::Compression::fast(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+/// A number in [0, 1) that differs between calls (retry jitter, not cryptography).
+fn jitter() -> f64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut x = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) ^ nanos;
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 31;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Percent-encodes a path segment or query component (all but unreserved characters).
+pub(crate) fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_components() {
+        assert_eq!(encode_component("apify~hello-world"), "apify~hello-world");
+        assert_eq!(encode_component("a/b c&d"), "a%2Fb%20c%26d");
+        assert_eq!(encode_component("ü"), "%C3%BC");
+    }
+
+    #[test]
+    fn jitter_stays_in_range() {
+        for _ in 0..1000 {
+            let j = jitter();
+            assert!((0.0..1.0).contains(&j));
+        }
+    }
+}
