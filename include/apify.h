@@ -8,10 +8,23 @@
  * apify_last_error_json); a succeeding call clears it. A client may be used from many threads at
  * once; an iterator from one thread at a time.
  *
- * Defaults: requests time out after 60 s (timeoutSecs), connecting after 30 s at most; 429, 5xx
- * and transport failures are retried 8 times (maxRetries) with exponential backoff from 500 ms
- * (minDelayBetweenRetriesMillis). Waits use long polling (60 s a request) without a limit unless
- * waitSecs gives one. A run start is never duplicated (see apify_actor_start).
+ * Defaults: a request, its answer's body included, times out after 60 s (timeoutSecs; long polls
+ * and synchronous runs add the time they wait), connecting after 30 s at most
+ * (connectTimeoutSecs). 429, 5xx and answers lost in transit are retried 8 times (maxRetries)
+ * with exponential backoff: the first delay is random in [500, 1000) ms
+ * (minDelayBetweenRetriesMillis), each later one doubles. A connection that could not be made
+ * (refused: nothing was sent) is retried only up to 5 attempts within about 2 s; DNS and TLS
+ * failures, other 4xx, answers over their cap and redirects to another origin are not retried.
+ * Answers are capped: 64 MiB for JSON, 9,437,184 bytes for a record (maxRecordBytes), 1 MiB per
+ * requested item for a page of items, at least 64 MiB and at most 1 GiB (maxPageBytes). Same-origin
+ * redirects are followed (at most 5); others are refused (APIFY_STATUS_REDIRECT_REFUSED). The
+ * token is sent only in the Authorization header and is removed from every message. Waits use
+ * long polling (60 s a request) without a limit unless waitSecs gives one. A run start is never
+ * duplicated (see apify_actor_start).
+ *
+ * Failures say what the server may have seen: the last error JSON's "sent" is false (nothing
+ * reached it, so no run can exist), true (it answered), or "unknown" (sent, the answer was lost:
+ * a start then reconciles by its marker, or answers APIFY_STATUS_OUTCOME_UNKNOWN).
  *
  * Run statuses: READY, RUNNING (not finished); SUCCEEDED, FAILED, TIMED-OUT, ABORTED (terminal);
  * TIMING-OUT, ABORTING (on their way to TIMED-OUT, ABORTED). Read them with apify_json_get(run,
@@ -114,14 +127,22 @@ typedef struct apify_callbacks {
 // (`startMarker`: the run's `meta.userAgent` ends with it) and, when found, the run (`runId`).
 #define APIFY_STATUS_OUTCOME_UNKNOWN 16
 
-// The request could not be sent or its answer was lost.
+// The request could not be sent or its answer was lost. The last error JSON's `sent` says
+// which: `false` (nothing reached the server: connection refused, DNS, TLS, proxy; no run can
+// exist), `"unknown"` (sent, no answer came back), `true` (answered, then cut short).
 #define APIFY_STATUS_TRANSPORT 20
 
-// The request timed out on the client side.
+// The request timed out on the client side (`sent` false: while connecting).
 #define APIFY_STATUS_TIMEOUT 21
 
 // The operation was cancelled.
 #define APIFY_STATUS_CANCELLED 22
+
+// An answer was larger than the cap for its call (a broken or hostile server); not resent.
+#define APIFY_STATUS_RESPONSE_TOO_LARGE 23
+
+// The server redirected to another origin, which is never followed; the message names it.
+#define APIFY_STATUS_REDIRECT_REFUSED 24
 
 // An unexpected internal failure (an answer that could not be decoded, ...).
 #define APIFY_STATUS_INTERNAL 90
@@ -135,12 +156,15 @@ extern "C" {
 
 // Creates a client. `options_json` may be NULL; keys: token, baseUrl, maxRetries (default 8),
 // minDelayBetweenRetriesMillis (default 500; the delay doubles per attempt, with jitter),
-// timeoutSecs (each request; default 60), connectTimeoutSecs (default: the smaller of
-// timeoutSecs and 30), userAgentSuffix, reconcileWindowSecs (how long a start whose answer was
-// lost looks for its run before it is resent; default 5), proxy (a URL; default from
-// HTTPS_PROXY/ALL_PROXY with NO_PROXY honoured; "" for none), caFile / caPem (a private root
-// CA, PEM, added to the built-in roots). token and baseUrl default to APIFY_TOKEN and
-// APIFY_API_BASE_URL.
+// timeoutSecs (each request, its answer's body included; default 60), connectTimeoutSecs
+// (default: the smaller of timeoutSecs and 30), userAgentSuffix, reconcileWindowSecs (how long a
+// start whose answer was lost looks for its run before it is resent; default 5), proxy (a URL;
+// default from HTTPS_PROXY/ALL_PROXY with NO_PROXY honoured; "" for none), caFile / caPem (a
+// private root CA, PEM, added to the built-in roots), maxRecordBytes (the largest record read;
+// default 9437184), maxPageBytes (the largest page of dataset items read; default 1 MiB per
+// requested item, at least 64 MiB, at most 1 GiB). token and baseUrl default to APIFY_TOKEN
+// and APIFY_API_BASE_URL; with no token, a call the API refuses with 401 says that no token was
+// given. Credentials in baseUrl (user:password@) never appear in messages.
 apify_status apify_client_new(const char *options_json, struct apify_client **out_client);
 
 // Frees a client. NULL is fine.
@@ -208,8 +232,11 @@ const char *apify_status_name(int32_t status);
 char *apify_last_error_message(void);
 
 // This thread's last error as JSON: `{"status", "statusName", "httpStatus", "type", "message",
-// "method", "path", "attempt", "runId", "startMarker"}` (absent parts are null), or NULL after a
-// success. Free with `apify_string_free`.
+// "method", "path", "attempt", "sent", "runId", "runStatus", "startMarker"}` (absent parts are
+// null), or NULL after a success. `sent` says what the server may have seen of the failed
+// request: `false` (nothing reached it: no run can exist), `true` (it answered), `"unknown"`
+// (sent, the answer was lost). `runId` and `runStatus` name the run a failure is about (a
+// failed run, a cancelled wait, an outcome-unknown start whose run was found).
 char *apify_last_error_json(void);
 
 // Frees a string this library returned. NULL is fine.

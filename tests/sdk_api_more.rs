@@ -227,7 +227,7 @@ fn a_break_from_the_callback_cancels_the_follow() {
             ControlFlow::Break(())
         })
         .unwrap_err();
-    assert!(matches!(e, Error::Cancelled), "{e:?}");
+    assert!(matches!(e, Error::Cancelled { .. }), "{e:?}");
     assert_eq!(calls, 1);
 }
 

@@ -88,7 +88,7 @@ fn a_progress_break_cancels_and_a_log_break_only_stops_the_log() {
             |_| ControlFlow::Continue(()),
         )
         .unwrap_err();
-    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert!(matches!(err, Error::Cancelled { .. }), "{err:?}");
     let mut pieces = 0;
     let done = client
         .run(&run.id)

@@ -77,6 +77,8 @@ pub(super) struct ClientOpts {
     proxy: Option<String>,
     ca_file: Option<String>,
     ca_pem: Option<String>,
+    max_record_bytes: Option<u64>,
+    max_page_bytes: Option<u64>,
 }
 
 impl Keys for ClientOpts {
@@ -92,6 +94,8 @@ impl Keys for ClientOpts {
         "proxy",
         "caFile",
         "caPem",
+        "maxRecordBytes",
+        "maxPageBytes",
     ]];
 }
 
@@ -132,6 +136,12 @@ impl ClientOpts {
         }
         if let Some(pem) = self.ca_pem {
             b = b.add_root_certificate_pem(pem.into_bytes());
+        }
+        if let Some(n) = self.max_record_bytes {
+            b = b.max_record_bytes(n);
+        }
+        if let Some(n) = self.max_page_bytes {
+            b = b.max_page_bytes(n);
         }
         Ok(b.build()?)
     }
