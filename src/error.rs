@@ -47,8 +47,26 @@ impl Sent {
     }
 }
 
-/// The cause of a transport failure (the I/O or TLS error below), shared by clones.
-pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+/// The cause of a failure (the I/O or TLS error below a transport failure, the failed attempt
+/// behind an unknown outcome), shared by clones. It dereferences to the error itself, so
+/// [`std::error::Error::source`] hands out that error (`downcast_ref::<std::io::Error>()` works).
+#[derive(Debug, Clone)]
+pub struct Cause(std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    /// Wraps an error as a cause.
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(std::sync::Arc::new(e))
+    }
+}
+
+impl std::ops::Deref for Cause {
+    type Target = dyn std::error::Error + Send + Sync + 'static;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
 
 /// The SDK's error type.
 ///
@@ -166,7 +184,7 @@ pub enum Error {
         run_id: Option<String>,
         /// The failure of the attempt whose outcome is unknown.
         #[source]
-        source: Option<std::sync::Arc<Error>>,
+        source: Option<Cause>,
     },
 
     /// The caller stopped the operation (a callback returned `Break`); a wait names the run and

@@ -81,12 +81,12 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
     DEFAULT_MIN_RETRY_DELAY, DEFAULT_TIMEOUT,
 };
+pub use dataset::{DatasetClient, DatasetIter, ItemsOptions, ItemsPage, RawItem, MAX_PUSH_BYTES};
+pub use error::{ApiError, Cause, Error, Result, Sent};
 pub use http::{
     DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_RECORD_BYTES, MAX_PAGE_BYTES_CEILING, MIN_PAGE_BYTES,
     PAGE_BYTES_PER_ITEM,
 };
-pub use dataset::{DatasetClient, DatasetIter, ItemsOptions, ItemsPage, RawItem, MAX_PUSH_BYTES};
-pub use error::{ApiError, Cause, Error, Result, Sent};
 pub use key_value_store::{
     check_record_key, KeyInfo, KeyIter, KeyValueStoreClient, KeysOptions, KeysPage,
 };

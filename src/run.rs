@@ -268,10 +268,7 @@ impl RunClient {
             if fruitless > MAX_LOG_RECONNECTS {
                 let (why, source) = match read {
                     Ok(()) => ("closed".to_string(), None),
-                    Err(e) => (
-                        e.to_string(),
-                        Some(std::sync::Arc::new(e) as crate::error::Cause),
-                    ),
+                    Err(e) => (e.to_string(), Some(crate::error::Cause::new(e))),
                 };
                 return Err(Error::Transport {
                     method: call.method.to_string(),

@@ -308,7 +308,7 @@ impl<'a> Start<'a> {
             ),
             start_marker: Some(self.marker.clone()),
             run_id: None,
-            source: Some(std::sync::Arc::new(failure.error.clone())),
+            source: Some(crate::error::Cause::new(failure.error.clone())),
         }
     }
 
@@ -426,7 +426,7 @@ impl<'a> Start<'a> {
                 ),
                 start_marker: Some(self.marker.clone()),
                 run_id,
-                source: Some(std::sync::Arc::new(failure.error.clone())),
+                source: Some(crate::error::Cause::new(failure.error.clone())),
             }))
         })
     }

@@ -154,7 +154,7 @@ pub unsafe extern "C" fn apify_dataset_export(
                     message: format!("reading the export failed: {e}"),
                     attempt: 1,
                     sent: crate::Sent::Yes,
-                    source: Some(std::sync::Arc::new(e)),
+                    source: Some(crate::Cause::new(e)),
                 })
             })?;
             if n == 0 {

@@ -136,7 +136,10 @@ impl From<Error> for Failure {
         };
         let (http_status, kind) = match (&e, e.api()) {
             (Error::SyncRunTimeout { .. }, _) => (Some(408), Some("run-timeout-exceeded".into())),
-            (_, Some(api)) => (Some(api.status), (!api.kind.is_empty()).then(|| api.kind.clone())),
+            (_, Some(api)) => (
+                Some(api.status),
+                (!api.kind.is_empty()).then(|| api.kind.clone()),
+            ),
             _ => (None, None),
         };
         Failure {

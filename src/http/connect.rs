@@ -100,7 +100,10 @@ impl<T: Transport> Transport for Watched<T> {
         self.0.transmit_output(amount, timeout)
     }
 
-    fn maybe_await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
+    fn maybe_await_input(
+        &mut self,
+        timeout: NextTimeout,
+    ) -> std::result::Result<bool, ureq::Error> {
         self.0.maybe_await_input(timeout)
     }
 
@@ -184,12 +187,12 @@ pub(crate) fn build_agent(s: &AgentSettings<'_>) -> Result<ureq::Agent> {
         );
     }
     // The order of ureq's default chain (HTTP CONNECT proxy, TCP, TLS), with the two marks.
-    let chain = ()
-        .chain(ConnectProxyConnector::default())
-        .chain(TcpConnector::default())
-        .chain(MarkConnected)
-        .chain(RustlsConnector::default())
-        .chain(WatchWrites);
+    let chain =
+        ().chain(ConnectProxyConnector::default())
+            .chain(TcpConnector::default())
+            .chain(MarkConnected)
+            .chain(RustlsConnector::default())
+            .chain(WatchWrites);
     Ok(ureq::Agent::with_parts(
         config.build(),
         chain,

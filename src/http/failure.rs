@@ -87,7 +87,9 @@ impl Origin {
     pub(crate) fn of(uri: &ureq::http::Uri) -> Option<Origin> {
         let scheme = uri.scheme_str()?.to_ascii_lowercase();
         let host = uri.host()?.to_ascii_lowercase();
-        let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+        let port = uri
+            .port_u16()
+            .unwrap_or(if scheme == "https" { 443 } else { 80 });
         Some(Origin { scheme, host, port })
     }
 
@@ -196,8 +198,8 @@ pub(crate) fn classify(a: &Attempt<'_>, e: ureq::Error) -> Failure {
     }
     let detail = describe(&e);
     let cause: Option<Cause> = Some(match e {
-        ureq::Error::Io(io) => std::sync::Arc::new(io),
-        other => std::sync::Arc::new(other),
+        ureq::Error::Io(io) => Cause::new(io),
+        other => Cause::new(other),
     });
     let transport = |message: String, sent: Sent| Error::Transport {
         method: method.clone(),
@@ -220,7 +222,9 @@ pub(crate) fn classify(a: &Attempt<'_>, e: ureq::Error) -> Failure {
             "the server may have acted on it"
         };
         return lost(transport(
-            format!("the request was sent to {hostport} but no answer came back ({detail}); {what}"),
+            format!(
+                "the request was sent to {hostport} but no answer came back ({detail}); {what}"
+            ),
             Sent::Unknown,
         ));
     }
@@ -370,7 +374,9 @@ mod tests {
         let call = Call::new("GET", "/v2/users/me");
         let body = br#"{"error":{"type":"token-not-provided","message":"Authentication token was not provided"}}"#;
         let e = api_error(&call, 401, body, 1, false);
-        assert!(e.message.starts_with("no API token was given (set APIFY_TOKEN or the token option)"));
+        assert!(e
+            .message
+            .starts_with("no API token was given (set APIFY_TOKEN or the token option)"));
         let e = api_error(&call, 401, body, 1, true);
         assert_eq!(e.message, "Authentication token was not provided");
     }

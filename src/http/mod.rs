@@ -14,8 +14,8 @@ use ureq::RequestExt;
 
 use crate::error::{Error, Result, Sent};
 pub(crate) use connect::AgentSettings;
-use failure::{api_error, classify, Attempt, Origin, Resend, Secrets};
 pub(crate) use failure::Failure;
+use failure::{api_error, classify, Attempt, Origin, Resend, Secrets};
 
 /// Request bodies from this size up are sent gzip-compressed.
 const GZIP_FROM_BYTES: usize = 1024;
@@ -295,9 +295,9 @@ impl Transport {
     /// Checks the base URL and builds the agent.
     pub(crate) fn new(s: Settings) -> Result<Transport> {
         let base_url = s.base_url.trim_end_matches('/').to_string();
-        let uri: ureq::http::Uri = base_url.parse().map_err(|_| {
-            Error::InvalidArgument("the base URL is not a valid URL".to_string())
-        })?;
+        let uri: ureq::http::Uri = base_url
+            .parse()
+            .map_err(|_| Error::InvalidArgument("the base URL is not a valid URL".to_string()))?;
         let secrets = Secrets::new(s.token.as_deref(), &uri);
         let shown_base_url = secrets.redact(&base_url);
         let origin = Origin::of(&uri)
@@ -482,7 +482,8 @@ impl Transport {
                 .configure()
                 .timeout_connect(Some(connect_timeout.min(left)));
             cfg = if call.stream {
-                cfg.timeout_recv_response(Some(left)).timeout_per_read(Some(timeout))
+                cfg.timeout_recv_response(Some(left))
+                    .timeout_per_read(Some(timeout))
             } else {
                 cfg.timeout_global(Some(left))
             };
@@ -626,7 +627,10 @@ impl Transport {
         let absolute = if location.starts_with('/') && !location.starts_with("//") {
             let from: ureq::http::Uri = from.parse().map_err(|_| refuse(location.into()))?;
             let authority = from.authority().map(|a| a.as_str()).unwrap_or("");
-            format!("{}://{authority}{location}", from.scheme_str().unwrap_or("http"))
+            format!(
+                "{}://{authority}{location}",
+                from.scheme_str().unwrap_or("http")
+            )
         } else {
             location.to_string()
         };
