@@ -46,7 +46,7 @@ pub(crate) struct Inner {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.http.base_url())
+            .field("base_url", &self.inner.http.shown_base_url())
             .field("token", &"***")
             .finish_non_exhaustive()
     }
@@ -254,7 +254,7 @@ impl Client {
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        self.inner.http.base_url()
+        self.inner.http.shown_base_url()
     }
 
     pub(crate) fn http(&self) -> &Transport {

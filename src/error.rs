@@ -51,12 +51,13 @@ impl Sent {
 /// behind an unknown outcome), shared by clones. It dereferences to the error itself, so
 /// [`std::error::Error::source`] hands out that error (`downcast_ref::<std::io::Error>()` works).
 #[derive(Debug, Clone)]
-pub struct Cause(std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>);
+pub struct Cause(std::sync::Arc<Box<dyn std::error::Error + Send + Sync + 'static>>);
 
 impl Cause {
     /// Wraps an error as a cause.
     pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Cause {
-        Cause(std::sync::Arc::new(e))
+        // A thin pointer keeps `Error` small.
+        Cause(std::sync::Arc::new(Box::new(e)))
     }
 }
 
@@ -64,7 +65,7 @@ impl std::ops::Deref for Cause {
     type Target = dyn std::error::Error + Send + Sync + 'static;
 
     fn deref(&self) -> &Self::Target {
-        &*self.0
+        &**self.0
     }
 }
 

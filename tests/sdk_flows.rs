@@ -1,6 +1,8 @@
 //! The Rust SDK against the in-process emulator: sync and async flows, waits, retries,
 //! pagination, keys, errors, proxies (run starts: tests/sdk_starts.rs).
 #![cfg(feature = "emulator")]
+// As in the library: errors are cold, and a struct variant reads better than a boxed one.
+#![allow(clippy::result_large_err)]
 
 use std::time::{Duration, Instant};
 

@@ -340,7 +340,7 @@ impl Transport {
     }
 
     /// The base URL, with any credentials in it shown as `***`.
-    pub(crate) fn base_url(&self) -> &str {
+    pub(crate) fn shown_base_url(&self) -> &str {
         &self.shown_base_url
     }
 
