@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod child;
 pub mod openapi;
+pub mod rogue;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
