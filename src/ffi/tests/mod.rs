@@ -23,6 +23,8 @@ mod with_emulator_callbacks;
 #[cfg(feature = "emulator")]
 mod with_emulator_errors;
 #[cfg(feature = "emulator")]
+mod with_emulator_failures;
+#[cfg(feature = "emulator")]
 mod with_emulator_records;
 #[cfg(feature = "emulator")]
 mod with_emulator_request;

@@ -147,10 +147,14 @@ fn a_progress_callback_answering_non_zero_cancels_the_wait() {
     let cb = seen.callbacks(true, false);
     let r = call_with(c, long, r#"{"pollIntervalSecs": 0.1}"#, &cb);
     // text_call checked that the out-parameter was left alone.
-    expect_failure(r.unwrap_err(), APIFY_STATUS_CANCELLED, "");
+    let err = expect_failure(r.unwrap_err(), APIFY_STATUS_CANCELLED, "");
     assert_eq!(seen.progress.len(), 1, "progress called after it cancelled");
-    // The run goes on.
+    // The run goes on; the last error names it and the status it had.
     let id = json_get(&seen.progress[0], "/id").unwrap();
+    let status = json_get(&seen.progress[0], "/status").unwrap();
+    assert_eq!(err["runId"], id.as_str(), "{err}");
+    assert_eq!(err["runStatus"], status.as_str(), "{err}");
+    assert!(err["message"].as_str().unwrap().contains(&id), "{err}");
     let run = id_json(apify_run_get, c, &id);
     assert!(
         matches!(run["status"].as_str(), Some("READY" | "RUNNING")),
