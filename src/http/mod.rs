@@ -188,6 +188,7 @@ impl Call {
 
 /// An answer with a success status, its body read (or, for a streamed call, not yet).
 pub(crate) struct Reply {
+    status: u16,
     headers: ureq::http::HeaderMap,
     body: ReplyBody,
     method: &'static str,
@@ -430,29 +431,32 @@ impl Transport {
     /// One attempt, without retries, following same-origin redirects; every error redacted.
     pub(crate) fn send_once(&self, call: &Call, attempt: u32) -> Result<Reply, Failure> {
         let started = Instant::now();
-        let result = self.exchange(call, attempt);
+        let result = self.exchange(call, attempt).map_err(|mut f| {
+            f.error = self.secrets.redact_error(f.error);
+            f
+        });
+        let ms = started.elapsed().as_millis();
         match &result {
-            Ok(_) => log::debug!(
+            Ok(reply) => log::debug!(
                 target: "apify",
-                "{} {} -> ok in {} ms (attempt {attempt})",
+                "{} {} -> {} in {ms} ms (attempt {attempt})",
                 call.method,
                 call.path,
-                started.elapsed().as_millis()
+                reply.status
             ),
             Err(f) => log::debug!(
                 target: "apify",
-                "{} {} -> failed in {} ms (attempt {attempt}, sent: {}): {}",
+                "{} {} -> {} in {ms} ms (attempt {attempt}, sent: {}): {}",
                 call.method,
                 call.path,
-                started.elapsed().as_millis(),
+                f.error
+                    .http_status()
+                    .map_or("failed".to_string(), |s| s.to_string()),
                 f.sent.as_str(),
                 f.error
             ),
         }
-        result.map_err(|mut f| {
-            f.error = self.secrets.redact_error(f.error);
-            f
-        })
+        result
     }
 
     fn exchange(&self, call: &Call, attempt: u32) -> Result<Reply, Failure> {
@@ -535,6 +539,7 @@ impl Transport {
                     ReplyBody::Read(bytes)
                 };
                 return Ok(Reply {
+                    status,
                     headers: parts.headers,
                     body,
                     method: call.method,
