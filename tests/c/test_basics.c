@@ -54,6 +54,8 @@ int main(void) {
     CHECK(strcmp(apify_status_name(APIFY_STATUS_TRANSPORT), "TRANSPORT") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_TIMEOUT), "TIMEOUT") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_CANCELLED), "CANCELLED") == 0);
+    CHECK(strcmp(apify_status_name(APIFY_STATUS_RESPONSE_TOO_LARGE), "RESPONSE_TOO_LARGE") == 0);
+    CHECK(strcmp(apify_status_name(APIFY_STATUS_REDIRECT_REFUSED), "REDIRECT_REFUSED") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_INTERNAL), "INTERNAL") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_PANIC), "PANIC") == 0);
     CHECK(APIFY_STATUS_OK == 0 && APIFY_STATUS_NULL_ARGUMENT == 1 && APIFY_STATUS_INVALID_UTF8 == 2 &&
@@ -63,9 +65,11 @@ int main(void) {
           APIFY_STATUS_RUN_FAILED == 14 && APIFY_STATUS_SYNC_TIMEOUT == 15 &&
           APIFY_STATUS_OUTCOME_UNKNOWN == 16 &&
           APIFY_STATUS_TRANSPORT == 20 && APIFY_STATUS_TIMEOUT == 21 &&
-          APIFY_STATUS_CANCELLED == 22 && APIFY_STATUS_INTERNAL == 90 && APIFY_STATUS_PANIC == 99);
+          APIFY_STATUS_CANCELLED == 22 && APIFY_STATUS_RESPONSE_TOO_LARGE == 23 &&
+          APIFY_STATUS_REDIRECT_REFUSED == 24 && APIFY_STATUS_INTERNAL == 90 &&
+          APIFY_STATUS_PANIC == 99);
     {
-        const int32_t unknown[] = {-1, 5, 9, 17, 23, 89, 98, 100, INT32_MIN, INT32_MAX};
+        const int32_t unknown[] = {-1, 5, 9, 17, 25, 89, 98, 100, INT32_MIN, INT32_MAX};
         size_t i;
         for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
             CHECK(strcmp(apify_status_name(unknown[i]), "UNKNOWN") == 0);
