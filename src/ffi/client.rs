@@ -19,13 +19,14 @@ pub struct apify_client {
 /// lost looks for its run before it is resent; default 5), proxy (a URL; default from
 /// HTTPS_PROXY/ALL_PROXY with NO_PROXY honoured; "" for none), caFile / caPem (a private root
 /// CA, PEM, added to the built-in roots). token and baseUrl default to APIFY_TOKEN and
-/// APIFY_API_BASE_URL.
+/// APIFY_API_BASE_URL. The first call installs the library's log (see apify_set_log_handler).
 #[no_mangle]
 pub unsafe extern "C" fn apify_client_new(
     options_json: *const c_char,
     out_client: *mut *mut apify_client,
 ) -> apify_status {
     ffi!((options_json: opt_json) -> out_client => {
+        super::log::install();
         let opts: ClientOpts = parse_object(options_json, "client options")?;
         Box::new(apify_client { client: opts.build()? })
     })
