@@ -34,6 +34,13 @@
  * a run that ended FAILED or TIMED-OUT. The waiting calls (apify_*_call, apify_*_call_with,
  * apify_run_wait, apify_run_wait_with) answer OK with the run in whatever status it ended (or
  * has when waitSecs ran out): check its "/status".
+ *
+ * Log: what the library does not return (each retry of a request at APIFY_LOG_WARN, each request
+ * at APIFY_LOG_DEBUG) goes to the handler set with apify_set_log_handler. Without a handler, the
+ * APIFY_LOG environment variable (error, warn, info, debug or trace, in any case; read once, an
+ * unknown value is ignored) prints the messages at that level and above to stderr, one line
+ * each: "apify WARN: <message>". With neither, the library prints nothing. No message contains
+ * the token.
  */
 
 #ifndef APIFY_H
@@ -54,6 +61,22 @@
 
 // The version of `apify_callbacks` this header describes.
 #define APIFY_CALLBACKS_VERSION 1
+
+// Log level of a message: a failure the library could not repair (aborting a duplicate run).
+#define APIFY_LOG_ERROR 1
+
+// Log level of a message: something went wrong and the library went on (a retry, a duplicate
+// run aborted).
+#define APIFY_LOG_WARN 2
+
+// Log level of a message: what a program may want to know in normal operation.
+#define APIFY_LOG_INFO 3
+
+// Log level of a message: details for debugging (each request).
+#define APIFY_LOG_DEBUG 4
+
+// Log level of a message: the finest details.
+#define APIFY_LOG_TRACE 5
 
 // A client of the Apify API. Safe to use from many threads at once.
 typedef struct apify_client apify_client;
@@ -164,7 +187,8 @@ extern "C" {
 // default 9437184), maxPageBytes (the largest page of dataset items read; default 1 MiB per
 // requested item, at least 64 MiB, at most 1 GiB). token and baseUrl default to APIFY_TOKEN
 // and APIFY_API_BASE_URL; with no token, a call the API refuses with 401 says that no token was
-// given. Credentials in baseUrl (user:password@) never appear in messages.
+// given. Credentials in baseUrl (user:password@) never appear in messages. The first call
+// installs the library's log (see apify_set_log_handler).
 apify_status apify_client_new(const char *options_json, struct apify_client **out_client);
 
 // Frees a client. NULL is fine.
@@ -314,6 +338,28 @@ apify_status apify_kvs_get_or_create(const struct apify_client *c,
 
 // Deletes a key-value store; NOT_FOUND when there is none.
 apify_status apify_kvs_delete(const struct apify_client *c, const char *store_id);
+
+// Sets (or with NULL removes) the process-wide handler of the library's log messages.
+//
+// `handler` receives every message of the library at every level: `level` is one of
+// APIFY_LOG_ERROR, APIFY_LOG_WARN (each retry of a request: "GET /v2/datasets/ID/items: attempt
+// 1 failed, retrying in 512 ms: ..."), APIFY_LOG_INFO, APIFY_LOG_DEBUG (each request),
+// APIFY_LOG_TRACE; `message` is UTF-8 text, NUL-terminated (a NUL inside it becomes a space),
+// that never contains the token, valid only during the call; `userdata` is the one given here.
+//
+// Calls are serialized: one at a time, never concurrently, but they come from whichever thread
+// is using the library when it logs (with a client shared by threads, from any of them), so
+// the handler must not depend on the thread it runs on, and must not wait for another thread
+// that uses the library. The handler may call the library: what is logged meanwhile on its
+// thread is dropped (not delivered, no deadlock), and it may call apify_set_log_handler.
+//
+// When this function returns, the previous handler is not running (unless this is called from
+// inside it) and is not called again, so its userdata may be freed. While a handler is set,
+// APIFY_LOG has no effect; with none, APIFY_LOG applies again. The first call of this function
+// or of apify_client_new installs the library's logger (a Rust program that installed a logger
+// of its own keeps it, and the messages go there instead). Answers APIFY_STATUS_OK.
+apify_status apify_set_log_handler(void (*handler)(int level, const char *message, void *userdata),
+                                   void *userdata);
 
 // The record's bytes (valid until `apify_record_free`); NULL for a NULL record.
 const uint8_t *apify_record_data(const struct apify_record *r);

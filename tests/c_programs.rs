@@ -452,6 +452,8 @@ fn run(build: &Build, phase: Phase, wrapper: &[&str], libs: &Libs, timeout: Dura
     for var in PROXY_VARS {
         cmd.env_remove(var);
     }
+    // A clean run writes nothing to stderr: the library's log must not go there.
+    cmd.env_remove("APIFY_LOG");
     if build.link == Link::Dynamic {
         let mut path = libs.so_dir.as_os_str().to_owned();
         if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|v| !v.is_empty()) {

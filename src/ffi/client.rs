@@ -22,13 +22,15 @@ pub struct apify_client {
 /// default 9437184), maxPageBytes (the largest page of dataset items read; default 1 MiB per
 /// requested item, at least 64 MiB, at most 1 GiB). token and baseUrl default to APIFY_TOKEN
 /// and APIFY_API_BASE_URL; with no token, a call the API refuses with 401 says that no token was
-/// given. Credentials in baseUrl (user:password@) never appear in messages.
+/// given. Credentials in baseUrl (user:password@) never appear in messages. The first call
+/// installs the library's log (see apify_set_log_handler).
 #[no_mangle]
 pub unsafe extern "C" fn apify_client_new(
     options_json: *const c_char,
     out_client: *mut *mut apify_client,
 ) -> apify_status {
     ffi!((options_json: opt_json) -> out_client => {
+        super::log::install();
         let opts: ClientOpts = parse_object(options_json, "client options")?;
         Box::new(apify_client { client: opts.build()? })
     })

@@ -13,6 +13,7 @@ mod dataset;
 mod errors;
 mod json;
 mod kvs;
+mod log;
 mod options;
 mod record;
 mod request;
@@ -21,6 +22,7 @@ mod runnable;
 #[cfg(test)]
 mod tests;
 
+pub use self::log::*;
 pub use callbacks::*;
 pub use client::*;
 pub use dataset::*;

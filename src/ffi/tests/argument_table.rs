@@ -37,6 +37,8 @@ pub(super) enum Param {
     WriteFn,
     /// `void *userdata`: handed to the callbacks, never read; NULL in the valid call.
     Userdata,
+    /// The log handler, a function pointer that may be NULL (NULL in the valid call).
+    LogHandler,
 }
 
 impl Param {
@@ -44,7 +46,11 @@ impl Param {
     fn optional(self) -> bool {
         matches!(
             self,
-            Param::OptText(_) | Param::OptJson(_) | Param::OptCallbacks | Param::Userdata
+            Param::OptText(_)
+                | Param::OptJson(_)
+                | Param::OptCallbacks
+                | Param::Userdata
+                | Param::LogHandler
         )
     }
 
@@ -129,7 +135,7 @@ impl Offline {
                 Param::Text(_) | Param::OptText(_) | Param::Json(..) => {
                     opt_ptr(&texts[i]).cast_mut().cast()
                 }
-                Param::OptJson(_) | Param::Userdata => ptr::null_mut(),
+                Param::OptJson(_) | Param::Userdata | Param::LogHandler => ptr::null_mut(),
                 Param::Out => unsafe { slot_base.add(i) }.cast(),
                 Param::DatasetIter => self.dataset_iter.cast(),
                 Param::KeyIter => self.key_iter.cast(),

@@ -1,6 +1,7 @@
 //! The argument-check table against the header generated for this build: every fallible
-//! function is in the table with the header's pointer parameters (function pointers of a typedef
-//! such as `apify_write_fn` count as pointers), so a new function or argument cannot be missed.
+//! function is in the table with the header's pointer parameters (function pointers, inline or
+//! of a typedef such as `apify_write_fn`, count as pointers), so a new function or argument
+//! cannot be missed.
 
 use super::table_functions::{functions, INFALLIBLE};
 
@@ -48,15 +49,21 @@ fn header_functions() -> Vec<Declaration> {
                 .collect::<Vec<_>>()
                 .join(" ");
             let close = decl.rfind(')')?;
-            let params = decl[open + 1..close]
-                .split(',')
-                .map(str::trim)
+            let params = top_level_params(&decl[open + 1..close])
+                .into_iter()
                 .filter(|p| !p.is_empty() && *p != "void")
                 .map(|p| {
-                    let pname = p
-                        .rsplit(|c: char| c.is_whitespace() || c == '*')
-                        .next()
-                        .unwrap_or_default();
+                    // An inline function pointer (`void (*handler)(int level, ...)`) is named
+                    // inside its first parentheses.
+                    let inline_fn = p
+                        .split_once("(*")
+                        .and_then(|(_, rest)| rest.split_once(')'))
+                        .map(|(name, _)| name.trim());
+                    let pname = inline_fn.unwrap_or_else(|| {
+                        p.rsplit(|c: char| c.is_whitespace() || c == '*')
+                            .next()
+                            .unwrap_or_default()
+                    });
                     let fn_pointer = p.split_whitespace().any(|w| fn_pointer_types.contains(&w));
                     (pname.to_string(), p.contains('*') || fn_pointer)
                 })
@@ -64,6 +71,41 @@ fn header_functions() -> Vec<Declaration> {
             name.starts_with("apify_").then_some((name, ret, params))
         })
         .collect()
+}
+
+/// A parameter list split at its top-level commas (not those of a function pointer's own
+/// parameters), each trimmed.
+fn top_level_params(list: &str) -> Vec<&str> {
+    let (mut params, mut depth, mut start) = (Vec::new(), 0usize, 0);
+    for (i, c) in list.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                params.push(list[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    params.push(list[start..].trim());
+    params
+}
+
+#[test]
+fn top_level_params_keep_a_function_pointers_parameters_together() {
+    assert_eq!(
+        top_level_params("void (*handler)(int level, const char *message, void *u), void *u"),
+        [
+            "void (*handler)(int level, const char *message, void *u)",
+            "void *u"
+        ]
+    );
+    assert_eq!(
+        top_level_params("const char *a, int b"),
+        ["const char *a", "int b"]
+    );
+    assert_eq!(top_level_params("void"), ["void"]);
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! unknown option keys (table-driven, `argument_table` with the table in `table_functions`;
 //! `header` checks the table against the header so a new function or argument cannot be missed);
 //! the static strings; `_free(NULL)`; the thread-local last error; option checks;
-//! `apify_json_get`. With the emulator (feature `emulator`, the `with_emulator_*` modules): HTTP
+//! `apify_json_get`; the log handler (`log`, which also reads a retry's warning from the
+//! emulator). With the emulator (feature `emulator`, the `with_emulator_*` modules): HTTP
 //! status mappings, records, iterator ends, `apify_request` and `apify_request_bytes`, runs and
 //! their callbacks and logs, exports and the storages themselves, against an in-process server on
 //! 127.0.0.1. Everything they share is in `helpers`.
@@ -15,6 +16,7 @@ mod header;
 mod helpers;
 mod json_get;
 mod last_error;
+mod log;
 mod options;
 mod static_strings;
 mod table_functions;

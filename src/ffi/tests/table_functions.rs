@@ -6,8 +6,9 @@ use super::argument_table::{Func, Param, Shape, BYTES};
 use super::helpers::*;
 
 /// The argument-check table: `name(args) => [params];` a function. An argument is the index of
-/// a pointer parameter in `params`, `(write index)` for a function pointer one, or `{a fixed
-/// value}` for a non-pointer one. (Braces keep rustfmt from spreading the table out.)
+/// a pointer parameter in `params`, `(write index)` or `(handler index)` for a function pointer
+/// one, or `{a fixed value}` for a non-pointer one. (Braces keep rustfmt from spreading the table
+/// out.)
 macro_rules! table {
     ($($f:ident($($arg:tt),*) => [$($param:expr),* $(,)?];)*) => {
         vec![$(Func {
@@ -26,10 +27,16 @@ macro_rules! arg {
     ($p:ident, (write $i:literal)) => {
         std::mem::transmute::<*mut c_void, apify_write_fn>($p[$i])
     };
+    ($p:ident, (handler $i:literal)) => {
+        std::mem::transmute::<*mut c_void, LogHandlerPtr>($p[$i])
+    };
     ($p:ident, $i:literal) => {
         $p[$i].cast()
     };
 }
+
+/// `apify_set_log_handler`'s handler (the header declares it inline, without a typedef).
+type LogHandlerPtr = Option<unsafe extern "C" fn(c_int, *const c_char, *mut c_void)>;
 
 const C: (&str, Param) = ("c", Client);
 const ACTOR: (&str, Param) = ("actor_id", Text("apify/hello-world"));
@@ -114,6 +121,8 @@ pub(super) fn functions() -> Vec<Func> {
         apify_request(0, 1, 2, 3, 4, 5) => [C, METHOD, PATH, QUERY, body_json, out_response_json];
         apify_request_bytes(0, 1, 2, 3, 4, {BYTES.len()}, 5, 6) =>
             [C, METHOD, PATH, QUERY, body, opt_type, out_response];
+        // The log: both arguments may be NULL, so no argument check applies (see `log`).
+        apify_set_log_handler((handler 0), 1) => [("handler", LogHandler), ("userdata", Userdata)];
     }
 }
 
