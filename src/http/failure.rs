@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::call::{encode_component, Call};
 use super::connect::Progress;
-use super::Call;
 use crate::error::{ApiError, Cause, Error, Sent};
 
 /// How a failed attempt may be resent (before the call's own policy has its say).
@@ -109,7 +109,7 @@ impl Secrets {
         let mut list = Vec::new();
         if let Some(t) = token.filter(|t| !t.is_empty()) {
             list.push(t.to_string());
-            list.push(super::encode_component(t));
+            list.push(encode_component(t));
         }
         if let Some(auth) = base_url.authority() {
             if let Some((userinfo, _)) = auth.as_str().rsplit_once('@') {
