@@ -239,3 +239,31 @@ fn credentials_in_the_base_url_never_show() {
         assert!(!text.contains("tok-123456"), "{text}");
     }
 }
+
+#[test]
+fn a_proxy_that_refuses_is_named_and_nothing_was_sent() {
+    let (emu, _) = setup();
+    let proxy_port = closed_port();
+    let client = Client::builder()
+        .base_url(emu.base_url())
+        .token(emu.token())
+        .proxy(Some(&format!("http://127.0.0.1:{proxy_port}")))
+        .build()
+        .unwrap();
+    let began = Instant::now();
+    let e = client
+        .actor("apify/hello-world")
+        .start(&json!({}), &StartOptions::default())
+        .unwrap_err();
+    assert!(began.elapsed() < Duration::from_secs(3));
+    assert!(
+        matches!(e, Error::Transport { sent: Sent::No, .. }),
+        "{e:?}"
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!("proxy 127.0.0.1:{proxy_port}")),
+        "{text}"
+    );
+    assert!(text.contains("no run was started"), "{text}");
+}

@@ -150,24 +150,27 @@ pub(crate) struct AgentSettings<'a> {
 }
 
 /// Builds the one agent of a client: no redirects (the transport decides), HTTP statuses as
-/// answers, a pool shared by clones, and the connection chain that reports progress.
-pub(crate) fn build_agent(s: &AgentSettings<'_>) -> Result<ureq::Agent> {
+/// answers, a pool shared by clones, and the connection chain that reports progress. Answers
+/// the proxy it uses, if any.
+pub(crate) fn build_agent(s: &AgentSettings<'_>) -> Result<(ureq::Agent, Option<ureq::Proxy>)> {
     let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .user_agent(s.user_agent)
         .max_idle_connections_per_host(16)
         .max_idle_age(Duration::from_secs(15));
-    match s.proxy {
-        None => {}
-        Some(None) => config = config.proxy(None),
-        Some(Some(url)) => {
-            let proxy = ureq::Proxy::new(url).map_err(|e| {
-                Error::InvalidArgument(format!("the proxy URL '{url}' is not valid: {e}"))
-            })?;
-            config = config.proxy(Some(proxy));
-        }
-    }
+    let proxy = match s.proxy {
+        None => ureq::Proxy::try_from_env(),
+        Some(None) => None,
+        Some(Some(url)) => Some(ureq::Proxy::new(url).map_err(|_| {
+            // The URL may hold credentials: it is not repeated.
+            Error::InvalidArgument(
+                "the proxy URL is not valid (expected http://host:port, https://..., socks5://...)"
+                    .into(),
+            )
+        })?),
+    };
+    config = config.proxy(proxy.clone());
     if !s.root_certs_pem.is_empty() {
         let mut roots: Vec<ureq::tls::Certificate<'static>> =
             webpki_root_certs::TLS_SERVER_ROOT_CERTS
@@ -193,9 +196,8 @@ pub(crate) fn build_agent(s: &AgentSettings<'_>) -> Result<ureq::Agent> {
             .chain(MarkConnected)
             .chain(RustlsConnector::default())
             .chain(WatchWrites);
-    Ok(ureq::Agent::with_parts(
-        config.build(),
-        chain,
-        Names::default(),
+    Ok((
+        ureq::Agent::with_parts(config.build(), chain, Names::default()),
+        proxy,
     ))
 }

@@ -125,6 +125,15 @@ impl Secrets {
         Secrets(list)
     }
 
+    /// Adds a secret (a proxy's credentials).
+    pub(crate) fn add(&mut self, secret: Option<&str>) {
+        if let Some(s) = secret.filter(|s| !s.is_empty()) {
+            self.0.push(s.to_string());
+            self.0.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            self.0.dedup();
+        }
+    }
+
     /// `text` with every secret replaced by `***`.
     pub(crate) fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -149,6 +158,8 @@ pub(crate) struct Attempt<'a> {
     pub call: &'a Call,
     pub attempt: u32,
     pub origin: &'a Origin,
+    /// The proxy (`host:port`) the request went through, if any.
+    pub via: Option<&'a str>,
     pub progress: Progress,
     /// The whole-request timeout and the connect timeout of this attempt.
     pub timeout: Duration,
@@ -247,7 +258,10 @@ pub(crate) fn classify(a: &Attempt<'_>, e: ureq::Error) -> Failure {
             Resend::Never,
         ),
         (Some(std::io::ErrorKind::ConnectionRefused), _) => (
-            format!("{nothing}: the connection to {hostport} was refused; is the server running at that address?"),
+            match a.via {
+                Some(proxy) => format!("{nothing}: the connection to the proxy {proxy} (for {hostport}) was refused; is the proxy running at that address?"),
+                None => format!("{nothing}: the connection to {hostport} was refused; is the server running at that address?"),
+            },
             Resend::Briefly,
         ),
         _ if detail.starts_with("proxy") => (

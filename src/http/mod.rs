@@ -130,6 +130,8 @@ pub(crate) struct Transport {
     /// The base URL with any credentials shown as `***`: what messages and `Debug` show.
     shown_base_url: String,
     origin: Origin,
+    /// The proxy (`host:port`) requests to the API go through, if any.
+    via: Option<String>,
     token: Option<String>,
     secrets: Arc<Secrets>,
     user_agent: String,
@@ -161,11 +163,21 @@ impl Transport {
                 "the base URL must not have a query, got '{shown_base_url}'"
             )));
         }
-        let agent = connect::build_agent(&AgentSettings {
+        let (agent, proxy) = connect::build_agent(&AgentSettings {
             user_agent: &s.user_agent,
             proxy: &s.proxy,
             root_certs_pem: &s.root_certs_pem,
         })?;
+        // The proxy requests to the API go through, as messages name it.
+        let via = proxy
+            .as_ref()
+            .filter(|p| !p.is_no_proxy(&uri))
+            .map(|p| format!("{}:{}", p.host(), p.port()));
+        let mut secrets = secrets;
+        if let Some(p) = &proxy {
+            secrets.add(p.username());
+            secrets.add(p.password());
+        }
         if s.token.is_none() {
             log::info!(
                 target: "apify",
@@ -177,6 +189,7 @@ impl Transport {
             base_url,
             shown_base_url,
             origin,
+            via,
             token: s.token,
             secrets: Arc::new(secrets),
             user_agent: s.user_agent,
@@ -323,6 +336,7 @@ impl Transport {
                 call,
                 attempt,
                 origin: &self.origin,
+                via: self.via.as_deref(),
                 progress: Default::default(),
                 timeout,
                 connect_timeout,
