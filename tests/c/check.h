@@ -163,6 +163,20 @@ static inline char *check_journal(const apify_client *client) {
     return journal;
 }
 
+/* Adds a fault through the emulator's test API (POST /_emulator/faults with this JSON). */
+static inline void check_add_fault(const apify_client *client, const char *fault_json) {
+    char *out = NULL;
+    CHECK_OK(apify_request(client, "POST", "/_emulator/faults", NULL, fault_json, &out));
+    apify_string_free(out);
+}
+
+/* Clears the emulator's pending faults. */
+static inline void check_clear_faults(const apify_client *client) {
+    char *out = NULL;
+    CHECK_OK(apify_request(client, "DELETE", "/_emulator/faults", NULL, NULL, &out));
+    apify_string_free(out);
+}
+
 /* Clears the emulator's request journal. */
 static inline void check_clear_journal(const apify_client *client) {
     char *out = NULL;

@@ -29,18 +29,6 @@
         CHECK_ERROR_JSON_HAS("\"httpStatus\":404");                                         \
     } while (0)
 
-static void add_fault(const apify_client *c, const char *fault_json) {
-    char *out = NULL;
-    CHECK_OK(apify_request(c, "POST", "/_emulator/faults", NULL, fault_json, &out));
-    apify_string_free(out);
-}
-
-static void clear_faults(const apify_client *c) {
-    char *out = NULL;
-    CHECK_OK(apify_request(c, "DELETE", "/_emulator/faults", NULL, NULL, &out));
-    apify_string_free(out);
-}
-
 /* A client with the environment's base URL and these extra options. */
 static apify_client *client_with(const char *options_json) {
     apify_client *c = NULL;
@@ -250,17 +238,17 @@ int main(void) {
     /* ---- faults: 503 and 429 after the retries, a slow answer, a refused connection */
     {
         apify_client *fast = client_with("{\"maxRetries\": 2, \"minDelayBetweenRetriesMillis\": 10}");
-        add_fault(client, "{\"method\": \"GET\", \"path\": \"/v2/users/me\", \"times\": 3, "
+        check_add_fault(client, "{\"method\": \"GET\", \"path\": \"/v2/users/me\", \"times\": 3, "
                           "\"action\": {\"kind\": \"status\", \"status\": 503}}");
         CHECK_FAILS(APIFY_STATUS_API_ERROR, s, apify_request(fast, "GET", "/v2/users/me", NULL, NULL, &s));
         CHECK_ERROR_JSON_HAS("\"httpStatus\":503");
         CHECK_ERROR_JSON_HAS("\"attempt\":3");
-        add_fault(client, "{\"method\": \"GET\", \"path\": \"/v2/actor-runs/*\", \"times\": 3, "
+        check_add_fault(client, "{\"method\": \"GET\", \"path\": \"/v2/actor-runs/*\", \"times\": 3, "
                           "\"action\": {\"kind\": \"status\", \"status\": 429}}");
         CHECK_FAILS(APIFY_STATUS_RATE_LIMITED, s, apify_run_get(fast, run_id, &s));
         CHECK_ERROR_JSON_HAS("\"httpStatus\":429");
         /* One 503, then the answer: the retry hides it. */
-        add_fault(client, "{\"method\": \"GET\", \"path\": \"/v2/actor-runs/*\", \"times\": 1, "
+        check_add_fault(client, "{\"method\": \"GET\", \"path\": \"/v2/actor-runs/*\", \"times\": 1, "
                           "\"action\": {\"kind\": \"status\", \"status\": 503}}");
         s = NULL;
         CHECK_OK(apify_run_get(fast, run_id, &s));
@@ -270,11 +258,11 @@ int main(void) {
     }
     {
         apify_client *impatient = client_with("{\"timeoutSecs\": 0.3, \"maxRetries\": 0}");
-        add_fault(client, "{\"method\": \"GET\", \"path\": \"/v2/users/me\", \"times\": 1, "
+        check_add_fault(client, "{\"method\": \"GET\", \"path\": \"/v2/users/me\", \"times\": 1, "
                           "\"action\": {\"kind\": \"delay\", \"ms\": 1500}}");
         CHECK_FAILS(APIFY_STATUS_TIMEOUT, s, apify_request(impatient, "GET", "/v2/users/me", NULL, NULL, &s));
         apify_client_free(impatient);
-        clear_faults(client);
+        check_clear_faults(client);
     }
     {
         apify_client *nowhere = client_with("{\"baseUrl\": \"http://127.0.0.1:1\", \"maxRetries\": 0}");

@@ -95,12 +95,6 @@ static void check_nothing_sent(const char *server, const char *needle, int once,
     CHECK(!once || strcmp(attempt, "1") == 0);
 }
 
-static void add_fault(const apify_client *c, const char *fault_json) {
-    char *out = NULL;
-    CHECK_OK(apify_request(c, "POST", "/_emulator/faults", NULL, fault_json, &out));
-    apify_string_free(out);
-}
-
 static long run_count(const apify_client *c) {
     char *runs = NULL;
     long n;
@@ -151,7 +145,7 @@ static void lost_starts(const apify_client *env) {
     long before = run_count(env);
 
     /* Reconciliation finds the run the lost answer created: no duplicate. */
-    add_fault(env, "{\"method\": \"POST\", \"path\": \"" RUNS_PATH "\", "
+    check_add_fault(env, "{\"method\": \"POST\", \"path\": \"" RUNS_PATH "\", "
                    "\"action\": {\"kind\": \"lostResponse\"}}");
     CHECK_OK(apify_actor_start(env, ACTOR, "{\"message\": \"lost once\"}", NULL, &run));
     CHECK(run_count(env) == before + 1);
@@ -161,9 +155,9 @@ static void lost_starts(const apify_client *env) {
     CHECK_OK(apify_client_new("{\"maxRetries\": 1, \"minDelayBetweenRetriesMillis\": 10, "
                               "\"reconcileWindowSecs\": 0.3, \"proxy\": \"\"}",
                               &c));
-    add_fault(env, "{\"method\": \"POST\", \"path\": \"" RUNS_PATH "\", "
+    check_add_fault(env, "{\"method\": \"POST\", \"path\": \"" RUNS_PATH "\", "
                    "\"action\": {\"kind\": \"lostResponse\"}}");
-    add_fault(env, "{\"method\": \"GET\", \"path\": \"" RUNS_PATH "\", \"times\": 20, "
+    check_add_fault(env, "{\"method\": \"GET\", \"path\": \"" RUNS_PATH "\", \"times\": 20, "
                    "\"action\": {\"kind\": \"status\", \"status\": 500}}");
     CHECK_FAILS(APIFY_STATUS_OUTCOME_UNKNOWN, s,
                 apify_actor_start(c, ACTOR, "{\"message\": \"lost twice\"}", NULL, &s));
@@ -173,11 +167,7 @@ static void lost_starts(const apify_client *env) {
     CHECK_ERROR_MESSAGE_HAS("run list");
     last_error_at("/startMarker", marker, sizeof marker);
     CHECK(strncmp(marker, "libapify-start/", 15) == 0);
-    {
-        char *out = NULL;
-        CHECK_OK(apify_request(env, "DELETE", "/_emulator/faults", NULL, NULL, &out));
-        apify_string_free(out);
-    }
+    check_clear_faults(env);
     /* Exactly one more run, and it is the one carrying the marker. */
     CHECK(run_count(env) == before + 2);
     {

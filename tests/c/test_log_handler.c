@@ -114,12 +114,6 @@ static void remove_self(int level, const char *message, void *userdata) {
 
 /* ------------------------------------------------------------------ the emulator */
 
-static void add_faults(const apify_client *c) {
-    char *out = NULL;
-    CHECK_OK(apify_request(c, "POST", "/_emulator/faults", NULL, FAULT_JSON, &out));
-    apify_string_free(out);
-}
-
 /* Every fault was used up: the read really met them. */
 static void check_faults_used(const apify_client *c) {
     char *out = NULL;
@@ -263,7 +257,7 @@ int main(int argc, char **argv) {
     snprintf(items_path, sizeof items_path, "/v2/datasets/%s/items", id);
 
     /* Three 503s: the read succeeds, and the handler saw each retry at WARN. */
-    add_faults(client);
+    check_add_fault(client, FAULT_JSON);
     read_items(client, id);
     check_faults_used(client);
     if (count_retries(&seen, items_path) != FAULTS) print_lines(&seen);
@@ -275,7 +269,7 @@ int main(int argc, char **argv) {
     /* Removed: nothing more reaches it. */
     CHECK_OK(apify_set_log_handler(NULL, NULL));
     before = seen.n;
-    add_faults(client);
+    check_add_fault(client, FAULT_JSON);
     read_items(client, id);
     check_faults_used(client);
     CHECK(seen.n == before);
@@ -284,7 +278,7 @@ int main(int argc, char **argv) {
     r.calls = 0;
     r.removal = -1;
     CHECK_OK(apify_set_log_handler(remove_self, &r));
-    add_faults(client);
+    check_add_fault(client, FAULT_JSON);
     read_items(client, id);
     check_faults_used(client);
     CHECK(r.calls == 1);

@@ -124,12 +124,6 @@ static long check_jsonl(const char *text, long first) {
 
 /* ------------------------------------------------------------------ helpers */
 
-static void add_fault(const apify_client *c, const char *fault_json) {
-    char *out = NULL;
-    CHECK_OK(apify_request(c, "POST", "/_emulator/faults", NULL, fault_json, &out));
-    apify_string_free(out);
-}
-
 static apify_client *client_with(const char *options_json) {
     apify_client *c = NULL;
     CHECK_OK(apify_client_new(options_json, &c));
@@ -295,12 +289,12 @@ static void check_exports(const apify_client *c) {
     /* A 503 is retried; a stream cut in the middle is TRANSPORT after part of the bytes. */
     {
         apify_client *fast = client_with("{\"maxRetries\": 2, \"minDelayBetweenRetriesMillis\": 10}");
-        add_fault(c, "{\"method\": \"GET\", \"path\": \"/v2/datasets/*/items\", \"times\": 1, "
+        check_add_fault(c, "{\"method\": \"GET\", \"path\": \"/v2/datasets/*/items\", \"times\": 1, "
                      "\"action\": {\"kind\": \"status\", \"status\": 503}}");
         export_ok(fast, ds, "csv", NULL, &s);
         CHECK(check_count_lines(s.data.data, s.data.len) == 1 + ITEMS);
         check_buf_free(&s.data);
-        add_fault(c, "{\"method\": \"GET\", \"path\": \"/v2/datasets/*/items\", \"times\": 1, "
+        check_add_fault(c, "{\"method\": \"GET\", \"path\": \"/v2/datasets/*/items\", \"times\": 1, "
                      "\"action\": {\"kind\": \"truncate\"}}");
         sink_init(&s);
         CHECK_STATUS(apify_dataset_export(fast, big, "jsonl", NULL, on_write, &s), APIFY_STATUS_TRANSPORT);
