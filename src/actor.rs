@@ -14,8 +14,9 @@ use crate::dataset::ItemsOptions;
 use crate::error::{Error, Result};
 use crate::http::{Call, Cap, Retry};
 use crate::models::{Page, Record, Run, RunStatus};
-use crate::run::WaitOptions;
+use crate::run::{WaitOptions, WaitStrategy};
 use crate::start::Start;
+use crate::webhooks::TERMINAL_RUN_EVENTS;
 
 /// How long a synchronous run may take on the platform before it answers 408.
 const SYNC_RUN_LIMIT: Duration = Duration::from_secs(300);
@@ -342,11 +343,36 @@ impl RunnableClient {
         let body = self.json_input(input)?;
         let mut reruns = options.reruns_on_failure;
         loop {
-            let run = self.start_body(InputBody(body.0.clone()), &options.start)?;
-            let run = self.client.run(&run.id);
-            let run = match on_log.as_mut() {
-                Some(on_log) => run.wait_with_log(&options.wait, &mut *on_poll, &mut **on_log)?,
-                None => run.wait_with(&options.wait, &mut *on_poll)?,
+            let run = match (&options.wait.strategy, on_log.as_mut()) {
+                // Without a log to follow, the webhook rides on the start itself.
+                (WaitStrategy::Webhook(hook), None) => {
+                    let receiver = self.client.receiver(&hook.listen)?;
+                    let registration = receiver.register();
+                    let mut start = options.start.clone();
+                    start.webhooks.push(Webhook {
+                        event_types: TERMINAL_RUN_EVENTS.iter().map(|e| e.to_string()).collect(),
+                        request_url: registration.url(&hook.base_url(receiver.addr())?),
+                        ..Webhook::default()
+                    });
+                    let run = self.start_body(InputBody(body.0.clone()), &start)?;
+                    self.client.run(&run.id).wait_registered(
+                        &options.wait,
+                        hook,
+                        &registration,
+                        false,
+                        &mut *on_poll,
+                    )?
+                }
+                (_, on_log) => {
+                    let run = self.start_body(InputBody(body.0.clone()), &options.start)?;
+                    let run = self.client.run(&run.id);
+                    match on_log {
+                        Some(on_log) => {
+                            run.wait_with_log(&options.wait, &mut *on_poll, &mut **on_log)?
+                        }
+                        None => run.wait_with(&options.wait, &mut *on_poll)?,
+                    }
+                }
             };
             let failed = matches!(run.status, RunStatus::Failed | RunStatus::TimedOut);
             if failed && reruns > 0 {

@@ -1,6 +1,7 @@
 //! [`Client`] and its builder.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -9,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::http::{encode_component, Call, Caps, Settings, Transport};
 use crate::key_value_store::record_from_reply;
 use crate::models::Record;
+use crate::receiver::Receiver;
 use crate::start::Starts;
 
 /// The platform's API address, used when neither the builder nor `APIFY_API_BASE_URL` gives one.
@@ -41,6 +43,8 @@ pub(crate) struct Inner {
     pub(crate) http: Transport,
     /// What run starts have learned about the server (does it record start markers?).
     pub(crate) starts: Starts,
+    /// Webhook receivers of waits by webhook, by listen address, started on first use.
+    receivers: Mutex<HashMap<String, Arc<Receiver>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -236,6 +240,7 @@ impl ClientBuilder {
                     self.reconcile_window
                         .unwrap_or(crate::start::DEFAULT_RECONCILE_WINDOW),
                 ),
+                receivers: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -259,6 +264,22 @@ impl Client {
 
     pub(crate) fn http(&self) -> &Transport {
         &self.inner.http
+    }
+
+    /// The client's webhook receiver for `listen`, started on first use and shared by every
+    /// wait that names the same address.
+    pub(crate) fn receiver(&self, listen: &str) -> Result<Arc<Receiver>> {
+        let mut receivers = self
+            .inner
+            .receivers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = receivers.get(listen) {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(Receiver::start(listen)?);
+        receivers.insert(listen.to_string(), r.clone());
+        Ok(r)
     }
 
     /// Any operation of the API, with the same auth, retries and error mapping as the typed

@@ -71,10 +71,13 @@ mod error;
 mod http;
 mod key_value_store;
 mod models;
+mod receiver;
 mod run;
 mod start;
 mod timestamps;
 mod watch;
+mod webhook_wait;
+mod webhooks;
 
 pub use actor::{ActorClient, CallOptions, RunnableClient, StartOptions, TaskClient, Webhook};
 pub use client::{
@@ -91,8 +94,12 @@ pub use key_value_store::{
     check_record_key, KeyInfo, KeyIter, KeyValueStoreClient, KeysOptions, KeysPage,
 };
 pub use models::{Page, Record, Run, RunStatus};
-pub use run::{RunClient, WaitOptions, WaitStrategy};
+pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
 pub use start::{DEFAULT_RECONCILE_WINDOW, RECONCILE_SKEW, START_MARKER_PREFIX};
+pub use webhooks::{
+    parse_webhook, WebhookClient, WebhookCollectionClient, WebhookCondition, WebhookEvent,
+    WebhookInfo, WebhookSpec, TERMINAL_RUN_EVENTS,
+};
 
 #[cfg(feature = "emulator")]
 pub mod emulator;

@@ -13,7 +13,7 @@ use crate::key_value_store::KeyValueStoreClient;
 use crate::models::Run;
 
 /// How [`RunClient::wait`] watches a run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum WaitStrategy {
     /// Each request asks the server to hold it until the run finishes (`waitForFinish`), for at
     /// most `per_request` (the API caps it at 60 s): the finish is seen the moment it happens.
@@ -26,6 +26,40 @@ pub enum WaitStrategy {
         /// Time between two requests.
         interval: Duration,
     },
+    /// A webhook for the run's terminal events wakes the wait (see [`WebhookWait`]); the run is
+    /// then read from the API. No webhook within the fallback interval: long polling.
+    Webhook(WebhookWait),
+}
+
+/// Waiting by webhook: where the client's receiver listens, the URL the platform calls, and
+/// how long to wait for the webhook before falling back to long polling.
+///
+/// `call` attaches an ad-hoc webhook to the run it starts; waiting for a run that already
+/// exists creates a webhook for that run (condition `actorRunId`) and deletes it afterwards.
+/// Each wait has a secret of its own in the webhook's URL
+/// (`<public URL>/libapify-webhook/<secret>`); the receiver answers 200 to a POST with a known
+/// secret, 401 (and logs it) to any other, and counts a repeated delivery once. One receiver
+/// per client and listen address serves every wait of that client, from any thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookWait {
+    /// Where the receiver listens (default `127.0.0.1:0`: loopback, any free port).
+    pub listen: String,
+    /// The URL the platform should call (default `http://` and the receiver's address); the
+    /// wait's path is appended. Set it when the platform reaches this machine through a tunnel
+    /// or a public address.
+    pub public_url: Option<String>,
+    /// How long to wait for the webhook before long polling (default 60 s).
+    pub fallback: Duration,
+}
+
+impl Default for WebhookWait {
+    fn default() -> Self {
+        WebhookWait {
+            listen: "127.0.0.1:0".into(),
+            public_url: None,
+            fallback: Duration::from_secs(60),
+        }
+    }
 }
 
 impl Default for WaitStrategy {
@@ -112,7 +146,11 @@ impl RunClient {
         &self.id
     }
 
-    fn check_id(&self) -> Result<()> {
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn check_id(&self) -> Result<()> {
         id_segment("the run id", &self.id).map(|_| ())
     }
 
@@ -155,6 +193,9 @@ impl RunClient {
         mut on_poll: impl FnMut(&Run) -> ControlFlow<()>,
     ) -> Result<Run> {
         self.check_id()?;
+        if let WaitStrategy::Webhook(hook) = &options.strategy {
+            return self.wait_by_webhook(options, hook, &mut on_poll);
+        }
         let start = Instant::now();
         // A budget too large for the clock is no limit at all.
         let deadline = options.budget.and_then(|b| start.checked_add(b));
@@ -166,7 +207,7 @@ impl RunClient {
                     let cap = remaining.unwrap_or(per_request).min(per_request);
                     cap.as_secs().min(60)
                 }
-                WaitStrategy::Poll { .. } => 0,
+                WaitStrategy::Poll { .. } | WaitStrategy::Webhook(_) => 0,
             };
             let mut call = Call::new("GET", &self.path);
             if hold > 0 {
@@ -185,6 +226,7 @@ impl RunClient {
                     }
                     let pause = match options.strategy {
                         WaitStrategy::Poll { interval } => interval,
+                        WaitStrategy::Webhook(_) => Duration::from_millis(250),
                         // A hold under a second cannot be asked for; pause instead of spinning.
                         WaitStrategy::LongPoll { .. } if hold == 0 => Duration::from_millis(250),
                         WaitStrategy::LongPoll { .. } => Duration::ZERO,
