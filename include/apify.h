@@ -448,10 +448,14 @@ apify_status apify_actor_start(const struct apify_client *c,
                                char **out_run_json);
 
 // Starts an Actor run and waits for it. Options: those of `apify_actor_start`, and waitSecs
-// (wait at most this long; default: until the run ends), pollIntervalSecs (poll at this
-// interval instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up
-// to this many times; the last run is returned). OK whatever the final status (read its
-// `status`: SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+// (wait at most this long; default: until the run ends), waitStrategy ("longPoll", the
+// default; "poll", at pollIntervalSecs, default 1; "webhook": an ad-hoc webhook for the run's
+// terminal events wakes the wait, received by the client's own receiver on webhookListen,
+// default "127.0.0.1:0", at webhookPublicUrl, default the listen address, with long polling
+// after webhookFallbackSecs, default 60, without one), pollIntervalSecs (poll at this interval
+// instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up to this
+// many times; the last run is returned). OK whatever the final status (read its `status`:
+// SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
 apify_status apify_actor_call(const struct apify_client *c,
                               const char *actor_id,
                               const char *input_json,
@@ -496,10 +500,14 @@ apify_status apify_task_start(const struct apify_client *c,
                               char **out_run_json);
 
 // Starts a task run and waits for it. Options: those of `apify_task_start`, and waitSecs
-// (wait at most this long; default: until the run ends), pollIntervalSecs (poll at this
-// interval instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up
-// to this many times; the last run is returned). OK whatever the final status (read its
-// `status`: SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+// (wait at most this long; default: until the run ends), waitStrategy ("longPoll", the
+// default; "poll", at pollIntervalSecs, default 1; "webhook": an ad-hoc webhook for the run's
+// terminal events wakes the wait, received by the client's own receiver on webhookListen,
+// default "127.0.0.1:0", at webhookPublicUrl, default the listen address, with long polling
+// after webhookFallbackSecs, default 60, without one), pollIntervalSecs (poll at this interval
+// instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up to this
+// many times; the last run is returned). OK whatever the final status (read its `status`:
+// SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
 apify_status apify_task_call(const struct apify_client *c,
                              const char *task_id,
                              const char *input_json,
@@ -544,6 +552,17 @@ apify_status apify_actor_list_runs(const struct apify_client *c,
                                    const char *actor_id,
                                    const char *options_json,
                                    char **out_page_json);
+
+// Reads a webhook POST body (the platform's default payload) into
+// `{"eventType", "runId", "actorId", "status", "createdAt"}` (absent parts null): for programs
+// that receive webhooks in their own HTTP server. A body that is not an Apify webhook payload
+// is APIFY_STATUS_INVALID_ARGUMENT saying what is missing. The payload only says that
+// something happened: read the run (apify_run_get) for its state. To wait for a run by
+// webhook with the library's own receiver, use the call option "waitStrategy": "webhook".
+// Webhooks as resources (create, list, get, update, delete, test, dispatches) are reached with
+// apify_request: /v2/webhooks, /v2/webhooks/{id}, /v2/webhooks/{id}/test,
+// /v2/webhooks/{id}/dispatches, /v2/webhook-dispatches.
+apify_status apify_webhook_parse(const char *body, char **out_event_json);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -21,6 +21,7 @@ mod run;
 mod runnable;
 #[cfg(test)]
 mod tests;
+mod webhook;
 
 pub use self::log::*;
 pub use callbacks::*;
@@ -33,5 +34,6 @@ pub use record::*;
 pub use request::*;
 pub use run::*;
 pub use runnable::*;
+pub use webhook::*;
 
 use crate::Client;

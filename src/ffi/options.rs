@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::errors::Failure;
 use crate::{
     CallOptions, Client, ItemsOptions, KeysOptions, StartOptions, WaitOptions, WaitStrategy,
-    Webhook,
+    Webhook, WebhookWait,
 };
 
 /// An options object type and the keys it takes.
@@ -262,6 +262,10 @@ pub(super) struct CallOpts {
     webhooks: Option<Vec<Webhook>>,
     wait_secs: Option<f64>,
     poll_interval_secs: Option<f64>,
+    wait_strategy: Option<String>,
+    webhook_listen: Option<String>,
+    webhook_public_url: Option<String>,
+    webhook_fallback_secs: Option<f64>,
     reruns_on_failure: Option<u32>,
     pub(super) output_record_key: Option<String>,
     #[serde(flatten)]
@@ -281,6 +285,10 @@ impl Keys for CallOpts {
             "webhooks",
             "waitSecs",
             "pollIntervalSecs",
+            "waitStrategy",
+            "webhookListen",
+            "webhookPublicUrl",
+            "webhookFallbackSecs",
             "rerunsOnFailure",
             "outputRecordKey",
         ],
@@ -305,9 +313,69 @@ impl CallOpts {
     pub(super) fn call_options(&self) -> Result<CallOptions, Failure> {
         Ok(CallOptions {
             start: self.start_options()?,
-            wait: wait_options(self.wait_secs, self.poll_interval_secs)?,
+            wait: self.wait()?,
             reruns_on_failure: self.reruns_on_failure.unwrap_or(0),
         })
+    }
+
+    /// The wait: `waitSecs`, and `waitStrategy` (`longPoll` default, `poll` with
+    /// `pollIntervalSecs`, `webhook` with `webhookListen`, `webhookPublicUrl`,
+    /// `webhookFallbackSecs`).
+    fn wait(&self) -> Result<WaitOptions, Failure> {
+        let mut wait = wait_options(self.wait_secs, self.poll_interval_secs)?;
+        let webhook_keys = self.webhook_listen.is_some()
+            || self.webhook_public_url.is_some()
+            || self.webhook_fallback_secs.is_some();
+        match self.wait_strategy.as_deref() {
+            None | Some("longPoll") | Some("poll") if webhook_keys => Err(Failure::invalid(
+                "options webhookListen, webhookPublicUrl and webhookFallbackSecs go with waitStrategy \"webhook\"",
+            )),
+            None => Ok(wait),
+            Some("longPoll") if self.poll_interval_secs.is_some() => Err(Failure::invalid(
+                "option pollIntervalSecs goes with waitStrategy \"poll\", not \"longPoll\"",
+            )),
+            Some("longPoll") => Ok(wait),
+            Some("poll") => {
+                if self.poll_interval_secs.is_none() {
+                    wait.strategy = WaitStrategy::Poll {
+                        interval: Duration::from_secs(1),
+                    };
+                }
+                Ok(wait)
+            }
+            Some("webhook") => {
+                if self.poll_interval_secs.is_some() {
+                    return Err(Failure::invalid(
+                        "option pollIntervalSecs goes with waitStrategy \"poll\", not \"webhook\"",
+                    ));
+                }
+                let mut hook = WebhookWait::default();
+                if let Some(listen) = &self.webhook_listen {
+                    if listen.parse::<std::net::SocketAddr>().is_err() {
+                        return Err(Failure::invalid(format!(
+                            "option webhookListen must be an address and port such as 127.0.0.1:0, got '{listen}'"
+                        )));
+                    }
+                    hook.listen = listen.clone();
+                }
+                if let Some(url) = &self.webhook_public_url {
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
+                        return Err(Failure::invalid(format!(
+                            "option webhookPublicUrl must start with http:// or https://, got '{url}'"
+                        )));
+                    }
+                    hook.public_url = Some(url.clone());
+                }
+                if let Some(f) = secs("webhookFallbackSecs", self.webhook_fallback_secs, false, DAY)? {
+                    hook.fallback = f;
+                }
+                wait.strategy = WaitStrategy::Webhook(hook);
+                Ok(wait)
+            }
+            Some(other) => Err(Failure::invalid(format!(
+                "option waitStrategy must be \"longPoll\", \"poll\" or \"webhook\", got \"{other}\""
+            ))),
+        }
     }
 }
 

@@ -84,10 +84,14 @@ pub unsafe extern "C" fn apify_actor_start(
 }
 
 /// Starts an Actor run and waits for it. Options: those of `apify_actor_start`, and waitSecs
-/// (wait at most this long; default: until the run ends), pollIntervalSecs (poll at this
-/// interval instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up
-/// to this many times; the last run is returned). OK whatever the final status (read its
-/// `status`: SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+/// (wait at most this long; default: until the run ends), waitStrategy ("longPoll", the
+/// default; "poll", at pollIntervalSecs, default 1; "webhook": an ad-hoc webhook for the run's
+/// terminal events wakes the wait, received by the client's own receiver on webhookListen,
+/// default "127.0.0.1:0", at webhookPublicUrl, default the listen address, with long polling
+/// after webhookFallbackSecs, default 60, without one), pollIntervalSecs (poll at this interval
+/// instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up to this
+/// many times; the last run is returned). OK whatever the final status (read its `status`:
+/// SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_call(
     c: *const apify_client,
@@ -167,10 +171,14 @@ pub unsafe extern "C" fn apify_task_start(
 }
 
 /// Starts a task run and waits for it. Options: those of `apify_task_start`, and waitSecs
-/// (wait at most this long; default: until the run ends), pollIntervalSecs (poll at this
-/// interval instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up
-/// to this many times; the last run is returned). OK whatever the final status (read its
-/// `status`: SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+/// (wait at most this long; default: until the run ends), waitStrategy ("longPoll", the
+/// default; "poll", at pollIntervalSecs, default 1; "webhook": an ad-hoc webhook for the run's
+/// terminal events wakes the wait, received by the client's own receiver on webhookListen,
+/// default "127.0.0.1:0", at webhookPublicUrl, default the listen address, with long polling
+/// after webhookFallbackSecs, default 60, without one), pollIntervalSecs (poll at this interval
+/// instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up to this
+/// many times; the last run is returned). OK whatever the final status (read its `status`:
+/// SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
 #[no_mangle]
 pub unsafe extern "C" fn apify_task_call(
     c: *const apify_client,

@@ -74,6 +74,10 @@ pub(super) fn functions() -> Vec<Func> {
     table! {
         apify_client_new(0, 1) => [OPTIONS, out("out_client")];
         apify_json_get(0, 1, 2) => [document, ("pointer", Text("/a/b/1")), out("out_text")];
+        apify_webhook_parse(0, 1) => [
+            ("body", Text(r#"{"eventType": "ACTOR.RUN.SUCCEEDED", "eventData": {"actorRunId": "r"}}"#)),
+            out("out_event_json"),
+        ];
         // Actors.
         apify_actor_start(0, 1, 2, 3, 4) => [C, ACTOR, INPUT, OPTIONS, OUT_RUN];
         apify_actor_call(0, 1, 2, 3, 4) => [C, ACTOR, INPUT, OPTIONS, OUT_RUN];
