@@ -16,40 +16,10 @@ use crate::http::{Call, Cap, Retry};
 use crate::models::{Page, Record, Run, RunStatus};
 use crate::run::{WaitOptions, WaitStrategy};
 use crate::start::Start;
-use crate::webhooks::TERMINAL_RUN_EVENTS;
+use crate::webhooks::{Webhook, TERMINAL_RUN_EVENTS};
 
 /// How long a synchronous run may take on the platform before it answers 408.
 const SYNC_RUN_LIMIT: Duration = Duration::from_secs(300);
-
-/// An ad-hoc webhook attached to a run at its start.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Webhook {
-    /// Events that fire it, e.g. `ACTOR.RUN.SUCCEEDED`.
-    #[serde(default)]
-    pub event_types: Vec<String>,
-    /// Where the payload is POSTed.
-    #[serde(default)]
-    pub request_url: String,
-    /// Payload template (`{{resource}}`-style variables).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload_template: Option<String>,
-    /// Headers template (a JSON object with variables).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub headers_template: Option<String>,
-    /// Key that makes the delivery idempotent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub idempotency_key: Option<String>,
-    /// Skip TLS verification of the target.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ignore_ssl_errors: Option<bool>,
-    /// Deliver once, without retries.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub do_not_retry: Option<bool>,
-    /// A description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
 
 /// Options of a run start (also of the synchronous runs, which ignore `wait_for_finish`).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -79,7 +79,7 @@ mod watch;
 mod webhook_wait;
 mod webhooks;
 
-pub use actor::{ActorClient, CallOptions, RunnableClient, StartOptions, TaskClient, Webhook};
+pub use actor::{ActorClient, CallOptions, RunnableClient, StartOptions, TaskClient};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
     DEFAULT_MIN_RETRY_DELAY, DEFAULT_TIMEOUT,
@@ -97,7 +97,7 @@ pub use models::{Page, Record, Run, RunStatus};
 pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
 pub use start::{DEFAULT_RECONCILE_WINDOW, RECONCILE_SKEW, START_MARKER_PREFIX};
 pub use webhooks::{
-    parse_webhook, WebhookClient, WebhookCollectionClient, WebhookCondition, WebhookEvent,
+    parse_webhook, Webhook, WebhookClient, WebhookCollectionClient, WebhookCondition, WebhookEvent,
     WebhookInfo, WebhookSpec, TERMINAL_RUN_EVENTS,
 };
 

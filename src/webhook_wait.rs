@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::models::Run;
 use crate::receiver::Registration;
 use crate::run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
-use crate::webhooks::{WebhookCondition, WebhookSpec, TERMINAL_RUN_EVENTS};
+use crate::webhooks::{Webhook, WebhookCondition, WebhookSpec, TERMINAL_RUN_EVENTS};
 
 impl WebhookWait {
     /// The base of the webhook URLs: the public URL, or `http://` and the receiver's address.
@@ -37,15 +37,17 @@ impl RunClient {
         let receiver = self.client().receiver(&hook.listen)?;
         let registration = receiver.register();
         let spec = WebhookSpec {
-            event_types: TERMINAL_RUN_EVENTS.iter().map(|e| e.to_string()).collect(),
+            webhook: Webhook {
+                event_types: TERMINAL_RUN_EVENTS.iter().map(|e| e.to_string()).collect(),
+                request_url: registration.url(&hook.base_url(receiver.addr())?),
+                idempotency_key: Some(format!("libapify-wait-{}", registration.secret())),
+                description: Some("libapify: wakes a wait for this run".into()),
+                ..Webhook::default()
+            },
             condition: Some(WebhookCondition {
                 actor_run_id: Some(self.id().to_string()),
                 ..WebhookCondition::default()
             }),
-            request_url: Some(registration.url(&hook.base_url(receiver.addr())?)),
-            idempotency_key: Some(format!("libapify-wait-{}", registration.secret())),
-            description: Some("libapify: wakes a wait for this run".into()),
-            ..WebhookSpec::default()
         };
         let created = match self.client().webhooks().create(&spec) {
             Ok(w) => w,

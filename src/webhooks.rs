@@ -17,6 +17,37 @@ pub const TERMINAL_RUN_EVENTS: [&str; 4] = [
     "ACTOR.RUN.ABORTED",
 ];
 
+/// An ad-hoc webhook attached to a run at its start (and the delivery part of a webhook of
+/// your own, [`WebhookSpec`](crate::WebhookSpec)).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Webhook {
+    /// Events that fire it, e.g. `ACTOR.RUN.SUCCEEDED`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_types: Vec<String>,
+    /// Where the payload is POSTed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub request_url: String,
+    /// Payload template (`{{resource}}`-style variables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload_template: Option<String>,
+    /// Headers template (a JSON object with variables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headers_template: Option<String>,
+    /// Key that makes the delivery idempotent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// Skip TLS verification of the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignore_ssl_errors: Option<bool>,
+    /// Deliver once, without retries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub do_not_retry: Option<bool>,
+    /// A description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
 /// What a webhook watches: one of an Actor, a task or a single run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,37 +63,15 @@ pub struct WebhookCondition {
     pub actor_run_id: Option<String>,
 }
 
-/// A webhook to create, or the fields of one to update (absent fields are left as they are).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A webhook to create, or the fields of one to update (empty and absent fields are left out).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct WebhookSpec {
-    /// Events that fire it, e.g. `ACTOR.RUN.SUCCEEDED`.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub event_types: Vec<String>,
+    /// Events, target URL, templates and delivery settings (as for an ad-hoc webhook).
+    #[serde(flatten)]
+    pub webhook: Webhook,
     /// What it watches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<WebhookCondition>,
-    /// Where the payload is POSTed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_url: Option<String>,
-    /// Payload template (`{{resource}}`-style variables).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload_template: Option<String>,
-    /// Headers template (a JSON object with variables).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub headers_template: Option<String>,
-    /// Creating a webhook twice with the same key gives the same webhook.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub idempotency_key: Option<String>,
-    /// Skip TLS verification of the target.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ignore_ssl_errors: Option<bool>,
-    /// Deliver once, without retries.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub do_not_retry: Option<bool>,
-    /// A description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
 }
 
 /// A webhook as the API answers it: the fields worth typing, and every other one kept.
@@ -173,12 +182,12 @@ impl WebhookCollectionClient {
     /// Creates a webhook. Not resent after a lost answer unless it has an idempotency key (the
     /// platform then answers the same webhook again).
     pub fn create(&self, spec: &WebhookSpec) -> Result<WebhookInfo> {
-        if spec.event_types.is_empty() || spec.request_url.as_deref().unwrap_or("").is_empty() {
+        if spec.webhook.event_types.is_empty() || spec.webhook.request_url.is_empty() {
             return Err(Error::InvalidArgument(
                 "a webhook needs at least one event type and a request URL".into(),
             ));
         }
-        let retry = if spec.idempotency_key.is_some() {
+        let retry = if spec.webhook.idempotency_key.is_some() {
             Retry::Idempotent
         } else {
             Retry::UnlessLost
