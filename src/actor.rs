@@ -386,7 +386,7 @@ impl RunnableClient {
             call = call.query("outputRecordKey", key);
         }
         let call = call.cap(Cap::Record);
-        crate::key_value_store::record_from_reply(self.send_sync(call)?)
+        self.send_sync(call)?.into_record()
     }
 
     /// Runs synchronously (up to about 300 s) and returns the default dataset's items, read with

@@ -8,10 +8,9 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::http::{encode_component, Call, Caps, Settings, Transport};
-use crate::key_value_store::record_from_reply;
 use crate::models::Record;
 use crate::receiver::Receiver;
-use crate::start::Starts;
+use crate::start_knowledge::Starts;
 
 /// The platform's API address, used when neither the builder nor `APIFY_API_BASE_URL` gives one.
 pub const DEFAULT_BASE_URL: &str = "https://api.apify.com";
@@ -238,7 +237,7 @@ impl ClientBuilder {
                 http,
                 starts: Starts::new(
                     self.reconcile_window
-                        .unwrap_or(crate::start::DEFAULT_RECONCILE_WINDOW),
+                        .unwrap_or(crate::start_knowledge::DEFAULT_RECONCILE_WINDOW),
                 ),
                 receivers: Mutex::new(HashMap::new()),
             }),
@@ -338,7 +337,7 @@ impl Client {
             }
             call = call.raw_body(bytes.to_vec(), content_type);
         }
-        record_from_reply(self.http().send(&call)?)
+        self.http().send(&call)?.into_record()
     }
 }
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::client::{id_segment, Client};
 use crate::error::{Error, Result};
-use crate::http::{encode_component, Call, Cap, Reply, Retry, Unknown};
+use crate::http::{encode_component, Call, Cap, Retry, Unknown};
 use crate::models::Record;
 
 /// Checks a record key before any request: 1 to 256 characters of `a-zA-Z0-9!-_.'()`.
@@ -137,18 +137,6 @@ pub(crate) fn delete_storage(client: &Client, path: &str) -> Result<()> {
     }
 }
 
-/// A record from an answer: its bytes and `Content-Type` (default `application/octet-stream`).
-pub(crate) fn record_from_reply(reply: Reply) -> Result<Record> {
-    let content_type = reply
-        .header("content-type")
-        .unwrap_or("application/octet-stream")
-        .to_string();
-    Ok(Record {
-        data: reply.bytes()?,
-        content_type,
-    })
-}
-
 impl KeyValueStoreClient {
     pub(crate) fn at(client: &Client, path: String, id: &str) -> KeyValueStoreClient {
         KeyValueStoreClient {
@@ -195,7 +183,7 @@ impl KeyValueStoreClient {
             .client
             .http()
             .send(&Call::new("GET", self.record_path(key)?).cap(Cap::Record))?;
-        record_from_reply(reply)
+        reply.into_record()
     }
 
     /// Whether a record exists (a HEAD request).

@@ -74,6 +74,7 @@ mod models;
 mod receiver;
 mod run;
 mod start;
+mod start_knowledge;
 mod timestamps;
 mod watch;
 mod webhook_wait;
@@ -95,7 +96,8 @@ pub use key_value_store::{
 };
 pub use models::{Page, Record, Run, RunStatus};
 pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
-pub use start::{DEFAULT_RECONCILE_WINDOW, RECONCILE_SKEW, START_MARKER_PREFIX};
+pub use start::{RECONCILE_SKEW, START_MARKER_PREFIX};
+pub use start_knowledge::DEFAULT_RECONCILE_WINDOW;
 pub use webhooks::{
     parse_webhook, Webhook, WebhookClient, WebhookCollectionClient, WebhookCondition, WebhookEvent,
     WebhookInfo, WebhookSpec, TERMINAL_RUN_EVENTS,

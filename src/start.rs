@@ -33,7 +33,7 @@
 //! the server; their marker lets [`Error::OutcomeUnknown`] name the run that exists.
 
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -47,10 +47,6 @@ use crate::timestamps::{format_iso_millis, parse_iso_millis};
 /// How much earlier than the first attempt a reconciled run may have started (server clock skew).
 pub const RECONCILE_SKEW: Duration = Duration::from_secs(30);
 
-/// How long an ambiguous start looks for its run before it is resent, unless the client says
-/// otherwise ([`ClientBuilder::reconcile_window`](crate::ClientBuilder::reconcile_window)).
-pub const DEFAULT_RECONCILE_WINDOW: Duration = Duration::from_secs(5);
-
 /// What a start's marker begins with; 32 lowercase hex digits follow, and it ends the User-Agent.
 pub const START_MARKER_PREFIX: &str = "libapify-start/";
 
@@ -60,38 +56,6 @@ const SCAN_PAGE: u64 = 1000;
 const SCAN_PAGES: u64 = 5;
 /// Runs fetched one by one at most in one look, when the list does not show `meta.userAgent`.
 const SCAN_FETCHES: usize = 50;
-
-const SUPPORT_UNKNOWN: u8 = 0;
-const SUPPORT_RECORDS: u8 = 1;
-const SUPPORT_IGNORES: u8 = 2;
-
-/// What a client's starts have learned about its server, and how long they look for a run.
-pub(crate) struct Starts {
-    window: Duration,
-    support: AtomicU8,
-}
-
-impl Starts {
-    pub(crate) fn new(window: Duration) -> Starts {
-        Starts {
-            window,
-            support: AtomicU8::new(SUPPORT_UNKNOWN),
-        }
-    }
-
-    fn support(&self) -> u8 {
-        self.support.load(Ordering::Relaxed)
-    }
-
-    fn learn(&self, records: bool) {
-        let v = if records {
-            SUPPORT_RECORDS
-        } else {
-            SUPPORT_IGNORES
-        };
-        self.support.store(v, Ordering::Relaxed);
-    }
-}
 
 /// A new start marker: `libapify-start/` and 128 bits as hex, unique across processes and
 /// machines (std's per-process random hash keys, the process id, the time and a counter).
@@ -235,7 +199,7 @@ impl<'a> Start<'a> {
     /// Decides what an ambiguous attempt means: the run it created, a resend, or no answer.
     fn reconcile(&mut self, call: &Call, failure: &Failure) -> Unknown<Run> {
         let starts = &self.client.inner.starts;
-        if starts.support() == SUPPORT_IGNORES {
+        if starts.known_to_ignore() {
             return Unknown::Done(Err(self.unknown(
                 call,
                 failure,
@@ -245,7 +209,7 @@ impl<'a> Start<'a> {
         let now = Instant::now();
         // A window too large for the clock looks for a day.
         let deadline = now
-            .checked_add(starts.window)
+            .checked_add(starts.window())
             .unwrap_or(now + Duration::from_secs(86_400));
         let mut pause = Duration::from_millis(100);
         loop {
@@ -344,7 +308,7 @@ impl<'a> Start<'a> {
         let mut scan = Scan::default();
         let mut ours: Vec<(u64, String)> = Vec::new();
         let mut fetches = 0;
-        let records = self.client.inner.starts.support() == SUPPORT_RECORDS;
+        let records = self.client.inner.starts.known_to_record();
         for page_index in 0..SCAN_PAGES {
             let call = Call::new("GET", self.runs_path.clone())
                 .query("desc", true)

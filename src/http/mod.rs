@@ -73,6 +73,18 @@ impl Reply {
         }
     }
 
+    /// The body as a record: its bytes and `Content-Type` (default `application/octet-stream`).
+    pub(crate) fn into_record(self) -> Result<crate::models::Record> {
+        let content_type = self
+            .header("content-type")
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        Ok(crate::models::Record {
+            data: self.bytes()?,
+            content_type,
+        })
+    }
+
     /// Parses the body as JSON.
     pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T> {
         let (method, path, secrets) = (self.method, self.path.clone(), self.secrets.clone());
