@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use apify::emulator::{Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false]
+const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false] [--webhook-retry-delay-ms N] [--webhook-retries N]
 
   --listen ADDR            address to listen on (default 127.0.0.1:8765; port 0 picks a free port)
   --token TOKEN            an accepted API token; repeatable (default: emulator-token)
@@ -20,7 +20,11 @@ const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [-
   --sync-timeout-secs N    run-sync limit in seconds before 408 (default 300; fractions allowed)
   --rate-limit N           answer 429 once one resource gets more than N requests a second
   --total-refresh-secs N   let dataset pagination Total lag behind pushes, recounted at most every N s
-  --record-user-agent B    record a run's start User-Agent as meta.userAgent (default true)";
+  --record-user-agent B    record a run's start User-Agent as meta.userAgent (default true)
+  --webhook-retry-delay-ms N
+                           wait N ms before a failed webhook delivery's first retry, twice as
+                           long before each next one (default 1000; the platform waits ~60 s)
+  --webhook-retries N      retries of a failed webhook delivery (default 11, as the platform)";
 
 fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
     let mut config = EmulatorConfig {
@@ -96,6 +100,17 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
                         ))
                     }
                 };
+            }
+            "--webhook-retry-delay-ms" => {
+                let ms: u64 = value.parse().map_err(|_| {
+                    format!("--webhook-retry-delay-ms: '{value}' is not a whole number")
+                })?;
+                config.webhook_retry_delay = Duration::from_millis(ms);
+            }
+            "--webhook-retries" => {
+                config.webhook_retries = value
+                    .parse()
+                    .map_err(|_| format!("--webhook-retries: '{value}' is not a whole number"))?;
             }
             other => return Err(format!("unknown option '{other}'")),
         }

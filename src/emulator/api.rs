@@ -454,6 +454,13 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
             ("GET", ["me"]) => Ok(data_response(200, support::user_me(ctx))),
             _ => Err(ApiError::no_route()),
         },
+        "actors" | "acts" | "actor-tasks" if matches!(rest, [_, "webhooks"]) => {
+            if resource == "actor-tasks" {
+                super::webhook_resources::task_webhooks(ctx, m, rest[0])
+            } else {
+                super::webhook_resources::actor_webhooks(ctx, m, rest[0])
+            }
+        }
         "actors" | "acts" => actors::route_actor(ctx, m, rest),
         "actor-tasks" => actors::route_task(ctx, m, rest),
         "actor-runs" => actors::route_runs(ctx, m, rest),
@@ -467,6 +474,8 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         },
         "datasets" => storage::route_datasets(ctx, m, rest),
         "key-value-stores" => storage::route_stores(ctx, m, rest),
+        "webhooks" => super::webhook_resources::route_webhooks(ctx, m, rest),
+        "webhook-dispatches" => super::webhook_resources::route_dispatches(ctx, m, rest),
         _ => Err(ApiError::no_route()),
     }
 }

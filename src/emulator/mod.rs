@@ -19,6 +19,8 @@ mod state;
 mod storage;
 mod support;
 mod util;
+mod webhook_resources;
+mod webhook_state;
 mod webhooks;
 
 use std::io;
@@ -51,6 +53,12 @@ pub struct EmulatorConfig {
     /// does (default). `false` plays a server that does not (`null`); also settable at run time
     /// with `PUT /_emulator/settings {"recordUserAgent": false}`.
     pub record_user_agent: bool,
+    /// Delay before the first retry of a failed webhook delivery; each further retry waits twice
+    /// as long. The platform waits about a minute; the default of 1 s compresses its schedule 60x.
+    pub webhook_retry_delay: Duration,
+    /// Retries of a failed webhook delivery after the first attempt (the platform's is 11);
+    /// a webhook with `doNotRetry` gets none.
+    pub webhook_retries: u32,
 }
 
 impl Default for EmulatorConfig {
@@ -63,6 +71,8 @@ impl Default for EmulatorConfig {
             rate_limit: None,
             total_refresh: None,
             record_user_agent: true,
+            webhook_retry_delay: Duration::from_secs(1),
+            webhook_retries: 11,
         }
     }
 }

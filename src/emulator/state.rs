@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use super::util::{iso_millis, new_id, now_millis};
+pub(crate) use super::webhook_state::{AdHocWebhook, Dispatch, Webhook};
 use super::EmulatorConfig;
 
 /// Everything the request handlers and run workers share.
@@ -190,19 +191,6 @@ pub(crate) struct RunOptions {
     pub restart_on_error: bool,
 }
 
-/// An ad-hoc webhook attached to a run.
-#[derive(Debug, Clone)]
-pub(crate) struct AdHocWebhook {
-    pub id: String,
-    pub event_types: Vec<String>,
-    pub request_url: String,
-    pub payload_template: Option<String>,
-    pub headers_template: Option<String>,
-    pub idempotency_key: Option<String>,
-    pub do_not_retry: bool,
-    pub description: Option<String>,
-}
-
 /// One Actor run.
 pub(crate) struct Run {
     pub id: String,
@@ -322,19 +310,6 @@ pub(crate) struct JournalEntry {
     pub fault: Option<String>,
 }
 
-/// One delivery attempt series of an ad-hoc webhook.
-pub(crate) struct Dispatch {
-    pub id: String,
-    pub webhook_id: String,
-    pub event_type: String,
-    pub run_id: String,
-    pub request_url: String,
-    pub description: Option<String>,
-    pub status: String,
-    pub attempts: Vec<Value>,
-    pub created_at: u64,
-}
-
 pub(crate) struct State {
     pub user: User,
     pub actors: Vec<Actor>,
@@ -351,6 +326,8 @@ pub(crate) struct State {
     /// Per-resource request counts in the current second: key -> (second, count).
     pub rate: HashMap<String, (u64, u64)>,
     pub dispatches: Vec<Dispatch>,
+    /// Persistent webhooks in creation order.
+    pub webhooks: Vec<Webhook>,
     /// The last creation sequence number handed out.
     pub seq: u64,
     /// Whether new runs record their start request's User-Agent (`/_emulator/settings`).
@@ -415,6 +392,7 @@ impl State {
             journal: Vec::new(),
             rate: HashMap::new(),
             dispatches: Vec::new(),
+            webhooks: Vec::new(),
             seq: 0,
             record_user_agent: true,
         }

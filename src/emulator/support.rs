@@ -6,6 +6,7 @@ use super::api::{data_response, ApiError, ApiResult, Ctx};
 use super::http::{Request, Response};
 use super::state::{Fault, Shared};
 use super::util::{iso_millis, new_id, percent_decode};
+use super::webhook_resources;
 
 pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
     match (ctx.req.method.as_str(), segs) {
@@ -77,24 +78,10 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         }
         ("GET", ["webhook-dispatches"]) => {
             let st = ctx.shared.lock();
-            let list: Vec<Value> = st
-                .dispatches
-                .iter()
-                .map(|d| {
-                    json!({
-                        "id": d.id,
-                        "webhookId": d.webhook_id,
-                        "eventType": d.event_type,
-                        "runId": d.run_id,
-                        "requestUrl": d.request_url,
-                        "description": d.description,
-                        "status": d.status,
-                        "calls": d.attempts,
-                        "createdAt": iso_millis(d.created_at),
-                    })
-                })
-                .collect();
-            Ok(data_response(200, Value::Array(list)))
+            Ok(data_response(
+                200,
+                webhook_resources::emulator_dispatches(&st),
+            ))
         }
         _ => Err(ApiError::new(
             404,

@@ -26,11 +26,6 @@ pub(crate) fn iso_millis(ms: u64) -> String {
     )
 }
 
-/// Current time as an ISO 8601 string.
-pub(crate) fn now_iso() -> String {
-    iso_millis(now_millis())
-}
-
 // Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
