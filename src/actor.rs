@@ -40,6 +40,9 @@ pub struct StartOptions {
     pub wait_for_finish: Option<Duration>,
     /// Ad-hoc webhooks.
     pub webhooks: Vec<Webhook>,
+    /// Check the input against the Actor's input schema first ([`RunnableClient::validate_input`]):
+    /// an invalid one fails with [`Error::InvalidInput`] and nothing is started.
+    pub validate_input: bool,
 }
 
 impl StartOptions {
@@ -108,6 +111,8 @@ setters!(StartOptions {
     restart_on_error: some bool,
     /// Lets the start request wait up to this long (at most 60 s).
     wait_for_finish: some Duration,
+    /// Sets whether the input is checked against the input schema before the start.
+    validate_input: set bool,
 });
 
 impl StartOptions {
@@ -143,7 +148,7 @@ type LogCallback<'a> = dyn FnMut(&str) -> ControlFlow<()> + 'a;
 
 /// Which kind of thing runs: an Actor or a saved task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Actor,
     Task,
 }
@@ -151,9 +156,9 @@ enum Kind {
 /// An Actor (`Client::actor`) or a task (`Client::task`): everything that starts runs.
 #[derive(Debug, Clone)]
 pub struct RunnableClient {
-    client: Client,
-    kind: Kind,
-    id: String,
+    pub(crate) client: Client,
+    pub(crate) kind: Kind,
+    pub(crate) id: String,
 }
 
 /// An Actor, by id or `username/name`.
@@ -185,7 +190,7 @@ impl Client {
 struct InputBody(Option<(Vec<u8>, String)>);
 
 impl RunnableClient {
-    fn base(&self) -> Result<String> {
+    pub(crate) fn base(&self) -> Result<String> {
         Ok(match self.kind {
             Kind::Actor => format!("/v2/actors/{}", id_segment("the Actor id", &self.id)?),
             Kind::Task => format!("/v2/actor-tasks/{}", id_segment("the task id", &self.id)?),
@@ -259,6 +264,7 @@ impl RunnableClient {
     }
 
     fn start_body(&self, body: InputBody, options: &StartOptions) -> Result<Run> {
+        self.check_before_start(body.0.as_ref(), options)?;
         let runs_path = format!("{}/runs", self.base()?);
         let mut call = options.apply(Call::new("POST", runs_path.clone()))?;
         if let Some(w) = options.wait_for_finish {
@@ -354,6 +360,7 @@ impl RunnableClient {
     }
 
     fn sync_call(&self, endpoint: &str, body: &InputBody, options: &StartOptions) -> Result<Call> {
+        self.check_before_start(body.0.as_ref(), options)?;
         let mut call = options.apply(Call::new("POST", format!("{}/{endpoint}", self.base()?)))?;
         if let Some((bytes, ct)) = &body.0 {
             call = call.raw_body(bytes.clone(), ct);

@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     pub(crate) starts: Starts,
     /// Webhook receivers of waits by webhook, by listen address, started on first use.
     receivers: Mutex<HashMap<String, Arc<Receiver>>>,
+    /// Compiled input schemas by Actor and build (`validate_input`).
+    pub(crate) input_schemas: crate::input::SchemaCache,
 }
 
 impl std::fmt::Debug for Client {
@@ -240,6 +242,7 @@ impl ClientBuilder {
                         .unwrap_or(crate::start_knowledge::DEFAULT_RECONCILE_WINDOW),
                 ),
                 receivers: Mutex::new(HashMap::new()),
+                input_schemas: Default::default(),
             }),
         })
     }

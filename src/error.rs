@@ -149,6 +149,12 @@ pub enum Error {
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 
+    /// The input does not fit the Actor's input schema (checked before a start with
+    /// [`StartOptions::validate_input`](crate::StartOptions::validate_input)); nothing was
+    /// started. The report names every problem.
+    #[error("the input is not valid for {}: {}", .0.actor, .0.summary())]
+    InvalidInput(Box<crate::input::InputReport>),
+
     /// A synchronous run did not finish within the API's limit (HTTP 408); the run goes on.
     #[error("the synchronous run did not finish within the API's limit (about 300 s) and goes on running on the platform; the API does not say which run it was. For runs that take longer, start the run (start/call) and wait for it instead. Server said: {message}")]
     SyncRunTimeout {
@@ -254,7 +260,7 @@ impl Error {
     pub fn sent(&self) -> Option<Sent> {
         match self {
             Error::Transport { sent, .. } | Error::Timeout { sent, .. } => Some(*sent),
-            Error::InvalidArgument(_) => Some(Sent::No),
+            Error::InvalidArgument(_) | Error::InvalidInput(_) => Some(Sent::No),
             Error::OutcomeUnknown { .. } => Some(Sent::Unknown),
             Error::Cancelled { .. } => None,
             _ => Some(Sent::Yes),
@@ -277,6 +283,14 @@ impl Error {
         match self {
             Error::RunFailed { status, .. } => status.as_deref(),
             Error::Cancelled { run_status, .. } => run_status.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The report of an input refused by its schema ([`Error::InvalidInput`]).
+    pub fn input_report(&self) -> Option<&crate::input::InputReport> {
+        match self {
+            Error::InvalidInput(report) => Some(report),
             _ => None,
         }
     }

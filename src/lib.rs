@@ -69,6 +69,9 @@ mod client;
 mod dataset;
 mod error;
 mod http;
+mod input;
+mod input_remote;
+mod input_schema;
 mod key_value_store;
 mod models;
 mod receiver;
@@ -91,6 +94,7 @@ pub use http::{
     DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_RECORD_BYTES, MAX_PAGE_BYTES_CEILING, MIN_PAGE_BYTES,
     PAGE_BYTES_PER_ITEM,
 };
+pub use input::{InputProblem, InputReport, INPUT_SCHEMA_CACHE_ENTRIES};
 pub use key_value_store::{
     check_record_key, KeyInfo, KeyIter, KeyValueStoreClient, KeysOptions, KeysPage,
 };
