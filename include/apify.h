@@ -167,6 +167,11 @@ typedef struct apify_callbacks {
 // The server redirected to another origin, which is never followed; the message names it.
 #define APIFY_STATUS_REDIRECT_REFUSED 24
 
+// The input does not fit the Actor's input schema; nothing was started. The last error JSON's
+// `inputReport` names every problem: `{"valid": false, "errors": [{"pointer", "field",
+// "expected", "given", "message"}]}`.
+#define APIFY_STATUS_INVALID_INPUT 25
+
 // An unexpected internal failure (an answer that could not be decoded, ...).
 #define APIFY_STATUS_INTERNAL 90
 
@@ -256,15 +261,38 @@ const char *apify_status_name(int32_t status);
 char *apify_last_error_message(void);
 
 // This thread's last error as JSON: `{"status", "statusName", "httpStatus", "type", "message",
-// "method", "path", "attempt", "sent", "runId", "runStatus", "startMarker"}` (absent parts are
-// null), or NULL after a success. `sent` says what the server may have seen of the failed
-// request: `false` (nothing reached it: no run can exist), `true` (it answered), `"unknown"`
-// (sent, the answer was lost). `runId` and `runStatus` name the run a failure is about (a
-// failed run, a cancelled wait, an outcome-unknown start whose run was found).
+// "method", "path", "attempt", "sent", "runId", "runStatus", "startMarker", "inputReport"}`
+// (absent parts are null), or NULL after a success. `sent` says what the server may have seen
+// of the failed request: `false` (nothing reached it: no run can exist), `true` (it answered),
+// `"unknown"` (sent, the answer was lost). `runId` and `runStatus` name the run a failure is
+// about (a failed run, a cancelled wait, an outcome-unknown start whose run was found).
+// `inputReport` is the report of an input refused by its schema (APIFY_STATUS_INVALID_INPUT):
+// `{"valid": false, "errors": [{"pointer", "field", "expected", "given", "message"}, ...]}`.
 char *apify_last_error_json(void);
 
 // Frees a string this library returned. NULL is fine.
 void apify_string_free(char *s);
+
+// Checks an input against the Actor's input schema without starting anything. `input_json` (a
+// JSON object) and `options_json` may be NULL. Options: build (a tag or number; default: the
+// Actor's default build), remote (true: the server checks it, `POST
+// /v2/acts/{actorId}/validate-input`; default false: checked here, the build's schema read once
+// per client and build). The schema's `default` values fill missing fields first, as at a
+// start; an Actor without an input schema accepts any input.
+//
+// A valid input: OK, and `*out_report_json` receives `{"valid": true, "errors": []}`. An
+// invalid one: APIFY_STATUS_INVALID_INPUT, and the last error JSON's `inputReport` holds
+// `{"valid": false, "errors": [{"pointer": "/count", "field": "count", "expected": ">= 0",
+// "given": "-5", "message": "must be >= 0, got -5"}, ...]}`, every problem with the JSON
+// pointer of its field (`field`: the same without the leading slash, dots for nesting,
+// `startUrls.0.url`), what the schema wants, what was given (short JSON text; "(missing)" for
+// an absent required field) and what is wrong. The start options take "validateInput": true
+// to do the same check before a start.
+apify_status apify_actor_validate_input(const struct apify_client *c,
+                                        const char *actor_id,
+                                        const char *input_json,
+                                        const char *options_json,
+                                        char **out_report_json);
 
 // The value at an RFC 6901 JSON pointer in `json` ("" is the whole document; `/items/0/url`,
 // `/stats/computeUnits`, `~1` for `/` and `~0` for `~` in a key): a string comes back unquoted,
@@ -438,7 +466,9 @@ apify_status apify_run_follow_log(const struct apify_client *c,
 
 // Starts an Actor run; `*out_run_json` receives the run object. `input_json` (a JSON object)
 // and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
-// restartOnError, waitForFinish, webhooks. Exactly once: a start whose answer was lost
+// restartOnError, waitForFinish, webhooks, validateInput (true: check the input against the
+// input schema first, as apify_actor_validate_input; an invalid one is
+// APIFY_STATUS_INVALID_INPUT and nothing is started). Exactly once: a start whose answer was lost
 // finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
 // is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
 apify_status apify_actor_start(const struct apify_client *c,
@@ -490,7 +520,9 @@ apify_status apify_actor_run_sync_get_items(const struct apify_client *c,
 
 // Starts a task run; `*out_run_json` receives the run object. `input_json` (a JSON object)
 // and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
-// restartOnError, waitForFinish, webhooks. For a task, `input_json` overrides the task's input key by key. Exactly once: a start whose answer was lost
+// restartOnError, waitForFinish, webhooks, validateInput (true: check the input, with the
+// task's input laid under it, against the input schema first; an invalid one is
+// APIFY_STATUS_INVALID_INPUT and nothing is started). For a task, `input_json` overrides the task's input key by key. Exactly once: a start whose answer was lost
 // finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
 // is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
 apify_status apify_task_start(const struct apify_client *c,

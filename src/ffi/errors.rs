@@ -50,6 +50,10 @@ pub const APIFY_STATUS_CANCELLED: apify_status = 22;
 pub const APIFY_STATUS_RESPONSE_TOO_LARGE: apify_status = 23;
 /// The server redirected to another origin, which is never followed; the message names it.
 pub const APIFY_STATUS_REDIRECT_REFUSED: apify_status = 24;
+/// The input does not fit the Actor's input schema; nothing was started. The last error JSON's
+/// `inputReport` names every problem: `{"valid": false, "errors": [{"pointer", "field",
+/// "expected", "given", "message"}]}`.
+pub const APIFY_STATUS_INVALID_INPUT: apify_status = 25;
 /// An unexpected internal failure (an answer that could not be decoded, ...).
 pub const APIFY_STATUS_INTERNAL: apify_status = 90;
 /// A panic was caught at the boundary; the library is still usable.
@@ -70,6 +74,8 @@ pub(super) struct Failure {
     pub(super) start_marker: Option<String>,
     /// What the server may have seen: `false`, `true` or `"unknown"` (`None`: not a request).
     pub(super) sent: Option<crate::Sent>,
+    /// The report of an input refused by its schema.
+    pub(super) input_report: Option<Box<crate::InputReport>>,
 }
 
 impl Failure {
@@ -86,6 +92,7 @@ impl Failure {
             run_status: None,
             start_marker: None,
             sent: None,
+            input_report: None,
         }
     }
 
@@ -120,6 +127,7 @@ impl From<Error> for Failure {
             Error::SyncRunTimeout { .. } => APIFY_STATUS_SYNC_TIMEOUT,
             Error::RunFailed { .. } => APIFY_STATUS_RUN_FAILED,
             Error::Cancelled { .. } => APIFY_STATUS_CANCELLED,
+            Error::InvalidInput(_) => APIFY_STATUS_INVALID_INPUT,
             _ => APIFY_STATUS_INTERNAL,
         };
         let (method, path) = match &e {
@@ -154,6 +162,7 @@ impl From<Error> for Failure {
             run_status: e.run_status().map(str::to_string),
             start_marker: e.start_marker().map(str::to_string),
             sent: e.sent(),
+            input_report: e.input_report().cloned().map(Box::new),
         }
     }
 }
@@ -202,6 +211,7 @@ fn status_name(status: i32) -> &'static str {
         APIFY_STATUS_CANCELLED => "CANCELLED\0",
         APIFY_STATUS_RESPONSE_TOO_LARGE => "RESPONSE_TOO_LARGE\0",
         APIFY_STATUS_REDIRECT_REFUSED => "REDIRECT_REFUSED\0",
+        APIFY_STATUS_INVALID_INPUT => "INVALID_INPUT\0",
         APIFY_STATUS_INTERNAL => "INTERNAL\0",
         APIFY_STATUS_PANIC => "PANIC\0",
         _ => "UNKNOWN\0",
@@ -222,11 +232,13 @@ pub extern "C" fn apify_last_error_message() -> *mut c_char {
 }
 
 /// This thread's last error as JSON: `{"status", "statusName", "httpStatus", "type", "message",
-/// "method", "path", "attempt", "sent", "runId", "runStatus", "startMarker"}` (absent parts are
-/// null), or NULL after a success. `sent` says what the server may have seen of the failed
-/// request: `false` (nothing reached it: no run can exist), `true` (it answered), `"unknown"`
-/// (sent, the answer was lost). `runId` and `runStatus` name the run a failure is about (a
-/// failed run, a cancelled wait, an outcome-unknown start whose run was found).
+/// "method", "path", "attempt", "sent", "runId", "runStatus", "startMarker", "inputReport"}`
+/// (absent parts are null), or NULL after a success. `sent` says what the server may have seen
+/// of the failed request: `false` (nothing reached it: no run can exist), `true` (it answered),
+/// `"unknown"` (sent, the answer was lost). `runId` and `runStatus` name the run a failure is
+/// about (a failed run, a cancelled wait, an outcome-unknown start whose run was found).
+/// `inputReport` is the report of an input refused by its schema (APIFY_STATUS_INVALID_INPUT):
+/// `{"valid": false, "errors": [{"pointer", "field", "expected", "given", "message"}, ...]}`.
 #[no_mangle]
 pub extern "C" fn apify_last_error_json() -> *mut c_char {
     ffi_plain!(ptr::null_mut() => {
@@ -251,6 +263,7 @@ pub extern "C" fn apify_last_error_json() -> *mut c_char {
                     "runId": f.run_id,
                     "runStatus": f.run_status,
                     "startMarker": f.start_marker,
+                    "inputReport": f.input_report,
                 });
                 CString::new(v.to_string()).map_or(ptr::null_mut(), CString::into_raw)
             })

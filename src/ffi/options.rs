@@ -267,6 +267,7 @@ pub(super) struct CallOpts {
     webhook_public_url: Option<String>,
     webhook_fallback_secs: Option<f64>,
     reruns_on_failure: Option<u32>,
+    validate_input: Option<bool>,
     pub(super) output_record_key: Option<String>,
     #[serde(flatten)]
     pub(super) items: ItemsOpts,
@@ -290,6 +291,7 @@ impl Keys for CallOpts {
             "webhookPublicUrl",
             "webhookFallbackSecs",
             "rerunsOnFailure",
+            "validateInput",
             "outputRecordKey",
         ],
         ITEMS_KEYS,
@@ -307,6 +309,7 @@ impl CallOpts {
             restart_on_error: self.restart_on_error,
             wait_for_finish: self.wait_for_finish.map(Duration::from_secs),
             webhooks: self.webhooks.clone().unwrap_or_default(),
+            validate_input: self.validate_input.unwrap_or(false),
         })
     }
 

@@ -67,7 +67,9 @@ fn run_sync_items(
 
 /// Starts an Actor run; `*out_run_json` receives the run object. `input_json` (a JSON object)
 /// and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
-/// restartOnError, waitForFinish, webhooks. Exactly once: a start whose answer was lost
+/// restartOnError, waitForFinish, webhooks, validateInput (true: check the input against the
+/// input schema first, as apify_actor_validate_input; an invalid one is
+/// APIFY_STATUS_INVALID_INPUT and nothing is started). Exactly once: a start whose answer was lost
 /// finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
 /// is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
 #[no_mangle]
@@ -154,7 +156,9 @@ pub unsafe extern "C" fn apify_actor_run_sync_get_items(
 
 /// Starts a task run; `*out_run_json` receives the run object. `input_json` (a JSON object)
 /// and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
-/// restartOnError, waitForFinish, webhooks. For a task, `input_json` overrides the task's input key by key. Exactly once: a start whose answer was lost
+/// restartOnError, waitForFinish, webhooks, validateInput (true: check the input, with the
+/// task's input laid under it, against the input schema first; an invalid one is
+/// APIFY_STATUS_INVALID_INPUT and nothing is started). For a task, `input_json` overrides the task's input key by key. Exactly once: a start whose answer was lost
 /// finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
 /// is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
 #[no_mangle]

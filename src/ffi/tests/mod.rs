@@ -8,7 +8,8 @@
 //! `apify_json_get`; the log handler (`log`, which also reads a retry's warning from the
 //! emulator). With the emulator (feature `emulator`, the `with_emulator_*` modules): HTTP
 //! status mappings, records, iterator ends, `apify_request` and `apify_request_bytes`, runs and
-//! their callbacks and logs, exports and the storages themselves, against an in-process server on
+//! their callbacks and logs, exports and the storages themselves, inputs checked against input
+//! schemas, against an in-process server on
 //! 127.0.0.1. Everything they share is in `helpers`.
 
 mod argument_table;
@@ -26,6 +27,8 @@ mod with_emulator_callbacks;
 mod with_emulator_errors;
 #[cfg(feature = "emulator")]
 mod with_emulator_failures;
+#[cfg(feature = "emulator")]
+mod with_emulator_input;
 #[cfg(feature = "emulator")]
 mod with_emulator_records;
 #[cfg(feature = "emulator")]

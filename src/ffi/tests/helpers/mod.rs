@@ -24,7 +24,7 @@ pub(crate) fn sentinel<T>() -> *mut T {
 }
 
 /// The keys `apify_last_error_json` documents.
-const ERROR_KEYS: [&str; 12] = [
+const ERROR_KEYS: [&str; 13] = [
     "status",
     "statusName",
     "httpStatus",
@@ -37,6 +37,7 @@ const ERROR_KEYS: [&str; 12] = [
     "runId",
     "runStatus",
     "startMarker",
+    "inputReport",
 ];
 
 /// Takes a string the library returned: its text, then frees it with `apify_string_free`.
