@@ -56,6 +56,7 @@ int main(void) {
     CHECK(strcmp(apify_status_name(APIFY_STATUS_CANCELLED), "CANCELLED") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_RESPONSE_TOO_LARGE), "RESPONSE_TOO_LARGE") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_REDIRECT_REFUSED), "REDIRECT_REFUSED") == 0);
+    CHECK(strcmp(apify_status_name(APIFY_STATUS_INVALID_INPUT), "INVALID_INPUT") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_INTERNAL), "INTERNAL") == 0);
     CHECK(strcmp(apify_status_name(APIFY_STATUS_PANIC), "PANIC") == 0);
     CHECK(APIFY_STATUS_OK == 0 && APIFY_STATUS_NULL_ARGUMENT == 1 && APIFY_STATUS_INVALID_UTF8 == 2 &&
@@ -66,10 +67,11 @@ int main(void) {
           APIFY_STATUS_OUTCOME_UNKNOWN == 16 &&
           APIFY_STATUS_TRANSPORT == 20 && APIFY_STATUS_TIMEOUT == 21 &&
           APIFY_STATUS_CANCELLED == 22 && APIFY_STATUS_RESPONSE_TOO_LARGE == 23 &&
-          APIFY_STATUS_REDIRECT_REFUSED == 24 && APIFY_STATUS_INTERNAL == 90 &&
+          APIFY_STATUS_REDIRECT_REFUSED == 24 && APIFY_STATUS_INVALID_INPUT == 25 &&
+          APIFY_STATUS_INTERNAL == 90 &&
           APIFY_STATUS_PANIC == 99);
     {
-        const int32_t unknown[] = {-1, 5, 9, 17, 25, 89, 98, 100, INT32_MIN, INT32_MAX};
+        const int32_t unknown[] = {-1, 5, 9, 17, 26, 89, 98, 100, INT32_MIN, INT32_MAX};
         size_t i;
         for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
             CHECK(strcmp(apify_status_name(unknown[i]), "UNKNOWN") == 0);
