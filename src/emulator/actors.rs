@@ -1,5 +1,5 @@
-//! Actors, builds, tasks and runs: starting, waiting, run-sync, abort, resurrect, logs, and the
-//! built-in Actors' programs.
+//! Runs and tasks: starting (through the build a start names), waiting, run-sync, abort,
+//! resurrect, logs, and the built-in programs that runs execute.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
