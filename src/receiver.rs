@@ -4,10 +4,11 @@
 //! registers a secret of its own, the webhook it attaches posts to `.../libapify-webhook/<secret>`,
 //! and the POST wakes that wait only. A POST with an unknown secret (or none) is answered 401 and
 //! logged; a delivery seen before (same `X-Apify-Webhook-Dispatch-Id`) is answered 200 and
-//! counted once. The webhook only wakes a wait: the run is then read from the API, which is the
-//! truth. The receiver stops when the client's last clone is dropped.
+//! counted once, and so is one for a wait that has ended (the last 1,024 are remembered). The
+//! webhook only wakes a wait: the run is then read from the API, which is the truth. The
+//! receiver stops when the client's last clone is dropped.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +27,8 @@ const MAX_HEAD: usize = 32 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Dispatch ids remembered per wait (a retrying platform sends a few).
 const MAX_SEEN: usize = 64;
+/// Secrets of ended waits remembered, so that late deliveries are not refused.
+const MAX_RETIRED: usize = 1024;
 
 /// What one wait has received.
 #[derive(Default)]
@@ -75,6 +78,9 @@ impl Waiter {
 struct Inner {
     addr: SocketAddr,
     waiters: Mutex<HashMap<String, Arc<Waiter>>>,
+    /// Secrets of waits that ended, newest last: a late or repeated delivery for one is
+    /// answered 200 (so that the platform stops retrying) and otherwise ignored.
+    retired: Mutex<VecDeque<String>>,
     stop: AtomicBool,
 }
 
@@ -97,6 +103,7 @@ impl Receiver {
         let inner = Arc::new(Inner {
             addr,
             waiters: Mutex::new(HashMap::new()),
+            retired: Mutex::new(VecDeque::new()),
             stop: AtomicBool::new(false),
         });
         let serving = inner.clone();
@@ -174,6 +181,11 @@ impl Drop for Registration {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&self.secret);
+        let mut retired = self.inner.retired.lock().unwrap_or_else(|e| e.into_inner());
+        if retired.len() >= MAX_RETIRED {
+            retired.pop_front();
+        }
+        retired.push_back(self.secret.clone());
     }
 }
 
@@ -281,6 +293,18 @@ fn serve(stream: TcpStream, inner: &Inner) -> std::io::Result<()> {
             answer(stream, 200, "ok")
         }
         (_, Some(_)) => answer(stream, 405, "only POST"),
+        ("POST", None)
+            if under
+                && inner
+                    .retired
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .iter()
+                    .any(|s| s == secret) =>
+        {
+            log::debug!(target: "apify", "webhook receiver: a delivery for a wait that has ended (answered 200)");
+            answer(stream, 200, "ok")
+        }
         _ => {
             log::warn!(
                 target: "apify",
@@ -348,6 +372,8 @@ mod tests {
         assert!(post(r.addr(), &behind, Some("d2")).contains("200"));
         assert_eq!(reg.waiter().wait_for_more(1, Duration::from_secs(1)), 2);
         drop(reg);
-        assert!(post(r.addr(), &path, Some("d3")).contains("401"));
+        // A late delivery for an ended wait is taken (the platform stops retrying), no more.
+        assert!(post(r.addr(), &path, Some("d3")).contains("200"));
+        assert!(post(r.addr(), "/libapify-webhook/0123456789abcdef", None).contains("401"));
     }
 }

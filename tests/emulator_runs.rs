@@ -473,9 +473,17 @@ fn unimplemented_operations_answer_501_and_wrong_methods_405() {
     let api = Api::start();
     let id = actor_id(&api, HELLO);
     for (method, path, op) in [
-        ("PUT", format!("/v2/actors/{id}"), "actor_put"),
-        ("PUT", format!("/v2/acts/{HELLO}"), "actor_put"),
-        ("DELETE", format!("/v2/actors/{id}"), "actor_delete"),
+        (
+            "GET",
+            format!("/v2/actors/{id}/versions/0.0/env-vars"),
+            "actor_version_envVars_get",
+        ),
+        ("GET", "/v2/schedules".to_string(), "schedules_get"),
+        (
+            "DELETE",
+            format!("/v2/actor-builds/{id}"),
+            "actorBuild_delete",
+        ),
     ] {
         let r = api
             .request(
@@ -487,6 +495,24 @@ fn unimplemented_operations_answer_501_and_wrong_methods_405() {
             .expect(501);
         assert_eq!(r.error_type(), "not-implemented");
         assert!(error_message(&r).contains(op), "{}", r.text());
+    }
+    // The built-in Actors can be read, not changed or deleted.
+    for (method, path) in [
+        ("PUT", format!("/v2/actors/{id}")),
+        ("PUT", format!("/v2/acts/{HELLO}")),
+        ("DELETE", format!("/v2/actors/{id}")),
+        ("POST", format!("/v2/acts/{GENERATOR}/builds?version=0.0")),
+    ] {
+        let r = api
+            .request(
+                method,
+                &path,
+                &[("Content-Type", "application/json")],
+                Some(b"{\"name\": \"renamed\"}"),
+            )
+            .expect(403);
+        assert_eq!(r.error_type(), "insufficient-permissions");
+        assert!(error_message(&r).contains("built-in"), "{}", r.text());
     }
     // The actor is still there and unchanged.
     assert_eq!(

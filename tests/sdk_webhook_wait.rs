@@ -202,3 +202,53 @@ fn a_bounded_webhook_wait_returns_the_running_run() {
         .unwrap();
     assert!(!run.status.is_terminal(), "{:?}", run.status);
 }
+
+#[test]
+fn waiting_for_an_existing_run_by_webhook_creates_and_removes_a_run_webhook() {
+    let (_emu, client) = setup();
+    let run = client
+        .actor("emulator/generator")
+        .start(&json!({"count": 3, "durationSecs": 2}), &Default::default())
+        .unwrap();
+    let options = WaitOptions::default().strategy(WaitStrategy::Webhook(WebhookWait::default()));
+    let done = client.run(&run.id).wait(&options).unwrap();
+    assert_eq!(done.status, RunStatus::Succeeded);
+    // The run's webhook fired (a dispatch for this run), and is gone afterwards.
+    let dispatches = client.webhook_dispatches(0, 100, false).unwrap();
+    assert!(
+        dispatches
+            .items
+            .iter()
+            .any(|d| d["eventData"]["actorRunId"] == run.id.as_str()
+                && d["eventType"] == "ACTOR.RUN.SUCCEEDED"),
+        "{:?}",
+        dispatches.items
+    );
+    assert_eq!(
+        client.webhooks().list(0, 100, false).unwrap().items.len(),
+        0
+    );
+    // Two GETs at most: the first look, and the read after the webhook.
+    assert!(run_gets(&client, &run.id) <= 2);
+}
+
+#[test]
+fn waiting_for_a_finished_run_by_webhook_answers_at_once() {
+    let (_emu, client) = setup();
+    let run = client
+        .actor("apify/hello-world")
+        .call(&json!({}), &CallOptions::default())
+        .unwrap();
+    let hook = WebhookWait {
+        fallback: Duration::from_secs(30),
+        ..WebhookWait::default()
+    };
+    let began = Instant::now();
+    let done = client
+        .run(&run.id)
+        .wait(&WaitOptions::default().strategy(WaitStrategy::Webhook(hook)))
+        .unwrap();
+    assert_eq!(done.status, RunStatus::Succeeded);
+    assert!(began.elapsed() < Duration::from_secs(5));
+    assert_eq!(client.webhooks().list(0, 10, false).unwrap().items.len(), 0);
+}

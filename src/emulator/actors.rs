@@ -1,5 +1,5 @@
-//! Actors, builds, tasks and runs: starting, waiting, run-sync, abort, resurrect, logs, and the
-//! built-in Actors' programs.
+//! Runs and tasks: starting (through the build a start names), waiting, run-sync, abort,
+//! resurrect, logs, and the built-in programs that runs execute.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -9,109 +9,17 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use super::api::{data_response, json_kind, paginate, ApiError, ApiResult, Ctx};
+use super::builds::{self, Target};
+use super::definitions;
 use super::http::{Body, Response};
-use super::state::{AdHocWebhook, Item, Program, Run, RunOptions, Shared, State, Status, Task};
+use super::registry::{Program, DEFAULT_MEMORY_MBYTES, DEFAULT_TIMEOUT_SECS};
+use super::state::{AdHocWebhook, Item, Run, RunOptions, Shared, State, Status, Task};
 use super::storage::{self, ItemsQuery};
 use super::util::{iso_millis, new_id, now_millis};
-use super::webhooks;
-
-/// Default run options of the built-in Actors.
-const DEFAULT_TIMEOUT_SECS: u64 = 3600;
-const DEFAULT_MEMORY_MBYTES: u64 = 1024;
+use super::{versions, webhooks};
 
 /// How often `restartOnError` restarts a failed run before it stays FAILED.
 const MAX_RESTARTS_ON_ERROR: u64 = 2;
-
-// ---------------------------------------------------------------- built-in Actors
-
-/// The input schema of `emulator/generator` (also served in its default build).
-pub(crate) fn generator_input_schema() -> Value {
-    let int = |title: &str, default: u64| json!({"title": title, "type": "integer", "minimum": 0, "default": default, "editor": "number"});
-    json!({
-        "title": "Generator input",
-        "type": "object",
-        "schemaVersion": 1,
-        "properties": {
-            "count": int("Number of items", 10),
-            "itemBytes": int("Bytes of text in each item", 0),
-            "emptyEvery": int("Every k-th item is {} (0 = never)", 0),
-            "hidden": {"title": "Add a hidden #debug field", "type": "boolean", "default": false},
-            "durationSecs": {"title": "Seconds the run stays RUNNING", "type": "number",
-                             "minimum": 0, "default": 0},
-            "outcome": {"title": "Final status", "type": "string", "enum": ["SUCCEEDED", "FAILED"],
-                        "default": "SUCCEEDED", "editor": "select"},
-            "output": {"title": "OUTPUT record (JSON)", "description": "Default {\"count\": count}"},
-            "outputText": {"title": "OUTPUT record (text)", "type": "string", "editor": "textarea"},
-            "outputContentType": {"title": "Content type of outputText", "type": "string",
-                                  "editor": "textfield"},
-            "records": int("Extra records record-00000, ...", 0),
-            "logLines": int("Lines written to the log", 3),
-            "statusMessage": {"title": "Status message", "type": "string", "editor": "textfield"}
-        }
-    })
-}
-
-/// Checks a built-in Actor's input against its schema; the message names the field.
-fn validate_input(program: Program, input: &Value) -> Result<(), ApiError> {
-    let Value::Object(obj) = input else {
-        if input.is_null() {
-            return Ok(());
-        }
-        return Err(ApiError::new(
-            400,
-            "invalid-input",
-            format!("Input must be a JSON object, got {}", json_kind(input)),
-        ));
-    };
-    let fail = |field: &str, want: &str, got: &Value| {
-        Err(ApiError::new(
-            400,
-            "invalid-input",
-            format!(
-                "Input is not valid: field '{field}' must be {want}, got {}",
-                short(got)
-            ),
-        ))
-    };
-    let check = |field: &str, ok: fn(&Value) -> bool, want: &str| -> Result<(), ApiError> {
-        match obj.get(field) {
-            Some(v) if !v.is_null() && !ok(v) => fail(field, want, v),
-            _ => Ok(()),
-        }
-    };
-    match program {
-        Program::HelloWorld => check("message", Value::is_string, "a string"),
-        Program::Generator => {
-            for f in ["count", "itemBytes", "emptyEvery", "records", "logLines"] {
-                check(f, |v| v.as_u64().is_some(), "a non-negative integer")?;
-            }
-            check("hidden", Value::is_boolean, "a boolean")?;
-            check(
-                "durationSecs",
-                |v| v.as_f64().is_some_and(|d| (0.0..=86_400.0).contains(&d)),
-                "a number of seconds from 0 to 86400",
-            )?;
-            check(
-                "outcome",
-                |v| matches!(v.as_str(), Some("SUCCEEDED") | Some("FAILED")),
-                "\"SUCCEEDED\" or \"FAILED\"",
-            )?;
-            for f in ["outputText", "outputContentType", "statusMessage"] {
-                check(f, Value::is_string, "a string")?;
-            }
-            let size = obj.get("count").and_then(Value::as_u64).unwrap_or(10)
-                * (obj.get("itemBytes").and_then(Value::as_u64).unwrap_or(0) + 32);
-            if size > 8 << 30 {
-                return fail(
-                    "count",
-                    "small enough that count * itemBytes stays under 8 GiB",
-                    &obj["count"],
-                );
-            }
-            Ok(())
-        }
-    }
-}
 
 fn short(v: &Value) -> String {
     let s = v.to_string();
@@ -123,60 +31,6 @@ fn short(v: &Value) -> String {
 }
 
 // ---------------------------------------------------------------- JSON views
-
-fn actor_json(st: &State, idx: usize) -> Value {
-    let a = &st.actors[idx];
-    let runs = st.runs.values().filter(|r| r.act_id == a.id).count();
-    json!({
-        "id": a.id,
-        "userId": st.user.id,
-        "name": a.name,
-        "username": a.username,
-        "title": a.title,
-        "description": a.description,
-        "isPublic": true,
-        "createdAt": iso_millis(a.created_at),
-        "modifiedAt": iso_millis(a.created_at),
-        "stats": {"totalBuilds": 1, "totalRuns": runs, "totalUsers": 1},
-        "versions": [{"versionNumber": "0.0", "sourceType": "SOURCE_FILES", "buildTag": "latest"}],
-        "defaultRunOptions": {
-            "build": "latest",
-            "timeoutSecs": DEFAULT_TIMEOUT_SECS,
-            "memoryMbytes": DEFAULT_MEMORY_MBYTES,
-            "restartOnError": false,
-        },
-        "exampleRunInput": {"body": "{}", "contentType": "application/json; charset=utf-8"},
-        "taggedBuilds": {"latest": {
-            "buildId": a.build_id,
-            "buildNumber": a.build_number,
-            "finishedAt": iso_millis(a.created_at),
-        }},
-        "isDeprecated": false,
-    })
-}
-
-fn build_json(st: &State, idx: usize) -> Value {
-    let a = &st.actors[idx];
-    json!({
-        "id": a.build_id,
-        "actId": a.id,
-        "userId": st.user.id,
-        "startedAt": iso_millis(a.created_at),
-        "finishedAt": iso_millis(a.created_at),
-        "status": "SUCCEEDED",
-        "meta": {"origin": "API"},
-        "buildNumber": a.build_number,
-        "inputSchema": a.input_schema.to_string(),
-        "readme": format!("# {}\n\n{}\n", a.title, a.description),
-        "actorDefinition": {
-            "actorSpecification": 1,
-            "name": a.name,
-            "version": "0.0",
-            "buildTag": "latest",
-            "input": a.input_schema,
-        },
-    })
-}
 
 fn task_json(st: &State, t: &Task) -> Value {
     let actor = st.actors.iter().find(|a| a.id == t.act_id);
@@ -200,75 +54,46 @@ fn task_json(st: &State, t: &Task) -> Value {
 // ---------------------------------------------------------------- routes
 
 pub(crate) fn route_actor(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
-    if let ("GET", []) = (m, rest) {
-        let st = ctx.shared.lock();
-        let items = (0..st.actors.len())
-            .map(|i| {
-                let a = actor_json(&st, i);
-                json!({"id": a["id"], "createdAt": a["createdAt"], "modifiedAt": a["modifiedAt"],
-                       "name": a["name"], "username": a["username"], "title": a["title"],
-                       "stats": a["stats"]})
-            })
-            .collect();
-        drop(st);
-        return Ok(data_response(200, paginate(ctx, items)?));
-    }
-    let Some((id, rest)) = rest.split_first() else {
-        return Err(ApiError::no_route());
+    let (id, rest) = match (m, rest) {
+        ("GET", []) => return definitions::list_actors(ctx),
+        ("POST", []) => return definitions::create_actor(ctx),
+        (_, [id, rest @ ..]) => (*id, rest),
+        _ => return Err(ApiError::no_route()),
     };
-    let idx = ctx
-        .shared
-        .lock()
-        .actor_index(id)
-        .ok_or_else(|| ApiError::not_found("Actor", id))?;
+    let act_id = {
+        let st = ctx.shared.lock();
+        let idx = st
+            .actor_index(id)
+            .ok_or_else(|| ApiError::not_found("Actor", id))?;
+        st.actors[idx].id.clone()
+    };
+    let act_id = act_id.as_str();
     match (m, rest) {
-        ("GET", []) => Ok(data_response(200, actor_json(&ctx.shared.lock(), idx))),
-        ("GET", ["builds", "default"]) => {
-            Ok(data_response(200, build_json(&ctx.shared.lock(), idx)))
-        }
         ("POST", ["runs"]) => {
-            let spec = StartSpec::for_actor(ctx, idx)?;
+            let spec = StartSpec::for_actor(ctx, act_id)?;
             start_response(ctx, spec)
         }
-        ("GET", ["runs"]) => {
-            let act_id = ctx.shared.lock().actors[idx].id.clone();
-            list_runs(ctx, |r| r.act_id == act_id)
-        }
+        ("GET", ["runs"]) => list_runs(ctx, |r| r.act_id == act_id),
         (_, ["runs", "last", sub @ ..]) => {
-            let act_id = ctx.shared.lock().actors[idx].id.clone();
             let run_id = last_run(ctx, |r| r.act_id == act_id)?;
             run_sub(ctx, m, &run_id, sub)
         }
         // The older paths of one run through its Actor (`actors_run_get`, `actors_run_abort_post`).
         (_, ["runs", run_id, sub @ ..]) => {
             let st = ctx.shared.lock();
-            let act_id = &st.actors[idx].id;
-            if st.runs.get(*run_id).is_none_or(|r| r.act_id != *act_id) {
+            if st.runs.get(*run_id).is_none_or(|r| r.act_id != act_id) {
                 return Err(ApiError::not_found("Actor run", run_id));
             }
             drop(st);
             run_sub(ctx, m, run_id, sub)
         }
         ("GET" | "POST", [sync @ ("run-sync" | "run-sync-get-dataset-items")]) => {
-            let spec = StartSpec::for_actor(ctx, idx)?;
+            let spec = StartSpec::for_actor(ctx, act_id)?;
             run_sync(ctx, spec, *sync == "run-sync")
         }
-        _ => Err(ApiError::no_route()),
-    }
-}
-
-pub(crate) fn route_builds(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
-    match (m, rest) {
-        ("GET", [build_id]) => {
-            let st = ctx.shared.lock();
-            let idx = st
-                .actors
-                .iter()
-                .position(|a| a.build_id == *build_id)
-                .ok_or_else(|| ApiError::not_found("Build", build_id))?;
-            Ok(data_response(200, build_json(&st, idx)))
-        }
-        _ => Err(ApiError::no_route()),
+        (_, ["versions", ..]) => versions::route(ctx, m, act_id, rest),
+        (_, ["builds", ..] | ["validate-input"]) => builds::route_actor(ctx, m, act_id, rest),
+        _ => definitions::route(ctx, m, act_id, rest),
     }
 }
 
@@ -392,7 +217,8 @@ fn create_task(ctx: &Ctx) -> ApiResult {
     let idx = st
         .actor_index(act)
         .ok_or_else(|| ApiError::not_found("Actor", act))?;
-    validate_input(st.actors[idx].program, &input)?;
+    let act_id = st.actors[idx].id.clone();
+    builds::check_task_input(&st, &act_id, &options, &input)?;
     if st.tasks.values().any(|t| t.name == name) {
         return Err(ApiError::new(
             400,
@@ -405,7 +231,7 @@ fn create_task(ctx: &Ctx) -> ApiResult {
     let task = Task {
         id: new_id(),
         seq: st.seq,
-        act_id: st.actors[idx].id.clone(),
+        act_id,
         name,
         title: body
             .get("title")
@@ -451,8 +277,9 @@ fn task_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
             }
             if let Some(i) = body.get("input") {
                 task.input = check_task_input(i)?;
-                let idx = st.actor_index(&task.act_id).unwrap_or(0);
-                validate_input(st.actors[idx].program, &task.input)?;
+            }
+            if body.contains_key("input") || body.contains_key("options") {
+                builds::check_task_input(&st, &task.act_id, &task.options, &task.input)?;
             }
             if let Some(t) = body.get("title") {
                 task.title = t.as_str().map(str::to_string);
@@ -473,8 +300,8 @@ fn task_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
         ("PUT", ["input"]) => {
             let input = Value::Object(ctx.json_object_body()?);
             let mut st = ctx.shared.lock();
-            let idx = st.actor_index(&st.tasks[id].act_id.clone()).unwrap_or(0);
-            validate_input(st.actors[idx].program, &input)?;
+            let task = &st.tasks[id];
+            builds::check_task_input(&st, &task.act_id, &task.options, &input)?;
             let task = st.tasks.get_mut(id).expect("task exists");
             task.input = input.clone();
             task.modified_at = now_millis();
@@ -596,19 +423,31 @@ fn wait_for_run(shared: &Arc<Shared>, run_id: &str, wait_secs: u64) -> Value {
 
 /// Everything a run start needs, checked before anything is created.
 struct StartSpec {
-    actor_idx: usize,
+    /// The Actor and the build the run uses.
+    target: Target,
     task_id: Option<String>,
     /// The INPUT record to store (bytes and content type); `None` for an empty body.
     input_record: Option<(Vec<u8>, String)>,
-    /// The input as the program reads it (JSON object, or null).
+    /// The input as the program reads it: a JSON object with the schema's defaults.
     input: Value,
     options: RunOptions,
     webhooks: Vec<AdHocWebhook>,
     wait_secs: u64,
 }
 
+/// The Actor's `defaultRunOptions` with a task's options laid over them.
+fn run_defaults(ctx: &Ctx, act_id: &str, task_options: &Map<String, Value>) -> Map<String, Value> {
+    let st = ctx.shared.lock();
+    let mut out = definitions::actor(&st, act_id)
+        .map(|a| a.default_run_options.clone())
+        .unwrap_or_default();
+    out.extend(task_options.iter().map(|(k, v)| (k.clone(), v.clone())));
+    out.retain(|_, v| !v.is_null());
+    out
+}
+
 impl StartSpec {
-    fn for_actor(ctx: &Ctx, actor_idx: usize) -> Result<StartSpec, ApiError> {
+    fn for_actor(ctx: &Ctx, act_id: &str) -> Result<StartSpec, ApiError> {
         let body = ctx.decoded_body()?;
         let content_type = ctx
             .req
@@ -629,20 +468,29 @@ impl StartSpec {
                 )
             })?
         };
-        let program = ctx.shared.lock().actors[actor_idx].program;
-        validate_input(program, &input)?;
-        let input_record = (!blank).then_some((body, content_type));
-        Self::finish(ctx, actor_idx, None, input_record, input, &Map::new())
+        let defaults = run_defaults(ctx, act_id, &Map::new());
+        let target = builds::start_target(ctx, act_id, &defaults)?;
+        let checked = builds::check_input(&target, &input, true)?;
+        // A user Actor's INPUT gets the defaults, as on the platform; the built-ins keep the
+        // bytes as sent (their programs apply the same defaults).
+        let input_record = if checked.defaults_added && !target.built_in && (blank || is_json) {
+            Some((
+                checked.input.to_string().into_bytes(),
+                "application/json; charset=utf-8".to_string(),
+            ))
+        } else {
+            (!blank).then_some((body, content_type))
+        };
+        Self::finish(ctx, target, None, input_record, checked.input, &defaults)
     }
 
     fn for_task(ctx: &Ctx, task_id: &str) -> Result<StartSpec, ApiError> {
-        let (task, actor_idx) = {
+        let task = {
             let st = ctx.shared.lock();
             let task = st.tasks[task_id].clone();
-            let idx = st
-                .actor_index(&task.act_id)
+            st.actor_index(&task.act_id)
                 .ok_or_else(|| ApiError::not_found("Actor", &task.act_id))?;
-            (task, idx)
+            task
         };
         // The request's input overrides the task's, key by key.
         let mut merged = match &task.input {
@@ -664,25 +512,31 @@ impl StartSpec {
             }
         }
         let input = Value::Object(merged);
-        let program = ctx.shared.lock().actors[actor_idx].program;
-        validate_input(program, &input)?;
+        let defaults = run_defaults(ctx, &task.act_id, &task.options);
+        let target = builds::start_target(ctx, &task.act_id, &defaults)?;
+        let checked = builds::check_input(&target, &input, true)?;
+        let stored = if target.built_in {
+            &input
+        } else {
+            &checked.input
+        };
         let record = (
-            input.to_string().into_bytes(),
+            stored.to_string().into_bytes(),
             "application/json; charset=utf-8".to_string(),
         );
         Self::finish(
             ctx,
-            actor_idx,
+            target,
             Some(task.id.clone()),
             Some(record),
-            input,
-            &task.options,
+            checked.input,
+            &defaults,
         )
     }
 
     fn finish(
         ctx: &Ctx,
-        actor_idx: usize,
+        target: Target,
         task_id: Option<String>,
         input_record: Option<(Vec<u8>, String)>,
         input: Value,
@@ -698,37 +552,16 @@ impl StartSpec {
                 "'memory' must be a power of 2 between 128 and 32768 MB, got {memory}"
             )));
         }
-        let build = ctx
-            .query
-            .get("build")
-            .filter(|b| !b.is_empty())
-            .map(str::to_string)
-            .or_else(|| {
-                defaults
-                    .get("build")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| "latest".to_string());
-        let build_number = ctx.shared.lock().actors[actor_idx].build_number.clone();
-        if build != "latest" && build != build_number && build != "0.0" {
-            return Err(ApiError::new(
-                404,
-                "build-not-found",
-                format!("Build '{build}' was not found; this Actor has 'latest' = {build_number}"),
-            ));
-        }
         let webhooks = match ctx.query.get("webhooks").filter(|w| !w.is_empty()) {
             Some(raw) => webhooks::parse_param(raw)?,
             None => Vec::new(),
         };
         Ok(StartSpec {
-            actor_idx,
             task_id,
             input_record,
             input,
             options: RunOptions {
-                build,
+                build: target.label.clone(),
                 timeout_secs: ctx
                     .q_uint("timeout")?
                     .or(d_u64("timeoutSecs"))
@@ -745,6 +578,7 @@ impl StartSpec {
             },
             webhooks,
             wait_secs: ctx.q_uint("waitForFinish")?.unwrap_or(0),
+            target,
         })
     }
 }
@@ -755,12 +589,12 @@ fn start_run(ctx: &Ctx, spec: StartSpec) -> String {
     let run_id = new_id();
     let (program, generation) = {
         let mut st = shared.lock();
-        let actor = &st.actors[spec.actor_idx];
+        let t = &spec.target;
         let (act_id, build_id, build_number, program) = (
-            actor.id.clone(),
-            actor.build_id.clone(),
-            actor.build_number.clone(),
-            actor.program,
+            t.act_id.clone(),
+            t.build_id.clone(),
+            t.build_number.clone(),
+            t.program,
         );
         let dataset_id = st.new_dataset(None);
         let kvs_id = st.new_store(None);
@@ -790,6 +624,7 @@ fn start_run(ctx: &Ctx, spec: StartSpec) -> String {
             exit_code: None,
             build_id,
             build_number,
+            program,
             options: spec.options,
             dataset_id,
             kvs_id,
@@ -942,14 +777,8 @@ fn resurrect(ctx: &Ctx, run_id: &str) -> ApiResult {
                 run.status.as_str()
             )));
         }
-        let act_id = run.act_id.clone();
         let kvs_id = run.kvs_id.clone();
-        let program = st
-            .actors
-            .iter()
-            .find(|a| a.id == act_id)
-            .map(|a| a.program)
-            .unwrap_or(Program::HelloWorld);
+        let program = run.program;
         let input = st
             .stores
             .get(&kvs_id)

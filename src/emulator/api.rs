@@ -10,7 +10,7 @@ use super::http::{Delivery, Outcome, Request, Response, MAX_BODY_BYTES};
 use super::operations::OPERATIONS;
 use super::state::{JournalEntry, Shared, JOURNAL_CAP};
 use super::util::{now_millis, percent_decode, Query};
-use super::{actors, storage, support};
+use super::{actors, builds, storage, support};
 
 /// An error answered with the API's envelope `{"error": {"type", "message"}}`.
 #[derive(Debug)]
@@ -464,7 +464,7 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         "actors" | "acts" => actors::route_actor(ctx, m, rest),
         "actor-tasks" => actors::route_task(ctx, m, rest),
         "actor-runs" => actors::route_runs(ctx, m, rest),
-        "actor-builds" => actors::route_builds(ctx, m, rest),
+        "actor-builds" => builds::route_builds(ctx, m, rest),
         "logs" => match (m, rest) {
             ("GET", [run_id]) => {
                 let run_id = actors::existing_run(ctx, run_id)?;

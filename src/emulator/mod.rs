@@ -13,12 +13,17 @@
 
 mod actors;
 mod api;
+mod builds;
+mod definitions;
 mod http;
+mod input_schema;
 mod operations;
+mod registry;
 mod state;
 mod storage;
 mod support;
 mod util;
+mod versions;
 mod webhook_resources;
 mod webhook_state;
 mod webhooks;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
+use super::registry::{built_in_actors, Actor, Build, Program};
 use super::util::{iso_millis, new_id, now_millis};
 pub(crate) use super::webhook_state::{AdHocWebhook, Dispatch, Webhook};
 use super::EmulatorConfig;
@@ -74,34 +75,6 @@ pub(crate) struct User {
     pub id: String,
     pub username: String,
     pub created_at: u64,
-}
-
-/// What a built-in Actor does when run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Program {
-    HelloWorld,
-    Generator,
-}
-
-/// A built-in Actor.
-pub(crate) struct Actor {
-    pub id: String,
-    pub username: String,
-    pub name: String,
-    pub title: String,
-    pub description: String,
-    pub program: Program,
-    pub build_id: String,
-    pub build_number: String,
-    pub created_at: u64,
-    pub input_schema: Value,
-}
-
-impl Actor {
-    /// `username~name`, the way clients address it.
-    pub(crate) fn full_name(&self) -> String {
-        format!("{}~{}", self.username, self.name)
-    }
 }
 
 /// A saved task: an Actor with preset input and options.
@@ -204,6 +177,8 @@ pub(crate) struct Run {
     pub exit_code: Option<i64>,
     pub build_id: String,
     pub build_number: String,
+    /// The built-in program the run's build runs.
+    pub program: Program,
     pub options: RunOptions,
     pub dataset_id: String,
     pub kvs_id: String,
@@ -313,6 +288,8 @@ pub(crate) struct JournalEntry {
 pub(crate) struct State {
     pub user: User,
     pub actors: Vec<Actor>,
+    /// Every Actor's builds, oldest first.
+    pub builds: Vec<Build>,
     pub tasks: BTreeMap<String, Task>,
     pub runs: HashMap<String, Run>,
     /// Run ids in start order.
@@ -345,43 +322,11 @@ impl State {
             username: "emulator".into(),
             created_at: now,
         };
-        let actors = vec![
-            Actor {
-                id: new_id(),
-                username: "apify".into(),
-                name: "hello-world".into(),
-                title: "Hello world".into(),
-                description: "Pushes one item {\"message\": M} and stores it as OUTPUT.".into(),
-                program: Program::HelloWorld,
-                build_id: new_id(),
-                build_number: "0.0.1".into(),
-                created_at: now,
-                input_schema: json!({
-                    "title": "Hello world input",
-                    "type": "object",
-                    "schemaVersion": 1,
-                    "properties": {
-                        "message": {"title": "Message", "type": "string", "editor": "textfield",
-                                    "description": "The message to echo", "default": "Hello, world!"}
-                    }
-                }),
-            },
-            Actor {
-                id: new_id(),
-                username: "emulator".into(),
-                name: "generator".into(),
-                title: "Generator".into(),
-                description: "Generates items, records and log lines on demand, for tests.".into(),
-                program: Program::Generator,
-                build_id: new_id(),
-                build_number: "0.0.1".into(),
-                created_at: now,
-                input_schema: super::actors::generator_input_schema(),
-            },
-        ];
+        let (actors, builds) = built_in_actors(now).into_iter().unzip();
         State {
             user,
             actors,
+            builds,
             tasks: BTreeMap::new(),
             runs: HashMap::new(),
             run_order: Vec::new(),
@@ -398,7 +343,7 @@ impl State {
         }
     }
 
-    /// Finds a built-in Actor by id, `username~name` or `username/name`.
+    /// Finds an Actor by id, `username~name` or `username/name`.
     pub(crate) fn actor_index(&self, id: &str) -> Option<usize> {
         let id = id.replace('/', "~");
         self.actors

@@ -1,0 +1,143 @@
+//! Webhooks as resources through the Rust API, against the emulator: create (idempotently),
+//! list, get, update, test, dispatches, delete; a run of the watched Actor fires it; a received
+//! body parses.
+#![cfg(feature = "emulator")]
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use apify::{parse_webhook, Webhook, WebhookCondition, WebhookSpec};
+use serde_json::json;
+
+#[path = "common/sdk.rs"]
+mod sdk;
+use sdk::setup;
+
+/// A receiver that answers 200 and keeps every body, until the test ends.
+fn receiver() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let kept = bodies.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            let body = loop {
+                let n = conn.read(&mut buf).unwrap_or(0);
+                data.extend_from_slice(&buf[..n]);
+                if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse().unwrap());
+                    if data.len() >= end + 4 + len {
+                        break data[end + 4..end + 4 + len].to_vec();
+                    }
+                }
+                if n == 0 {
+                    break Vec::new();
+                }
+            };
+            kept.lock().unwrap().push(body);
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, bodies)
+}
+
+#[test]
+fn webhooks_round_trip_and_fire_for_their_actor() {
+    let (_emu, client) = setup();
+    let (url, bodies) = receiver();
+    let actor = client.actor("apify/hello-world").get().unwrap().unwrap();
+    let actor_id = actor["id"].as_str().unwrap().to_string();
+    let spec = WebhookSpec {
+        webhook: Webhook {
+            event_types: vec!["ACTOR.RUN.SUCCEEDED".into()],
+            request_url: url.clone(),
+            idempotency_key: Some("sdk-webhooks-1".into()),
+            description: Some("first".into()),
+            ..Webhook::default()
+        },
+        condition: Some(WebhookCondition {
+            actor_id: Some(actor_id.clone()),
+            ..WebhookCondition::default()
+        }),
+    };
+    let created = client.webhooks().create(&spec).unwrap();
+    // The same idempotency key answers the same webhook.
+    let again = client.webhooks().create(&spec).unwrap();
+    assert_eq!(created.id, again.id);
+    assert_eq!(created.request_url, url);
+    assert_eq!(
+        created.condition.as_ref().unwrap().actor_id.as_deref(),
+        Some(actor_id.as_str())
+    );
+    let listed = client.webhooks().list(0, 10, false).unwrap();
+    assert_eq!(listed.items.len(), 1);
+    let hook = client.webhook(&created.id);
+    assert_eq!(hook.get().unwrap().unwrap().id, created.id);
+    let updated = hook
+        .update(&WebhookSpec {
+            webhook: Webhook {
+                description: Some("second".into()),
+                ..Webhook::default()
+            },
+            condition: None,
+        })
+        .unwrap();
+    assert_eq!(updated.extra["description"], "second");
+    assert_eq!(updated.event_types, vec!["ACTOR.RUN.SUCCEEDED".to_string()]);
+
+    // A run of the Actor fires it; the body parses.
+    let run = client
+        .actor("apify/hello-world")
+        .call(&json!({}), &Default::default())
+        .unwrap();
+    let began = Instant::now();
+    while bodies.lock().unwrap().is_empty() && began.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let body = bodies.lock().unwrap()[0].clone();
+    let event = parse_webhook(&body).unwrap();
+    assert_eq!(event.event_type, "ACTOR.RUN.SUCCEEDED");
+    assert_eq!(event.run_id.as_deref(), Some(run.id.as_str()));
+    assert_eq!(event.actor_id.as_deref(), Some(actor_id.as_str()));
+    assert_eq!(event.status.as_deref(), Some("SUCCEEDED"));
+
+    // A test delivery, and the dispatches of both.
+    let test = hook.test().unwrap();
+    assert_eq!(test["eventType"], "TEST");
+    let dispatches = hook.dispatches(0, 10, false).unwrap();
+    assert_eq!(dispatches.items.len(), 2, "{:?}", dispatches.items);
+    let first = dispatches.items[0]["id"].as_str().unwrap();
+    assert!(client.webhook_dispatch(first).unwrap().is_some());
+    assert!(client
+        .webhook_dispatch("noSuchDispatch1")
+        .unwrap()
+        .is_none());
+
+    hook.delete().unwrap();
+    assert!(hook.get().unwrap().is_none());
+    assert!(hook.delete().unwrap_err().is_not_found());
+}
+
+#[test]
+fn a_webhook_needs_events_and_a_url() {
+    let (_emu, client) = setup();
+    let e = client
+        .webhooks()
+        .create(&WebhookSpec::default())
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("event type and a request URL"),
+        "{e}"
+    );
+}
