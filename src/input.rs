@@ -29,7 +29,7 @@ pub const INPUT_SCHEMA_CACHE_ENTRIES: usize = 32;
 pub struct InputReport {
     /// True when the input has no problem.
     pub valid: bool,
-    /// Every problem, sorted by pointer (the server's order for a remote check).
+    /// Every problem, sorted by pointer.
     pub errors: Vec<InputProblem>,
     /// The input as the run would get it: a task's input laid under it and the schema's
     /// `default` values filled in (`None` for the server's check, which does not say).
@@ -193,7 +193,7 @@ impl RunnableClient {
         let call = Call::new("POST", path)
             .query_opt("build", target.build.as_deref())
             .json_body(&input)?;
-        let (valid, errors) = match self.client.http().send(&call) {
+        let (valid, mut errors) = match self.client.http().send(&call) {
             Ok(reply) => {
                 let answer: Value = reply.json()?;
                 let answer = answer
@@ -211,6 +211,7 @@ impl RunnableClient {
             ),
             Err(e) => return Err(e),
         };
+        errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
         Ok(InputReport {
             valid,
             errors,
