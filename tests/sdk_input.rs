@@ -1,7 +1,8 @@
 //! Inputs checked against an Actor's input schema before anything starts: every problem at its
 //! pointer, defaults, builds by tag and number, tasks, the compiled schema kept per client,
 //! `StartOptions::validate_input` on every kind of start (the journal shows no start request),
-//! and the server's check (`validate-input`) against a stub server.
+//! and the server's check (`validate-input`): the emulator's agrees with the local one, and a
+//! stub server answers as the platform documents it.
 #![cfg(feature = "emulator")]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -208,7 +209,7 @@ fn builds_by_tag_and_number() {
         .as_str()
         .unwrap()
         .to_string();
-    // The emulator has no build list: the default build answers for its own number.
+    // A number is looked up in the build list.
     let report = actor.validate_input(&bad_input(), Some(&number)).unwrap();
     assert_eq!(report.errors.len(), 3);
     let e = actor
@@ -393,4 +394,101 @@ fn the_servers_check_is_mapped_to_a_report() {
         .validate_input_remote(&bad_input(), None)
         .unwrap_err();
     assert!(e.is_not_found(), "{e}");
+}
+
+/// A user Actor of the emulator whose version's input schema is `schema`, built once.
+fn user_actor(client: &Client, name: &str, schema: &Value) -> String {
+    let version = |schema: &Value| {
+        let definition = json!({"actorSpecification": 1, "name": name, "version": "0.0",
+                                "emulatorProgram": "generator", "input": schema});
+        json!({"versionNumber": "0.0", "sourceType": "SOURCE_FILES", "buildTag": "latest",
+               "sourceFiles": [{"name": ".actor/actor.json", "format": "TEXT",
+                                "content": definition.to_string()}]})
+    };
+    let actor = support(
+        client,
+        "POST",
+        "/v2/acts",
+        Some(json!({"name": name, "versions": [version(schema)]})),
+    );
+    let id = actor["data"]["id"].as_str().unwrap().to_string();
+    build(client, &id);
+    id
+}
+
+/// Builds version 0.0 of an Actor (moving `latest`); its build number.
+fn build(client: &Client, id: &str) -> String {
+    let path = format!("/v2/acts/{id}/builds");
+    let b = client
+        .request("POST", &path, &[("version", "0.0")], None)
+        .unwrap();
+    b["data"]["buildNumber"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn each_build_has_its_own_schema() {
+    let (_emu, client) = setup();
+    let schema = |max: u64| {
+        json!({"title": "n", "type": "object", "schemaVersion": 1,
+               "properties": {"n": {"title": "N", "type": "integer", "maximum": max,
+                                    "editor": "number"}},
+               "required": ["n"]})
+    };
+    let id = user_actor(&client, "schema-builds", &schema(5));
+    let version = json!({"sourceFiles": [{"name": ".actor/actor.json", "format": "TEXT",
+        "content": json!({"actorSpecification": 1, "name": "schema-builds", "version": "0.0",
+                          "input": schema(10)}).to_string()}]});
+    support(
+        &client,
+        "PUT",
+        &format!("/v2/acts/{id}/versions/0.0"),
+        Some(version),
+    );
+    let second = build(&client, &id);
+    let actor = client.actor(&id);
+    let input = json!({"n": 7});
+    assert!(actor.validate_input(&input, None).unwrap().valid);
+    assert!(actor.validate_input(&input, Some(&second)).unwrap().valid);
+    let first = actor.validate_input(&input, Some("0.0.1")).unwrap();
+    assert_eq!(first.summary(), "n: must be <= 5, got 7");
+    let missing = actor.validate_input(&json!({}), None).unwrap();
+    assert_eq!(missing.errors[0].given, "(missing)");
+    // The server agrees, build by build.
+    assert!(actor.validate_input_remote(&input, None).unwrap().valid);
+    let remote = actor.validate_input_remote(&input, Some("0.0.1")).unwrap();
+    assert_eq!(remote.errors.len(), 1, "{remote:?}");
+    assert_eq!(
+        (
+            remote.errors[0].pointer.as_str(),
+            remote.errors[0].expected.as_str()
+        ),
+        ("/n", "<= 5")
+    );
+}
+
+#[test]
+fn the_local_check_agrees_with_the_emulators_validate_input() {
+    let (_emu, client) = setup();
+    let actor = client.actor(GENERATOR);
+    let inputs = [
+        bad_input(),
+        json!({}),
+        json!({"count": 3, "hidden": "yes", "durationSecs": -1}),
+        json!({"statusMessage": 5, "outputText": null, "logLines": 2.5}),
+        json!({"count": 1, "records": 2, "outcome": "FAILED"}),
+    ];
+    for input in inputs {
+        let local = actor.validate_input(&input, None).unwrap();
+        let remote = actor.validate_input_remote(&input, None).unwrap();
+        let pointers = |r: &apify::InputReport| -> Vec<String> {
+            let mut p: Vec<String> = r.errors.iter().map(|e| e.pointer.clone()).collect();
+            p.sort();
+            p
+        };
+        assert_eq!(local.valid, remote.valid, "{input}: {local:?} {remote:?}");
+        assert_eq!(pointers(&local), pointers(&remote), "{input}");
+        for (l, r) in local.errors.iter().zip(&remote.errors) {
+            assert_eq!(l.given, r.given, "{input}");
+        }
+    }
 }

@@ -3,9 +3,10 @@
  * every problem of {"count": -5, "outcome": "MAYBE", "itemBytes": "ten"} for emulator/generator
  * (APIFY_STATUS_INVALID_INPUT; the report in the last error JSON's "inputReport", each problem
  * naming its field; the out-parameter untouched); a valid input answers OK with
- * {"valid":true,"errors":[]}; the schema is read once per client. The start options'
- * "validateInput": true refuse the bad input before any start request (the emulator's journal
- * shows no POST at all) and start a good one as usual.
+ * {"valid":true,"errors":[]}; the server's check ("remote": true) names the same fields; the
+ * schema is read once per client. The start options' "validateInput": true refuse the bad input
+ * before any start request (the emulator's journal shows no POST at all) and start a good one
+ * as usual.
  */
 #include "check.h"
 
@@ -74,6 +75,20 @@ int main(void) {
                 apify_actor_validate_input(client, GENERATOR, "[1]", NULL, &s));
     CHECK_FAILS(APIFY_STATUS_NOT_FOUND, s,
                 apify_actor_validate_input(client, "nobody/nothing", BAD, NULL, &s));
+
+    /* The server's check (the emulator's validate-input) names the same fields. */
+    CHECK_FAILS(APIFY_STATUS_INVALID_INPUT, s,
+                apify_actor_validate_input(client, GENERATOR, BAD, "{\"remote\": true}", &s));
+    {
+        char *json = apify_last_error_json();
+        CHECK(json != NULL);
+        CHECK_JSON_IS(json, "/inputReport/errors/0/field", "count");
+        CHECK_JSON_IS(json, "/inputReport/errors/0/given", "-5");
+        CHECK_JSON_IS(json, "/inputReport/errors/1/field", "itemBytes");
+        CHECK_JSON_IS(json, "/inputReport/errors/2/field", "outcome");
+        CHECK_JSON_ABSENT(json, "/inputReport/errors/3");
+        apify_string_free(json);
+    }
 
     /* The schema is kept: checking again reads the Actor, not its build. */
     check_clear_journal(client);

@@ -106,22 +106,24 @@ fn validate_input_reports_every_problem() {
         .count();
     assert_eq!(builds, 0, "the build was read before and kept");
 
-    // The server's check goes to validate-input (the emulator may not implement it yet).
+    // The server's check: the emulator's validate-input names the same fields.
     clear(c);
-    let _ = validate(
-        c,
-        GENERATOR,
-        Some(BAD),
-        Some(r#"{"remote": true, "build": "latest"}"#),
-    );
+    let remote = Some(r#"{"remote": true, "build": "latest"}"#);
+    let st = validate(c, GENERATOR, Some(BAD), remote).unwrap_err();
+    expect_invalid(st, &["count", "itemBytes", "outcome"]);
+    let ok = validate(c, GENERATOR, Some(r#"{"count": 2}"#), remote);
+    assert_eq!(ok.unwrap(), r#"{"valid":true,"errors":[]}"#);
     let seen = requests(c);
-    assert!(
-        seen.contains(&(
-            "POST".into(),
-            "/v2/actors/emulator~generator/validate-input".into()
-        )),
-        "{seen:?}"
-    );
+    let posts = seen
+        .iter()
+        .filter(|r| {
+            *r == &(
+                "POST".into(),
+                "/v2/actors/emulator~generator/validate-input".into(),
+            )
+        })
+        .count();
+    assert_eq!(posts, 2, "{seen:?}");
 }
 
 #[test]
