@@ -324,11 +324,13 @@ fn answer(mut stream: TcpStream, status: u16, text: &str) -> std::io::Result<()>
         413 => "Payload Too Large",
         _ => "Request Header Fields Too Large",
     };
-    write!(
-        stream,
+    // One write: `write!` on the stream would send the answer in pieces, and a sender that reads
+    // the status line with one read could see only "HTTP/1.1 ".
+    let answer = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
         text.len()
-    )?;
+    );
+    stream.write_all(answer.as_bytes())?;
     stream.flush()
 }
 
