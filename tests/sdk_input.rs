@@ -492,3 +492,122 @@ fn the_local_check_agrees_with_the_emulators_validate_input() {
         }
     }
 }
+
+/// A user Actor with a required string and a pattern, and most of the dialect beside them.
+fn shop_schema() -> Value {
+    json!({"title": "Shop", "type": "object", "schemaVersion": 1,
+        "properties": {
+            "sku": {"title": "SKU", "type": "string", "editor": "textfield",
+                    "pattern": "^[A-Z]{3}-[0-9]{2}$", "description": "three letters, two digits"},
+            "qty": {"title": "Qty", "type": "integer", "minimum": 1, "maximum": 10, "default": 1,
+                    "editor": "number"},
+            "mode": {"title": "Mode", "type": "string", "enum": ["fast", "slow"],
+                     "enumTitles": ["Fast", "Slow"], "editor": "select", "prefill": "fast"},
+            "tags": {"title": "Tags", "type": "array", "minItems": 1, "maxItems": 3,
+                     "uniqueItems": true, "editor": "stringList"},
+            "note": {"title": "Note", "type": "string", "nullable": true, "maxLength": 5,
+                     "editor": "textfield"},
+            "ship": {"title": "Ship", "type": "object", "editor": "json",
+                     "properties": {"city": {"title": "City", "type": "string"}},
+                     "required": ["city"]}
+        },
+        "required": ["sku"]})
+}
+
+#[test]
+fn local_and_server_checks_agree_on_a_user_actor_over_24_inputs() {
+    let (_emu, client) = setup();
+    let id = user_actor(&client, "shop", &shop_schema());
+    let actor = client.actor(&id);
+    let table = [
+        (json!({"sku": "ABC-12"}), vec![]),
+        (json!({"sku": "ABC-12", "qty": 10, "mode": "slow"}), vec![]),
+        (
+            json!({"sku": "ABC-12", "tags": ["a", "b"], "note": null}),
+            vec![],
+        ),
+        (json!({"sku": "ABC-12", "ship": {"city": "Brno"}}), vec![]),
+        (json!({"sku": "ABC-12", "note": "hi"}), vec![]),
+        (json!({"sku": "XYZ-99", "qty": 1, "tags": ["x"]}), vec![]),
+        (json!({}), vec!["/sku"]),
+        (json!({"qty": 2}), vec!["/sku"]),
+        (json!({"sku": "abc-12"}), vec!["/sku"]),
+        (json!({"sku": "ABC-123"}), vec!["/sku"]),
+        (json!({"sku": 12}), vec!["/sku"]),
+        (json!({"sku": "ABC-12", "qty": 0}), vec!["/qty"]),
+        (json!({"sku": "ABC-12", "qty": 11}), vec!["/qty"]),
+        (json!({"sku": "ABC-12", "qty": 2.5}), vec!["/qty"]),
+        (json!({"sku": "ABC-12", "mode": "medium"}), vec!["/mode"]),
+        (json!({"sku": "ABC-12", "tags": []}), vec!["/tags"]),
+        (json!({"sku": "ABC-12", "tags": ["a", "a"]}), vec!["/tags"]),
+        (
+            json!({"sku": "ABC-12", "tags": ["a", "b", "c", "d"]}),
+            vec!["/tags"],
+        ),
+        (json!({"sku": "ABC-12", "tags": "a"}), vec!["/tags"]),
+        (json!({"sku": "ABC-12", "note": "too long"}), vec!["/note"]),
+        (json!({"sku": "ABC-12", "ship": {}}), vec!["/ship"]),
+        (json!({"sku": "ABC-12", "ship": "Brno"}), vec!["/ship"]),
+        (
+            json!({"qty": 0, "mode": "x"}),
+            vec!["/mode", "/qty", "/sku"],
+        ),
+        (
+            json!({"sku": "no", "qty": 99, "tags": [], "note": 5}),
+            vec!["/note", "/qty", "/sku", "/tags"],
+        ),
+    ];
+    assert!(table.len() >= 20);
+    for (input, fields) in &table {
+        let local = actor.validate_input(input, None).unwrap();
+        let remote = actor.validate_input_remote(input, None).unwrap();
+        let fields_of = |r: &apify::InputReport| -> Vec<String> {
+            let mut p: Vec<String> = r
+                .errors
+                .iter()
+                .map(|e| {
+                    // A problem inside an object is the object's field (the server may name
+                    // the object where the local check names the missing member).
+                    let mut it = e.pointer.splitn(3, '/');
+                    format!("/{}", it.nth(1).unwrap_or(""))
+                })
+                .collect();
+            p.sort();
+            p.dedup();
+            p
+        };
+        assert_eq!(&fields_of(&local), fields, "local {input}: {local:?}");
+        assert_eq!(&fields_of(&remote), fields, "server {input}: {remote:?}");
+        // A start agrees too: refused before a run exists, or started.
+        let started = actor.start(input, &StartOptions::default());
+        match (fields.is_empty(), started) {
+            (true, Ok(_)) => {}
+            (false, Err(e)) => assert_eq!(e.http_status(), Some(400), "{input}: {e}"),
+            (valid, other) => panic!("{input}: valid {valid}, start {other:?}"),
+        }
+    }
+    // With validate_input, a bad input is refused locally: no start request is sent.
+    clear_journal(&client);
+    let e = actor
+        .start(
+            &json!({"sku": "bad"}),
+            &StartOptions::default().validate_input(true),
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    assert!(e.to_string().contains("sku"), "{e}");
+    assert!(journal(&client).iter().all(|(m, _)| m == "GET"));
+    // The default, not the prefill, fills the run's input.
+    let run = actor
+        .call(&json!({"sku": "ABC-12"}), &CallOptions::default())
+        .unwrap();
+    let input = client
+        .run(&run.id)
+        .key_value_store()
+        .get_record("INPUT")
+        .unwrap()
+        .unwrap();
+    let input: Value = serde_json::from_slice(&input.data).unwrap();
+    assert_eq!(input["qty"], 1, "{input}");
+    assert!(input.get("mode").is_none(), "{input}");
+}
