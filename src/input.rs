@@ -153,13 +153,19 @@ impl RunnableClient {
     /// ```no_run
     /// use serde_json::json;
     /// let client = apify::Client::from_env()?;
-    /// let report = client.actor("emulator/generator").validate_input(&json!({"count": -5}), None)?;
+    /// let report = client.actor("emulator/generator").validate_input(&json!({"count": -5}))?;
     /// for p in &report.errors {
     ///     println!("{}: {} (expected {}, given {})", p.field(), p.message, p.expected, p.given);
     /// }
     /// # Ok::<(), apify::Error>(())
     /// ```
-    pub fn validate_input<I: Serialize + ?Sized>(
+    pub fn validate_input<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputReport> {
+        self.validate_input_for_build(input, None)
+    }
+
+    /// Like [`validate_input`](Self::validate_input) against a given build (a tag such as
+    /// `latest`, or a build number such as `0.0.3`; `None`: the Actor's default).
+    pub fn validate_input_for_build<I: Serialize + ?Sized>(
         &self,
         input: &I,
         build: Option<&str>,
@@ -179,7 +185,12 @@ impl RunnableClient {
     /// as the query's `build`); for a task, the task's input laid under `input` is checked
     /// against its Actor. The server's refusal (400 `invalid-input`) becomes a report with
     /// `valid: false` and the problems it names; other failures are errors.
-    pub fn validate_input_remote<I: Serialize + ?Sized>(
+    pub fn validate_input_remote<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputReport> {
+        self.validate_input_remote_for_build(input, None)
+    }
+
+    /// Like [`validate_input_remote`](Self::validate_input_remote) against a given build.
+    pub fn validate_input_remote_for_build<I: Serialize + ?Sized>(
         &self,
         input: &I,
         build: Option<&str>,
@@ -243,7 +254,7 @@ impl RunnableClient {
                 )))
             }
         };
-        let report = self.validate_input(&input, options.build.as_deref())?;
+        let report = self.validate_input_for_build(&input, options.build.as_deref())?;
         if report.valid {
             Ok(())
         } else {

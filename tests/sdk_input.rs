@@ -44,7 +44,7 @@ fn bad_input() -> Value {
 fn the_generator_schema_reports_every_problem() {
     let (_emu, client) = setup();
     let actor = client.actor(GENERATOR);
-    let report = actor.validate_input(&bad_input(), None).unwrap();
+    let report = actor.validate_input(&bad_input()).unwrap();
     assert!(!report.valid);
     let rows: Vec<(String, &str, &str, &str)> = report
         .errors
@@ -84,7 +84,7 @@ fn the_generator_schema_reports_every_problem() {
     assert_eq!(input["count"], -5);
 
     let ok = actor
-        .validate_input(&json!({"count": 3, "outcome": "FAILED"}), None)
+        .validate_input(&json!({"count": 3, "outcome": "FAILED"}))
         .unwrap();
     assert!(ok.valid, "{ok:?}");
     assert_eq!(
@@ -93,15 +93,15 @@ fn the_generator_schema_reports_every_problem() {
     );
     assert_eq!(ok.input.as_ref().unwrap()["itemBytes"], 0);
     // No input at all: the defaults.
-    let none = actor.validate_input(&Value::Null, None).unwrap();
+    let none = actor.validate_input(&Value::Null).unwrap();
     assert!(none.valid);
     assert_eq!(none.input.unwrap()["count"], 10);
     // Not an object: refused before any request.
-    let e = actor.validate_input(&json!([1]), None).unwrap_err();
+    let e = actor.validate_input(&json!([1])).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
 
     let hello = client.actor("apify/hello-world");
-    let report = hello.validate_input(&json!({"message": 5}), None).unwrap();
+    let report = hello.validate_input(&json!({"message": 5})).unwrap();
     assert_eq!(report.summary(), "message: must be a string, got 5");
 }
 
@@ -164,13 +164,13 @@ fn the_compiled_schema_is_kept_per_client() {
     let (_emu, client) = setup();
     let actor = client.actor(GENERATOR);
     clear_journal(&client);
-    actor.validate_input(&bad_input(), None).unwrap();
-    actor.validate_input(&json!({"count": 1}), None).unwrap();
+    actor.validate_input(&bad_input()).unwrap();
+    actor.validate_input(&json!({"count": 1})).unwrap();
     // A clone shares the cache.
     client
         .clone()
         .actor("emulator~generator")
-        .validate_input(&json!({}), Some("latest"))
+        .validate_input_for_build(&json!({}), Some("latest"))
         .unwrap();
     let requests = journal(&client);
     let builds = requests
@@ -190,10 +190,7 @@ fn the_compiled_schema_is_kept_per_client() {
         .build()
         .unwrap();
     clear_journal(&client);
-    other
-        .actor(GENERATOR)
-        .validate_input(&json!({}), None)
-        .unwrap();
+    other.actor(GENERATOR).validate_input(&json!({})).unwrap();
     let builds = journal(&client)
         .iter()
         .filter(|(_, p)| p.starts_with("/v2/actor-builds/"))
@@ -210,19 +207,21 @@ fn builds_by_tag_and_number() {
         .unwrap()
         .to_string();
     // A number is looked up in the build list.
-    let report = actor.validate_input(&bad_input(), Some(&number)).unwrap();
+    let report = actor
+        .validate_input_for_build(&bad_input(), Some(&number))
+        .unwrap();
     assert_eq!(report.errors.len(), 3);
     let e = actor
-        .validate_input(&bad_input(), Some("9.9.9"))
+        .validate_input_for_build(&bad_input(), Some("9.9.9"))
         .unwrap_err();
     assert!(e.to_string().contains("no build number 9.9.9"), "{e}");
     let e = actor
-        .validate_input(&bad_input(), Some("beta"))
+        .validate_input_for_build(&bad_input(), Some("beta"))
         .unwrap_err();
     assert!(e.to_string().contains("no build tagged 'beta'"), "{e}");
     let e = client
         .actor("nobody/nothing")
-        .validate_input(&bad_input(), None)
+        .validate_input(&bad_input())
         .unwrap_err();
     assert!(e.is_not_found(), "{e}");
 }
@@ -240,11 +239,11 @@ fn a_task_is_checked_with_its_input_under_the_given_one() {
     let id = task["data"]["id"].as_str().unwrap();
     let task = client.task(id);
     let report = task
-        .validate_input(&json!({"outcome": "MAYBE", "statusMessage": 7}), None)
+        .validate_input(&json!({"outcome": "MAYBE", "statusMessage": 7}))
         .unwrap();
     let fields: Vec<String> = report.errors.iter().map(|p| p.field()).collect();
     assert_eq!(fields, ["outcome", "statusMessage"]);
-    let ok = task.validate_input(&json!({"itemBytes": 4}), None).unwrap();
+    let ok = task.validate_input(&json!({"itemBytes": 4})).unwrap();
     assert!(ok.valid, "{ok:?}");
     let input = ok.input.unwrap();
     assert_eq!(
@@ -330,7 +329,7 @@ fn the_servers_check_is_mapped_to_a_report() {
     let report = stub
         .client()
         .actor(GENERATOR)
-        .validate_input_remote(&json!({"count": 1}), Some("0.0.1"))
+        .validate_input_remote_for_build(&json!({"count": 1}), Some("0.0.1"))
         .unwrap();
     assert!(report.valid);
     assert_eq!(report.errors, []);
@@ -349,7 +348,7 @@ fn the_servers_check_is_mapped_to_a_report() {
     let report = stub
         .client()
         .actor(GENERATOR)
-        .validate_input_remote(&bad_input(), None)
+        .validate_input_remote(&bad_input())
         .unwrap();
     assert!(!report.valid);
     let rows: Vec<(String, &str, &str)> = report
@@ -375,7 +374,7 @@ fn the_servers_check_is_mapped_to_a_report() {
     let report = stub
         .client()
         .actor(GENERATOR)
-        .validate_input_remote(&bad_input(), None)
+        .validate_input_remote(&bad_input())
         .unwrap();
     assert_eq!(report.errors.len(), 1);
     assert_eq!(
@@ -391,7 +390,7 @@ fn the_servers_check_is_mapped_to_a_report() {
     let e = stub
         .client()
         .actor(GENERATOR)
-        .validate_input_remote(&bad_input(), None)
+        .validate_input_remote(&bad_input())
         .unwrap_err();
     assert!(e.is_not_found(), "{e}");
 }
@@ -447,15 +446,24 @@ fn each_build_has_its_own_schema() {
     let second = build(&client, &id);
     let actor = client.actor(&id);
     let input = json!({"n": 7});
-    assert!(actor.validate_input(&input, None).unwrap().valid);
-    assert!(actor.validate_input(&input, Some(&second)).unwrap().valid);
-    let first = actor.validate_input(&input, Some("0.0.1")).unwrap();
+    assert!(actor.validate_input(&input).unwrap().valid);
+    assert!(
+        actor
+            .validate_input_for_build(&input, Some(&second))
+            .unwrap()
+            .valid
+    );
+    let first = actor
+        .validate_input_for_build(&input, Some("0.0.1"))
+        .unwrap();
     assert_eq!(first.summary(), "n: must be <= 5, got 7");
-    let missing = actor.validate_input(&json!({}), None).unwrap();
+    let missing = actor.validate_input(&json!({})).unwrap();
     assert_eq!(missing.errors[0].given, "(missing)");
     // The server agrees, build by build.
-    assert!(actor.validate_input_remote(&input, None).unwrap().valid);
-    let remote = actor.validate_input_remote(&input, Some("0.0.1")).unwrap();
+    assert!(actor.validate_input_remote(&input).unwrap().valid);
+    let remote = actor
+        .validate_input_remote_for_build(&input, Some("0.0.1"))
+        .unwrap();
     assert_eq!(remote.errors.len(), 1, "{remote:?}");
     assert_eq!(
         (
@@ -478,8 +486,8 @@ fn the_local_check_agrees_with_the_emulators_validate_input() {
         json!({"count": 1, "records": 2, "outcome": "FAILED"}),
     ];
     for input in inputs {
-        let local = actor.validate_input(&input, None).unwrap();
-        let remote = actor.validate_input_remote(&input, None).unwrap();
+        let local = actor.validate_input(&input).unwrap();
+        let remote = actor.validate_input_remote(&input).unwrap();
         let pointers = |r: &apify::InputReport| -> Vec<String> {
             let mut p: Vec<String> = r.errors.iter().map(|e| e.pointer.clone()).collect();
             p.sort();
@@ -559,8 +567,8 @@ fn local_and_server_checks_agree_on_a_user_actor_over_24_inputs() {
     ];
     assert!(table.len() >= 20);
     for (input, fields) in &table {
-        let local = actor.validate_input(input, None).unwrap();
-        let remote = actor.validate_input_remote(input, None).unwrap();
+        let local = actor.validate_input(input).unwrap();
+        let remote = actor.validate_input_remote(input).unwrap();
         let fields_of = |r: &apify::InputReport| -> Vec<String> {
             let mut p: Vec<String> = r
                 .errors

@@ -50,9 +50,9 @@ pub unsafe extern "C" fn apify_actor_validate_input(
         let actor = c.actor(actor_id);
         let build = opts.build.as_deref();
         let report = if opts.remote.unwrap_or(false) {
-            actor.validate_input_remote(&input_json, build)?
+            actor.validate_input_remote_for_build(&input_json, build)?
         } else {
-            actor.validate_input(&input_json, build)?
+            actor.validate_input_for_build(&input_json, build)?
         };
         if !report.valid {
             return Err(Failure::from(crate::Error::InvalidInput(Box::new(report))));
