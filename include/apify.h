@@ -218,6 +218,15 @@ apify_status apify_dataset_iter_new(const struct apify_client *c,
 // iterator at the offset you reached to go on.
 apify_status apify_dataset_iter_next(struct apify_dataset_iter *it, char **out_item_json);
 
+// The next item's JSON text without a copy: `*out_item` points at `*out_len` bytes of UTF-8
+// JSON (NOT NUL-terminated) owned by the iterator, valid until the next call on this iterator
+// (`_next`, `_next_view` or `_free`); do not free it. OK with `*out_item` = NULL and
+// `*out_len` = 0 at the end. Failures as `apify_dataset_iter_next` (outputs untouched). The
+// copying `apify_dataset_iter_next` remains for callers that keep items.
+apify_status apify_dataset_iter_next_view(struct apify_dataset_iter *it,
+                                          const char **out_item,
+                                          size_t *out_len);
+
 // Frees a dataset iterator. NULL is fine.
 void apify_dataset_iter_free(struct apify_dataset_iter *it);
 

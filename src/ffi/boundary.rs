@@ -160,6 +160,12 @@ pub(super) mod arg {
         f.ok_or_else(|| Failure::null(name))
     }
 
+    /// An out-parameter that must not be NULL, for functions with more than one; the body
+    /// writes it (with `Out::write`) after everything that can fail.
+    pub unsafe fn out<T>(p: *mut T, name: &str) -> Result<super::Out<T>, Failure> {
+        super::Out::new(p, name)
+    }
+
     /// A C integer, passed through.
     pub unsafe fn int<T>(v: T, _name: &str) -> Result<T, Failure> {
         Ok(v)
@@ -241,6 +247,18 @@ impl<T> IntoC<*mut T> for Box<T> {
     }
 }
 
+impl IntoC<*const c_char> for *const c_char {
+    fn into_c(self) -> Result<*const c_char, Failure> {
+        Ok(self)
+    }
+}
+
+impl IntoC<usize> for usize {
+    fn into_c(self) -> Result<usize, Failure> {
+        Ok(self)
+    }
+}
+
 impl IntoC<std::ffi::c_int> for bool {
     fn into_c(self) -> Result<std::ffi::c_int, Failure> {
         Ok(self.into())
@@ -249,11 +267,11 @@ impl IntoC<std::ffi::c_int> for bool {
 
 /// An iterator's next element as text (`None` at the end). After a failure the iterator keeps
 /// answering that failure, so that it is never mistaken for the end.
-pub(super) fn next_of<T>(
+pub(super) fn next_of<T, R>(
     it: &mut dyn Iterator<Item = crate::Result<T>>,
     failed: &mut Option<Failure>,
-    text: impl FnOnce(T) -> String,
-) -> Result<Option<String>, Failure> {
+    text: impl FnOnce(T) -> R,
+) -> Result<Option<R>, Failure> {
     if let Some(f) = failed {
         return Err(Failure {
             message: format!("the iterator stopped at an earlier error: {}", f.message),

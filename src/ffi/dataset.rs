@@ -2,6 +2,7 @@
 
 use std::ffi::{c_char, c_int, c_void};
 use std::io::Read;
+use std::ptr;
 
 use serde_json::value::RawValue;
 
@@ -22,6 +23,8 @@ const EXPORT_BUFFER: usize = 64 * 1024;
 pub struct apify_dataset_iter {
     inner: DatasetIter<Box<RawValue>>,
     failed: Option<Failure>,
+    /// The item `apify_dataset_iter_next_view` lent out last (valid until the next call).
+    current: Option<Box<RawValue>>,
 }
 
 /// The data sink of `apify_dataset_export`: gets `len` bytes; non-zero stops the export.
@@ -69,7 +72,11 @@ pub unsafe extern "C" fn apify_dataset_iter_new(
             return Err(Failure::invalid("option chunkSize must be at least 1"));
         }
         let inner = c.dataset(dataset_id).iter_items(&opts.items_options(), chunk);
-        Box::new(apify_dataset_iter { inner, failed: None })
+        Box::new(apify_dataset_iter {
+            inner,
+            failed: None,
+            current: None,
+        })
     })
 }
 
@@ -83,6 +90,29 @@ pub unsafe extern "C" fn apify_dataset_iter_next(
 ) -> apify_status {
     ffi!((it: iter) -> out_item_json => {
         next_of(&mut it.inner, &mut it.failed, |item| item.get().to_string())?
+    })
+}
+
+/// The next item's JSON text without a copy: `*out_item` points at `*out_len` bytes of UTF-8
+/// JSON (NOT NUL-terminated) owned by the iterator, valid until the next call on this iterator
+/// (`_next`, `_next_view` or `_free`); do not free it. OK with `*out_item` = NULL and
+/// `*out_len` = 0 at the end. Failures as `apify_dataset_iter_next` (outputs untouched). The
+/// copying `apify_dataset_iter_next` remains for callers that keep items.
+#[no_mangle]
+pub unsafe extern "C" fn apify_dataset_iter_next_view(
+    it: *mut apify_dataset_iter,
+    out_item: *mut *const c_char,
+    out_len: *mut usize,
+) -> apify_status {
+    ffi!((it: iter, out_item: out, out_len: out) => {
+        it.current = None;
+        it.current = next_of(&mut it.inner, &mut it.failed, |item| item)?;
+        let (ptr, len) = match &it.current {
+            Some(item) => (item.get().as_ptr().cast::<c_char>(), item.get().len()),
+            None => (ptr::null(), 0),
+        };
+        out_item.write(ptr)?;
+        out_len.write(len)?;
     })
 }
 

@@ -157,6 +157,39 @@ int main(void) {
         apify_dataset_iter_free(a);
         apify_dataset_iter_free(b);
     }
+    /* Borrowed items (next_view) are the copying iterator's items, byte for byte; mixed calls
+     * on one iterator go on in order; the end is NULL with length 0. */
+    {
+        apify_dataset_iter *copy = NULL, *view = NULL;
+        long i;
+        CHECK_OK(apify_dataset_iter_new(client, big.dataset, "{\"chunkSize\": 7}", &copy));
+        CHECK_OK(apify_dataset_iter_new(client, big.dataset, "{\"chunkSize\": 7}", &view));
+        for (i = 0; i < 25; i++) {
+            char *x = NULL;
+            const char *y = SENTINEL;
+            size_t len = 12345;
+            CHECK_OK(apify_dataset_iter_next(copy, &x));
+            if (i % 5 == 4) {
+                char *z = NULL;
+                CHECK_OK(apify_dataset_iter_next(view, &z));
+                CHECK(z != NULL && strcmp(x, z) == 0);
+                apify_string_free(z);
+            } else {
+                CHECK_OK(apify_dataset_iter_next_view(view, &y, &len));
+                CHECK(y != NULL && len == strlen(x) && memcmp(x, y, len) == 0);
+            }
+            apify_string_free(x);
+        }
+        {
+            const char *y = SENTINEL;
+            size_t len = 12345;
+            CHECK_OK(apify_dataset_iter_next_view(view, &y, &len));
+            CHECK(y == NULL && len == 0);
+            CHECK_FAILS(APIFY_STATUS_NULL_ARGUMENT, y, apify_dataset_iter_next_view(view, &y, NULL));
+        }
+        apify_dataset_iter_free(copy);
+        apify_dataset_iter_free(view);
+    }
     /* An iterator that fails: NOT_FOUND with the out-parameter untouched; used again, it
      * answers the same failure every time (never a false end). */
     {

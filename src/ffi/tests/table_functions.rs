@@ -105,6 +105,7 @@ pub(super) fn functions() -> Vec<Func> {
         apify_dataset_list_items(0, 1, 2, 3) => [C, DATASET, OPTIONS, out("out_page_json")];
         apify_dataset_iter_new(0, 1, 2, 3) => [C, DATASET, OPTIONS, out("out_iter")];
         apify_dataset_iter_next(0, 1) => [("it", DatasetIter), out("out_item_json")];
+        apify_dataset_iter_next_view(0, 1, 2) => [("it", DatasetIter), out("out_item"), out("out_len")];
         apify_dataset_push_items(0, 1, 2) => [C, DATASET, items];
         apify_dataset_export(0, 1, 2, 3, (write 4), 5) =>
             [C, DATASET, format, OPTIONS, write, userdata];
