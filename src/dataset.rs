@@ -2,7 +2,6 @@
 //! stream, and pushes split under the API's request limit.
 
 use std::io::Read;
-use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -171,33 +170,15 @@ impl DatasetClient {
         page_from_reply(reply, options)
     }
 
-    /// All items (from `offset`, up to `limit` in all), fetched `page_size` at a time: memory
-    /// stays bounded by one page. It advances by the rows the server scanned, stops on a page
-    /// that scanned none, and never trusts `Total`.
-    ///
-    /// ```no_run
-    /// # let client = apify::Client::from_env()?;
-    /// for item in client.dataset("DATASET_ID").iter_items::<serde_json::Value>(&Default::default(), 1000) {
-    ///     println!("{}", item?);
-    /// }
-    /// # Ok::<(), apify::Error>(())
-    /// ```
-    pub fn iter_items<T: DeserializeOwned>(
-        &self,
-        options: &ItemsOptions,
-        page_size: u64,
-    ) -> DatasetIter<T> {
-        DatasetIter {
-            dataset: self.clone(),
-            options: options.clone(),
-            page_size: page_size.max(1),
-            offset: options.offset.unwrap_or(0),
-            remaining: options.limit,
-            buffer: Vec::new().into_iter(),
-            done: false,
-            error_sent: false,
-            _item: PhantomData,
-        }
+    /// The answer to one items request (JSON), its body read under the page cap.
+    pub(crate) fn items_reply(&self, options: &ItemsOptions) -> Result<Reply> {
+        self.check()?;
+        self.client.http().send(&self.items_call(options, "json"))
+    }
+
+    /// The items path, for messages.
+    pub(crate) fn items_path(&self) -> String {
+        format!("{}/items", self.path)
     }
 
     /// The items in another format (`jsonl`, `csv`, `xlsx`, `html`, `xml`, `rss`, `json`) as a
@@ -294,71 +275,17 @@ fn page_from_reply<T: DeserializeOwned>(
     })
 }
 
-/// Iterates over a dataset's items page by page (see [`DatasetClient::iter_items`]). Use
-/// `Box<RawValue>` as `T` to get each item's own JSON text.
-pub struct DatasetIter<T> {
-    dataset: DatasetClient,
-    options: ItemsOptions,
-    page_size: u64,
-    offset: u64,
-    remaining: Option<u64>,
-    buffer: std::vec::IntoIter<T>,
-    done: bool,
-    error_sent: bool,
-    _item: PhantomData<fn() -> T>,
-}
-
-impl<T: DeserializeOwned> DatasetIter<T> {
-    fn fetch(&mut self) -> Result<()> {
-        let limit = match self.remaining {
-            Some(0) => {
-                self.done = true;
-                return Ok(());
-            }
-            Some(r) => r.min(self.page_size),
-            None => self.page_size,
-        };
-        let mut options = self.options.clone();
-        options.offset = Some(self.offset);
-        options.limit = Some(limit);
-        let page: ItemsPage<T> = self.dataset.list_items(&options)?;
-        if page.count == 0 {
-            self.done = true;
-        }
-        self.offset += page.count;
-        if let Some(r) = &mut self.remaining {
-            *r = r.saturating_sub(page.count);
-        }
-        self.buffer = page.items.into_iter();
-        Ok(())
-    }
-}
-
-impl<T: DeserializeOwned> Iterator for DatasetIter<T> {
-    type Item = Result<T>;
-
-    fn next(&mut self) -> Option<Result<T>> {
-        loop {
-            if let Some(item) = self.buffer.next() {
-                return Some(Ok(item));
-            }
-            if self.done || self.error_sent {
-                return None;
-            }
-            if let Err(e) = self.fetch() {
-                // One error ends the iteration; the caller may start a new one at the offset.
-                self.error_sent = true;
-                return Some(Err(e));
-            }
-        }
-    }
-}
-
-impl<T> DatasetIter<T> {
-    /// The offset of the next page to fetch.
-    pub fn next_offset(&self) -> u64 {
-        self.offset
-    }
+/// Parses a page of items.
+pub(crate) fn parse_items<T: DeserializeOwned>(
+    body: &[u8],
+    method: &str,
+    path: String,
+) -> Result<Vec<T>> {
+    serde_json::from_slice(body).map_err(|e| Error::Decode {
+        method: method.to_string(),
+        path,
+        message: e.to_string(),
+    })
 }
 
 /// Raw JSON text of one dataset item, as the server sent it.

@@ -67,6 +67,7 @@ macro_rules! setters {
 mod actor;
 mod client;
 mod dataset;
+mod dataset_read;
 mod error;
 mod http;
 mod input;
@@ -88,7 +89,10 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
     DEFAULT_MIN_RETRY_DELAY, DEFAULT_TIMEOUT,
 };
-pub use dataset::{DatasetClient, DatasetIter, ItemsOptions, ItemsPage, RawItem, MAX_PUSH_BYTES};
+pub use dataset::{DatasetClient, ItemsOptions, ItemsPage, RawItem, MAX_PUSH_BYTES};
+pub use dataset_read::{
+    DatasetIter, ReadOptions, DEFAULT_PAGE_BYTES, DEFAULT_PREFETCH_PAGES, MAX_ITEMS_PER_REQUEST,
+};
 pub use error::{ApiError, Cause, Error, Result, Sent};
 pub use http::{
     DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_RECORD_BYTES, MAX_PAGE_BYTES_CEILING, MIN_PAGE_BYTES,

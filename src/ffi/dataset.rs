@@ -11,7 +11,7 @@ use super::client::apify_client;
 use super::errors::{apify_status, Failure, APIFY_STATUS_CANCELLED, APIFY_STATUS_INVALID_JSON};
 use super::json::{join_raw, to_json};
 use super::options::{parse_object, ItemsOpts};
-use crate::dataset::DatasetIter;
+use crate::DatasetIter;
 use crate::{Error, ItemsPage};
 
 /// The formats `apify_dataset_export` takes.
@@ -55,8 +55,12 @@ pub unsafe extern "C" fn apify_dataset_list_items(
     })
 }
 
-/// An iterator over all items (from offset, up to limit), fetched chunkSize (default 1000) at a
-/// time. Takes the dataset-items options and chunkSize.
+/// An iterator over all items (from offset, up to limit). Takes the dataset-items options and:
+/// chunkSize (exactly this many items a page, 1 to 250000), or pageBytes (pages of about this
+/// many bytes, learned from the items read; default 4 MiB, 1024 to 1 GiB); prefetchPages (pages
+/// read ahead in parallel by worker threads, default 3, 0 to 64). Items come strictly in order,
+/// each exactly once, also with filters and while the dataset is being written; memory is about
+/// (prefetchPages + 1) pages.
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_iter_new(
     c: *const apify_client,
@@ -67,11 +71,8 @@ pub unsafe extern "C" fn apify_dataset_iter_new(
     ffi!((c: client, dataset_id: str, options_json: opt_json) -> out_iter => {
         let opts: ItemsOpts = parse_object(options_json, "dataset options")?;
         crate::client::id_segment("the dataset id", dataset_id)?;
-        let chunk = opts.chunk_size.unwrap_or(1000);
-        if chunk == 0 {
-            return Err(Failure::invalid("option chunkSize must be at least 1"));
-        }
-        let inner = c.dataset(dataset_id).iter_items(&opts.items_options(), chunk);
+        let read = opts.read_options()?;
+        let inner = c.dataset(dataset_id).iter_items_with(&opts.items_options(), &read);
         Box::new(apify_dataset_iter {
             inner,
             failed: None,

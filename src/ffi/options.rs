@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::errors::Failure;
 use crate::{
-    CallOptions, Client, ItemsOptions, KeysOptions, StartOptions, WaitOptions, WaitStrategy,
+    CallOptions, Client, ItemsOptions, KeysOptions, ReadOptions, StartOptions, WaitOptions,
+    WaitStrategy, MAX_ITEMS_PER_REQUEST,
     Webhook, WebhookWait,
 };
 
@@ -32,6 +33,8 @@ const ITEMS_KEYS: &[&str] = &[
     "skipHidden",
     "view",
     "chunkSize",
+    "pageBytes",
+    "prefetchPages",
 ];
 
 /// Parses an options object (NULL = all defaults), refusing keys the call does not take.
@@ -222,7 +225,9 @@ pub(super) struct ItemsOpts {
     skip_empty: Option<bool>,
     skip_hidden: Option<bool>,
     view: Option<String>,
-    pub(super) chunk_size: Option<u64>,
+    chunk_size: Option<u64>,
+    page_bytes: Option<u64>,
+    prefetch_pages: Option<u32>,
 }
 
 impl Keys for ItemsOpts {
@@ -230,6 +235,46 @@ impl Keys for ItemsOpts {
 }
 
 impl ItemsOpts {
+    /// How an iterator reads: `chunkSize` (exactly that many items a page), else pages of
+    /// about `pageBytes`; `prefetchPages` read ahead.
+    pub(super) fn read_options(&self) -> Result<ReadOptions, Failure> {
+        let mut read = ReadOptions::default();
+        match self.chunk_size {
+            Some(0) => return Err(Failure::invalid("option chunkSize must be at least 1")),
+            Some(n) if n > MAX_ITEMS_PER_REQUEST => {
+                return Err(Failure::invalid(format!(
+                    "option chunkSize must be at most {MAX_ITEMS_PER_REQUEST} (the API's most items per request), got {n}"
+                )))
+            }
+            Some(n) => read.page_size = Some(n),
+            None => {}
+        }
+        match self.page_bytes {
+            Some(n) if !(1024..=(1 << 30)).contains(&n) => {
+                return Err(Failure::invalid(format!(
+                    "option pageBytes must be from 1024 to 1073741824, got {n}"
+                )))
+            }
+            Some(_) if self.chunk_size.is_some() => {
+                return Err(Failure::invalid(
+                    "options chunkSize and pageBytes do not go together (a fixed page size or one by bytes)",
+                ))
+            }
+            Some(n) => read.page_bytes = n,
+            None => {}
+        }
+        match self.prefetch_pages {
+            Some(n) if n > 64 => {
+                return Err(Failure::invalid(format!(
+                    "option prefetchPages must be at most 64, got {n}"
+                )))
+            }
+            Some(n) => read.prefetch_pages = n as usize,
+            None => {}
+        }
+        Ok(read)
+    }
+
     pub(super) fn items_options(self) -> ItemsOptions {
         let list = |l: Option<List>| l.map(List::into_vec).unwrap_or_default();
         ItemsOptions {
