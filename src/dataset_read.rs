@@ -120,10 +120,7 @@ impl DatasetClient {
         options: &ItemsOptions,
         page_size: u64,
     ) -> DatasetIter<T> {
-        self.iter_items_with(
-            options,
-            &ReadOptions::default().page_size(page_size.max(1)),
-        )
+        self.iter_items_with(options, &ReadOptions::default().page_size(page_size.max(1)))
     }
 
     /// All items (from `options.offset`, up to `options.limit` in all), with pages sized and
@@ -257,7 +254,8 @@ impl<T: DeserializeOwned> DatasetIter<T> {
         }
         if self.read.page_size.is_none() && !items.is_empty() {
             let per_item = (page.body.len() as u64 / items.len() as u64).max(1);
-            self.page_limit = (self.read.page_bytes.max(1) / per_item).clamp(1, MAX_ITEMS_PER_REQUEST);
+            self.page_limit =
+                (self.read.page_bytes.max(1) / per_item).clamp(1, MAX_ITEMS_PER_REQUEST);
         }
         self.offset = fetch.offset + count;
         if let Some(r) = &mut self.remaining {

@@ -10,8 +10,7 @@ use serde_json::Value;
 use super::errors::Failure;
 use crate::{
     CallOptions, Client, ItemsOptions, KeysOptions, ReadOptions, StartOptions, WaitOptions,
-    WaitStrategy, MAX_ITEMS_PER_REQUEST,
-    Webhook, WebhookWait,
+    WaitStrategy, Webhook, WebhookWait, MAX_ITEMS_PER_REQUEST,
 };
 
 /// An options object type and the keys it takes.
