@@ -76,15 +76,14 @@ struct Fetch {
     handle: JoinHandle<Result<RawPage>>,
 }
 
-/// Iterates over a dataset's items page by page (see [`DatasetClient::iter_items_with`]). Use
-/// `Box<RawValue>` ([`RawItem`](crate::RawItem)) as `T` to get each item's own JSON text.
-pub struct DatasetIter<T> {
+/// Plans, fetches and hands out the pages of a read, in order (see the module docs).
+pub(crate) struct PageReader {
     dataset: DatasetClient,
     options: ItemsOptions,
     read: ReadOptions,
     /// Items per window now (fixed, or learned).
     page_limit: u64,
-    /// Where the next page to hand out starts (after the rows consumed so far).
+    /// Where the next page to hand out starts (after the rows handed out so far).
     offset: u64,
     /// Where the next window to plan starts.
     planned: u64,
@@ -96,8 +95,14 @@ pub struct DatasetIter<T> {
     inflight: VecDeque<Fetch>,
     /// Parallel windows allowed (1 + prefetch, lowered after a 429).
     parallel: usize,
-    buffer: std::vec::IntoIter<T>,
     done: bool,
+}
+
+/// Iterates over a dataset's items page by page (see [`DatasetClient::iter_items_with`]). Use
+/// `Box<RawValue>` ([`RawItem`](crate::RawItem)) as `T` to get each item's own JSON text.
+pub struct DatasetIter<T> {
+    reader: PageReader,
+    buffer: std::vec::IntoIter<T>,
     error_sent: bool,
     _item: PhantomData<fn() -> T>,
 }
@@ -141,13 +146,28 @@ impl DatasetClient {
         options: &ItemsOptions,
         read: &ReadOptions,
     ) -> DatasetIter<T> {
+        DatasetIter {
+            reader: PageReader::new(self, options, read),
+            buffer: Vec::new().into_iter(),
+            error_sent: false,
+            _item: PhantomData,
+        }
+    }
+}
+
+impl PageReader {
+    pub(crate) fn new(
+        dataset: &DatasetClient,
+        options: &ItemsOptions,
+        read: &ReadOptions,
+    ) -> PageReader {
         let page_limit = read
             .page_size
             .unwrap_or(read.page_bytes.max(1) / FIRST_GUESS_ITEM_BYTES)
             .clamp(1, MAX_ITEMS_PER_REQUEST);
         let offset = options.offset.unwrap_or(0);
-        DatasetIter {
-            dataset: self.clone(),
+        PageReader {
+            dataset: dataset.clone(),
             options: options.clone(),
             read: read.clone(),
             page_limit,
@@ -158,15 +178,10 @@ impl DatasetClient {
             inflight: VecDeque::new(),
             // Until the first page says how large the dataset is, one window.
             parallel: 1,
-            buffer: Vec::new().into_iter(),
             done: false,
-            error_sent: false,
-            _item: PhantomData,
         }
     }
-}
 
-impl<T: DeserializeOwned> DatasetIter<T> {
     /// Plans and starts windows until `parallel` are in flight or nothing more is wanted.
     fn fill(&mut self) {
         while self.inflight.len() < self.parallel {
@@ -215,67 +230,79 @@ impl<T: DeserializeOwned> DatasetIter<T> {
         self.planned = self.offset;
     }
 
-    /// Takes the next window in order into the buffer.
-    fn next_page(&mut self) -> Result<()> {
-        if matches!(self.remaining, Some(0)) {
-            self.done = true;
-            return Ok(());
-        }
-        self.fill();
-        let Some(fetch) = self.inflight.pop_front() else {
-            self.done = true;
-            return Ok(());
-        };
-        let page = match fetch.handle.join() {
-            Ok(Ok(page)) => page,
-            Ok(Err(e)) => {
-                self.replan();
-                if e.http_status() == Some(429) && self.parallel > 1 {
-                    // Rate limited while reading ahead: fewer at once, and this window again.
-                    self.parallel = (self.parallel / 2).max(1);
-                    log::warn!(target: "apify", "dataset read rate limited: {} page(s) at once from now on", self.parallel);
-                    return Ok(());
+    /// The next page in order, made by `parse` from its body (`parse` answers what it made and
+    /// how many items the body held); `None` at the end.
+    pub(crate) fn next_page<R>(
+        &mut self,
+        parse: impl FnOnce(Vec<u8>) -> Result<(R, usize)>,
+    ) -> Result<Option<R>> {
+        let (fetch, page) = loop {
+            if self.done || matches!(self.remaining, Some(0)) {
+                self.done = true;
+                return Ok(None);
+            }
+            self.fill();
+            let Some(fetch) = self.inflight.pop_front() else {
+                self.done = true;
+                return Ok(None);
+            };
+            match fetch.handle.join() {
+                Ok(Ok(page)) => break ((fetch.offset, fetch.limit), page),
+                Ok(Err(e)) => {
+                    self.replan();
+                    if e.http_status() == Some(429) && self.parallel > 1 {
+                        // Rate limited while reading ahead: fewer at once, and this window again.
+                        self.parallel = (self.parallel / 2).max(1);
+                        log::warn!(target: "apify", "dataset read rate limited: {} page(s) at once from now on", self.parallel);
+                        continue;
+                    }
+                    return Err(e);
                 }
-                return Err(e);
-            }
-            Err(_) => {
-                self.replan();
-                return Err(Error::InvalidArgument(
-                    "a dataset page reader panicked".into(),
-                ));
+                Err(_) => {
+                    self.replan();
+                    return Err(Error::InvalidArgument(
+                        "a dataset page reader panicked".into(),
+                    ));
+                }
             }
         };
-        let items: Vec<T> =
-            crate::dataset::parse_items(&page.body, "GET", self.dataset.items_path())?;
-        let count = page.count.unwrap_or(items.len() as u64);
+        let body_len = page.body.len() as u64;
+        let (made, items) = parse(page.body)?;
+        let count = page.count.unwrap_or(items as u64);
         if self.total_hint.is_none() {
             self.total_hint = page.total;
             self.parallel = 1 + self.read.prefetch_pages;
         }
-        if self.read.page_size.is_none() && !items.is_empty() {
-            let per_item = (page.body.len() as u64 / items.len() as u64).max(1);
+        if self.read.page_size.is_none() && items > 0 {
+            let per_item = (body_len / items as u64).max(1);
             self.page_limit =
                 (self.read.page_bytes.max(1) / per_item).clamp(1, MAX_ITEMS_PER_REQUEST);
         }
-        self.offset = fetch.offset + count;
+        self.offset = fetch.0 + count;
         if let Some(r) = &mut self.remaining {
             *r = r.saturating_sub(count);
         }
         if count == 0 {
             self.done = true;
             self.inflight.clear();
-        } else if count < fetch.limit {
+        } else if count < fetch.1 {
             // The data ended inside this window when it was read: what was planned after it
             // may have missed rows written since. Go on from here.
             self.replan();
         }
-        self.buffer = items.into_iter();
-        Ok(())
+        Ok(Some(made))
     }
 
+    /// The offset after the rows handed out so far (where a new read would go on).
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+impl<T: DeserializeOwned> DatasetIter<T> {
     /// The offset after the rows handed out so far (where a new iterator would go on).
     pub fn next_offset(&self) -> u64 {
-        self.offset
+        self.reader.offset()
     }
 }
 
@@ -287,14 +314,87 @@ impl<T: DeserializeOwned> Iterator for DatasetIter<T> {
             if let Some(item) = self.buffer.next() {
                 return Some(Ok(item));
             }
-            if self.done || self.error_sent {
+            if self.error_sent {
                 return None;
             }
-            if let Err(e) = self.next_page() {
-                // One error ends the iteration; the caller may start a new one at the offset.
-                self.error_sent = true;
-                return Some(Err(e));
+            let path = self.reader.dataset.items_path();
+            let page = self.reader.next_page(|body| {
+                let items: Vec<T> = crate::dataset::parse_items(&body, "GET", path)?;
+                let n = items.len();
+                Ok((items, n))
+            });
+            match page {
+                Ok(Some(items)) => self.buffer = items.into_iter(),
+                Ok(None) => return None,
+                Err(e) => {
+                    // One error ends the iteration; the caller may start a new one at the offset.
+                    self.error_sent = true;
+                    return Some(Err(e));
+                }
             }
         }
     }
+}
+
+/// A read that hands out each item's JSON text as a range of its page's bytes, with no copy or
+/// allocation per item (for the C ABI's borrowed items).
+pub(crate) struct RawItems {
+    reader: PageReader,
+    page: Vec<u8>,
+    ranges: std::vec::IntoIter<std::ops::Range<usize>>,
+}
+
+impl RawItems {
+    pub(crate) fn new(
+        dataset: &DatasetClient,
+        options: &ItemsOptions,
+        read: &ReadOptions,
+    ) -> RawItems {
+        RawItems {
+            reader: PageReader::new(dataset, options, read),
+            page: Vec::new(),
+            ranges: Vec::new().into_iter(),
+        }
+    }
+
+    /// The next item's JSON text; `None` at the end. Valid until the next call.
+    pub(crate) fn next_text(&mut self) -> Result<Option<&str>> {
+        loop {
+            if let Some(r) = self.ranges.next() {
+                // The page was checked as UTF-8 when it was split.
+                return Ok(Some(std::str::from_utf8(&self.page[r]).unwrap_or("")));
+            }
+            let path = self.reader.dataset.items_path();
+            let page = self.reader.next_page(|body| {
+                let ranges = split_page(&body, path)?;
+                let n = ranges.len();
+                Ok(((body, ranges), n))
+            })?;
+            match page {
+                Some((body, ranges)) => {
+                    self.page = body;
+                    self.ranges = ranges.into_iter();
+                }
+                None => return Ok(None),
+            }
+        }
+    }
+}
+
+/// The byte ranges of a page's items (a JSON array), borrowed by serde_json: no copy.
+fn split_page(body: &[u8], path: String) -> Result<Vec<std::ops::Range<usize>>> {
+    let items: Vec<&serde_json::value::RawValue> =
+        serde_json::from_slice(body).map_err(|e| Error::Decode {
+            method: "GET".into(),
+            path,
+            message: e.to_string(),
+        })?;
+    let base = body.as_ptr() as usize;
+    Ok(items
+        .iter()
+        .map(|raw| {
+            let start = raw.get().as_ptr() as usize - base;
+            start..start + raw.get().len()
+        })
+        .collect())
 }

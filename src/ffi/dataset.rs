@@ -6,12 +6,12 @@ use std::ptr;
 
 use serde_json::value::RawValue;
 
-use super::boundary::{ffi, ffi_plain, free_box, next_of};
+use super::boundary::{ffi, ffi_plain, free_box};
 use super::client::apify_client;
 use super::errors::{apify_status, Failure, APIFY_STATUS_CANCELLED, APIFY_STATUS_INVALID_JSON};
 use super::json::{join_raw, to_json};
 use super::options::{parse_object, ItemsOpts};
-use crate::DatasetIter;
+use crate::dataset_read::RawItems;
 use crate::{Error, ItemsPage};
 
 /// The formats `apify_dataset_export` takes.
@@ -21,10 +21,30 @@ const EXPORT_BUFFER: usize = 64 * 1024;
 
 /// An iterator over a dataset's items. Use from one thread at a time.
 pub struct apify_dataset_iter {
-    inner: DatasetIter<Box<RawValue>>,
+    /// Items as ranges of their page's bytes: `_next_view` lends them, `_next` copies them.
+    inner: RawItems,
     failed: Option<Failure>,
-    /// The item `apify_dataset_iter_next_view` lent out last (valid until the next call).
-    current: Option<Box<RawValue>>,
+}
+
+impl apify_dataset_iter {
+    /// The next item's text (`None` at the end), valid until the next call; after a failure,
+    /// the same failure every time (never a false end).
+    fn next_text(&mut self) -> Result<Option<&str>, Failure> {
+        if let Some(f) = &self.failed {
+            return Err(Failure {
+                message: format!("the iterator stopped at an earlier error: {}", f.message),
+                ..f.clone()
+            });
+        }
+        match self.inner.next_text() {
+            Ok(text) => Ok(text),
+            Err(e) => {
+                let f = Failure::from(e);
+                self.failed = Some(f.clone());
+                Err(f)
+            }
+        }
+    }
 }
 
 /// The data sink of `apify_dataset_export`: gets `len` bytes; non-zero stops the export.
@@ -72,11 +92,10 @@ pub unsafe extern "C" fn apify_dataset_iter_new(
         let opts: ItemsOpts = parse_object(options_json, "dataset options")?;
         crate::client::id_segment("the dataset id", dataset_id)?;
         let read = opts.read_options()?;
-        let inner = c.dataset(dataset_id).iter_items_with(&opts.items_options(), &read);
+        let inner = RawItems::new(&c.dataset(dataset_id), &opts.items_options(), &read);
         Box::new(apify_dataset_iter {
             inner,
             failed: None,
-            current: None,
         })
     })
 }
@@ -90,7 +109,7 @@ pub unsafe extern "C" fn apify_dataset_iter_next(
     out_item_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((it: iter) -> out_item_json => {
-        next_of(&mut it.inner, &mut it.failed, |item| item.get().to_string())?
+        it.next_text()?.map(str::to_string)
     })
 }
 
@@ -106,10 +125,8 @@ pub unsafe extern "C" fn apify_dataset_iter_next_view(
     out_len: *mut usize,
 ) -> apify_status {
     ffi!((it: iter, out_item: out, out_len: out) => {
-        it.current = None;
-        it.current = next_of(&mut it.inner, &mut it.failed, |item| item)?;
-        let (ptr, len) = match &it.current {
-            Some(item) => (item.get().as_ptr().cast::<c_char>(), item.get().len()),
+        let (ptr, len) = match it.next_text()? {
+            Some(text) => (text.as_ptr().cast::<c_char>(), text.len()),
             None => (ptr::null(), 0),
         };
         out_item.write(ptr)?;
