@@ -454,6 +454,13 @@ fn run(build: &Build, phase: Phase, wrapper: &[&str], libs: &Libs, timeout: Dura
     }
     // A clean run writes nothing to stderr: the library's log must not go there.
     cmd.env_remove("APIFY_LOG");
+    // Programs that check how soon something fails allow for a checker's slowdown.
+    let slowdown = match phase {
+        Phase::Plain => 1,
+        Phase::Sanitized => 2,
+        Phase::Valgrind => 10,
+    };
+    cmd.env("APIFY_TEST_SLOWDOWN", slowdown.to_string());
     if build.link == Link::Dynamic {
         let mut path = libs.so_dir.as_os_str().to_owned();
         if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|v| !v.is_empty()) {
