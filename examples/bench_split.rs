@@ -32,7 +32,7 @@ fn page(items: usize) -> Vec<u8> {
         let extra = match i % 10 {
             0 => " \\\"quoted\\\" caf\u{e9}",
             1 => " line\\nbreak \u{1F600}",
-            _ => " plain text here",
+            _ => " plain",
         };
         out.push_str(&format!(
             r#"{{"index":{i},"text":"{} {} {} {} {}{extra}","url":"https://example.com/{}/{}/item-{i}","tags":["{}","{}"]}}"#,

@@ -43,23 +43,6 @@ impl std::error::Error for SplitError {}
 /// The UTF-8 byte order mark, skipped at the start of a page.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// What the scanner expects next (after whitespace).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Expect {
-    /// A value or `]`: just after `[`.
-    ValueOrEnd,
-    /// A value: after `,` in an array or `:` in an object.
-    Value,
-    /// A key or `}`: just after `{`.
-    KeyOrEnd,
-    /// A key: after `,` in an object.
-    Key,
-    /// `:` after a key.
-    Colon,
-    /// `,` or the closing bracket of the innermost container, after a value.
-    CommaOrEnd,
-}
-
 /// The byte ranges of the elements of the JSON array `page`, in order: each range covers exactly
 /// the element's text (no surrounding whitespace), so `&page[range]` is the element's JSON and,
 /// since the whole page is checked to be UTF-8, valid `&str` too. One `Vec` is allocated for the
@@ -80,132 +63,100 @@ enum Expect {
 pub(crate) fn split_items(page: &[u8]) -> Result<Vec<Range<usize>>, SplitError> {
     if let Err(e) = std::str::from_utf8(page) {
         let offset = e.valid_up_to();
-        return Err(SplitError {
-            offset,
-            expected: "valid UTF-8",
-            found: page.get(offset).copied(),
-        });
+        return Err(error(page, offset, "valid UTF-8"));
     }
     let mut i = if page.starts_with(BOM) { BOM.len() } else { 0 };
     i = skip_whitespace(page, i);
     if page.get(i) != Some(&b'[') {
         return Err(error(page, i, "'[' (the start of the array)"));
     }
-    i += 1;
-
+    i = skip_whitespace(page, i + 1);
     let mut items = Vec::new();
-    // The containers open inside the current element: `true` for an object, `false` for an array.
+    if page.get(i) == Some(&b']') {
+        return finish(page, i + 1, items);
+    }
+
+    // The containers open inside the current item: `true` for an object, `false` for an array.
     let mut stack: Vec<bool> = Vec::new();
-    let mut start = 0;
-    let mut expect = Expect::ValueOrEnd;
+    let mut start = i;
+    // What a value at `i` may also be, for the error message: `]` just after `[`.
+    let mut value_or_end = true;
     loop {
-        i = skip_whitespace(page, i);
-        let Some(&b) = page.get(i) else {
-            return Err(error(page, i, expected_text(expect, &stack)));
-        };
-        // `closed` is set when a value (scalar or container) ends just before `i`.
-        let closed = match expect {
-            Expect::Value | Expect::ValueOrEnd => {
-                if stack.is_empty() {
-                    start = i;
-                }
-                match b {
-                    b'{' => {
-                        stack.push(true);
-                        i += 1;
-                        expect = Expect::KeyOrEnd;
-                        false
-                    }
-                    b'[' => {
-                        stack.push(false);
-                        i += 1;
-                        expect = Expect::ValueOrEnd;
-                        false
-                    }
-                    b'"' => {
-                        i = scan_string(page, i)?;
-                        true
-                    }
-                    b'-' | b'0'..=b'9' => {
-                        i = scan_number(page, i)?;
-                        true
-                    }
-                    b't' => {
-                        i = scan_literal(page, i, b"true")?;
-                        true
-                    }
-                    b'f' => {
-                        i = scan_literal(page, i, b"false")?;
-                        true
-                    }
-                    b'n' => {
-                        i = scan_literal(page, i, b"null")?;
-                        true
-                    }
-                    b']' if expect == Expect::ValueOrEnd => {
-                        i += 1;
-                        if stack.pop().is_none() {
-                            // `[]`: the whole page is an empty array.
-                            return finish(page, i, items);
-                        }
-                        true
-                    }
-                    _ => return Err(error(page, i, expected_text(expect, &stack))),
-                }
-            }
-            Expect::KeyOrEnd | Expect::Key => match b {
-                b'"' => {
-                    i = scan_string(page, i)?;
-                    expect = Expect::Colon;
-                    false
-                }
-                b'}' if expect == Expect::KeyOrEnd => {
+        // A value starts at `i` (whitespace skipped).
+        if stack.is_empty() {
+            start = i;
+        }
+        match page.get(i) {
+            Some(b'{') => {
+                i = skip_whitespace(page, i + 1);
+                if page.get(i) == Some(&b'}') {
                     i += 1;
-                    stack.pop();
-                    true
+                } else {
+                    stack.push(true);
+                    i = key_and_colon(page, i, "a string key or '}'")?;
+                    value_or_end = false;
+                    continue;
                 }
-                _ => return Err(error(page, i, expected_text(expect, &stack))),
-            },
-            Expect::Colon => {
-                if b != b':' {
-                    return Err(error(page, i, expected_text(expect, &stack)));
-                }
-                i += 1;
-                expect = Expect::Value;
-                false
             }
-            Expect::CommaOrEnd => {
-                let in_object = stack.last().copied();
-                match (b, in_object) {
-                    (b',', Some(true)) => {
-                        i += 1;
-                        expect = Expect::Key;
-                    }
-                    (b',', _) => {
-                        i += 1;
-                        expect = Expect::Value;
-                    }
-                    (b']', None) => return finish(page, i + 1, items),
-                    (b']', Some(false)) | (b'}', Some(true)) => {
-                        i += 1;
-                        stack.pop();
-                        expect = Expect::CommaOrEnd;
-                        if stack.is_empty() {
-                            items.push(start..i);
-                        }
-                    }
-                    _ => return Err(error(page, i, expected_text(expect, &stack))),
+            Some(b'[') => {
+                i = skip_whitespace(page, i + 1);
+                if page.get(i) == Some(&b']') {
+                    i += 1;
+                } else {
+                    stack.push(false);
+                    value_or_end = true;
+                    continue;
                 }
-                false
             }
-        };
-        if closed {
-            expect = Expect::CommaOrEnd;
+            Some(b'"') => i = scan_string(page, i)?,
+            Some(b'-' | b'0'..=b'9') => i = scan_number(page, i)?,
+            Some(b't') => i = scan_literal(page, i, b"true")?,
+            Some(b'f') => i = scan_literal(page, i, b"false")?,
+            Some(b'n') => i = scan_literal(page, i, b"null")?,
+            _ if value_or_end => return Err(error(page, i, "a value or ']'")),
+            _ => return Err(error(page, i, "a value")),
+        }
+        // A value ended just before `i`: close containers until a comma starts the next value.
+        loop {
             if stack.is_empty() {
                 items.push(start..i);
             }
+            i = skip_whitespace(page, i);
+            match (page.get(i), stack.last()) {
+                (Some(b','), Some(true)) => {
+                    i = skip_whitespace(page, i + 1);
+                    i = key_and_colon(page, i, "a string key")?;
+                    break;
+                }
+                (Some(b','), _) => {
+                    i = skip_whitespace(page, i + 1);
+                    break;
+                }
+                (Some(b'}'), Some(true)) | (Some(b']'), Some(false)) => {
+                    stack.pop();
+                    i += 1;
+                }
+                (Some(b']'), None) => return finish(page, i + 1, items),
+                (_, None) => return Err(error(page, i, "',' or ']' after an item")),
+                (_, Some(false)) => return Err(error(page, i, "',' or ']' after a value")),
+                (_, Some(true)) => return Err(error(page, i, "',' or '}' after a value")),
+            }
         }
+        value_or_end = false;
     }
+}
+
+/// A key at `i` (else the error says `expected`), then `:`; the index of the value after them.
+#[inline]
+fn key_and_colon(page: &[u8], i: usize, expected: &'static str) -> Result<usize, SplitError> {
+    if page.get(i) != Some(&b'"') {
+        return Err(error(page, i, expected));
+    }
+    let i = skip_whitespace(page, scan_string(page, i)?);
+    if page.get(i) != Some(&b':') {
+        return Err(error(page, i, "':' after a key"));
+    }
+    Ok(skip_whitespace(page, i + 1))
 }
 
 /// After the closing `]` at `i`: only whitespace may follow.
@@ -226,22 +177,8 @@ fn finish(
     }
 }
 
-/// What `expect` means in words, given the open containers.
-fn expected_text(expect: Expect, stack: &[bool]) -> &'static str {
-    match expect {
-        Expect::ValueOrEnd => "a value or ']'",
-        Expect::Value => "a value",
-        Expect::KeyOrEnd => "a string key or '}'",
-        Expect::Key => "a string key",
-        Expect::Colon => "':' after a key",
-        Expect::CommaOrEnd => match stack.last() {
-            None => "',' or ']' after an item",
-            Some(false) => "',' or ']' after a value",
-            Some(true) => "',' or '}' after a value",
-        },
-    }
-}
-
+#[cold]
+#[inline(never)]
 fn error(page: &[u8], offset: usize, expected: &'static str) -> SplitError {
     SplitError {
         offset,
