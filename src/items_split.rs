@@ -177,6 +177,7 @@ fn finish(
     }
 }
 
+/// The error at `offset`, with the byte found there.
 #[cold]
 #[inline(never)]
 fn error(page: &[u8], offset: usize, expected: &'static str) -> SplitError {
@@ -382,7 +383,7 @@ mod tests {
         if rng.below(4) == 0 {
             out.push('0');
         } else {
-            out.push_str(&(1 + rng.below(u64::MAX - 1) >> rng.below(64)).to_string());
+            out.push_str(&((1 + rng.below(u64::MAX - 1)) >> rng.below(64)).to_string());
         }
         if rng.below(3) == 0 {
             out.push('.');
