@@ -1,13 +1,14 @@
 //! Splitting a page of dataset items (the JSON array that `GET /v2/datasets/{id}/items` returns)
 //! into the byte ranges of its elements, without building a value or copying an item (issue 13).
 //!
-//! [`split_items`] is one pass over the bytes with a small explicit stack (no recursion, so no
-//! depth limit of its own) and a word-at-a-time scan through string contents. It checks the page
-//! as strictly as `serde_json::from_slice::<Vec<&RawValue>>` does, so both accept and refuse the
-//! same pages, with three differences: a UTF-8 byte order mark at the start is skipped (serde_json
-//! refuses it), nesting deeper than serde_json's 128 levels is accepted (parsing such an item later
-//! fails there), and a `\u` escape is only checked for its four hex digits (as serde_json does for
-//! a `RawValue`: a lone surrogate is only an error once the string is decoded).
+//! [`split_items`] checks the whole page with `std::str::from_utf8`, then makes one pass over the
+//! bytes with a small explicit stack (no recursion, so no depth limit of its own) and a
+//! word-at-a-time scan through string contents. It checks the page as strictly as
+//! `serde_json::from_slice::<Vec<&RawValue>>` does, so both accept and refuse the same pages, with
+//! two differences: a UTF-8 byte order mark at the start is skipped (serde_json refuses it), and
+//! nesting deeper than serde_json's 128 levels is accepted (parsing such an item later fails
+//! there). Like serde_json for a `RawValue`, a `\u` escape is only checked for its four hex
+//! digits: a lone surrogate is only an error once the string is decoded.
 
 use std::fmt;
 use std::ops::Range;
