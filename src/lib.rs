@@ -73,8 +73,6 @@ mod http;
 mod input;
 mod input_remote;
 mod input_schema;
-// Not used until dataset.rs reads pages with it (issue 13).
-#[allow(dead_code)]
 mod items_split;
 mod key_value_store;
 mod models;
