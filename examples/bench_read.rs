@@ -1,25 +1,23 @@
 //! Benchmark reader for `bench/read.sh`: reads a whole dataset with
-//! [`DatasetClient::iter_items`](apify::DatasetClient::iter_items) and prints the item count.
+//! [`DatasetClient::iter_items_with`](apify::DatasetClient::iter_items_with) and prints the
+//! item count.
 //!
 //! `bench_read DATASET_ID typed|raw [PAGE_SIZE]`
 //!
 //! `typed` parses each item into a `serde_json::Value`, `raw` keeps its JSON text
-//! ([`apify::RawItem`]). PAGE_SIZE defaults to 1000, the page size of the C iterator and of the
-//! SDK's documentation. Token and base URL come from `APIFY_TOKEN` and `APIFY_API_BASE_URL`.
+//! ([`apify::RawItem`]). Without PAGE_SIZE the SDK's defaults apply (pages sized by bytes, read
+//! ahead). Token and base URL come from `APIFY_TOKEN` and `APIFY_API_BASE_URL`.
 
-use apify::{Client, ItemsOptions, RawItem};
-
-/// The page size used when none is given (the C ABI's default `chunkSize`).
-const DEFAULT_PAGE_SIZE: u64 = 1000;
+use apify::{Client, ItemsOptions, RawItem, ReadOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(id), Some(mode)) = (args.first(), args.get(1)) else {
         return Err("usage: bench_read DATASET_ID typed|raw [PAGE_SIZE]".into());
     };
-    let page_size: u64 = match args.get(2) {
-        Some(p) => p.parse()?,
-        None => DEFAULT_PAGE_SIZE,
+    let read = match args.get(2) {
+        Some(p) => ReadOptions::default().page_size(p.parse()?),
+        None => ReadOptions::default(),
     };
     let client = Client::builder()
         .base_url(std::env::var("APIFY_API_BASE_URL")?)
@@ -31,13 +29,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count: u64 = 0;
     match mode.as_str() {
         "typed" => {
-            for item in dataset.iter_items::<serde_json::Value>(&options, page_size) {
+            for item in dataset.iter_items_with::<serde_json::Value>(&options, &read) {
                 std::hint::black_box(item?);
                 count += 1;
             }
         }
         "raw" => {
-            for item in dataset.iter_items::<RawItem>(&options, page_size) {
+            for item in dataset.iter_items_with::<RawItem>(&options, &read) {
                 std::hint::black_box(item?);
                 count += 1;
             }
