@@ -104,6 +104,11 @@ run A "$N" "C iter_next (copy)" "$WORK/read_items" "$A" $CHUNK
 if [[ -n $VIEW_FLAG ]]; then
     run A "$N" "C iter_next_view" "$WORK/read_items" "$A" $CHUNK --view
 fi
+run A "$N" "C iter_next (defaults)" "$WORK/read_items" "$A"
+if [[ -n $VIEW_FLAG ]]; then
+    run A "$N" "C iter_next_view (defaults)" "$WORK/read_items" "$A" 0 --view
+fi
+run A "$N" "Rust RawItem (defaults)" "$REL/examples/bench_read" "$A" raw
 run A "$N" "Rust iter_items Value" "$REL/examples/bench_read" "$A" typed $CHUNK
 run A "$N" "Rust iter_items RawItem" "$REL/examples/bench_read" "$A" raw $CHUNK
 if [[ -n $HAS_PY ]]; then
