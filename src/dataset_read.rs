@@ -294,7 +294,7 @@ impl PageReader {
     }
 
     /// The offset after the rows handed out so far (where a new read would go on).
-    pub(crate) fn offset(&self) -> u64 {
+    fn offset(&self) -> u64 {
         self.offset
     }
 }
@@ -336,12 +336,30 @@ impl<T: DeserializeOwned> Iterator for DatasetIter<T> {
     }
 }
 
-/// A read that hands out each item's JSON text as a range of its page's bytes, with no copy or
-/// allocation per item (for the C ABI's borrowed items).
-pub(crate) struct RawItems {
+/// A read that lends each item's JSON text straight from its page's bytes: no copy and no
+/// allocation per item, for callers that only forward the text
+/// ([`DatasetClient::read_raw_items`]). Pages are read as [`DatasetIter`] reads them.
+///
+/// ```no_run
+/// # let client = apify::Client::from_env()?;
+/// let mut items = client.dataset("DATASET_ID").read_raw_items(&Default::default(), &Default::default());
+/// while let Some(text) = items.next_text()? {
+///     println!("{text}");
+/// }
+/// # Ok::<(), apify::Error>(())
+/// ```
+pub struct RawItems {
     reader: PageReader,
     page: Vec<u8>,
     ranges: std::vec::IntoIter<std::ops::Range<usize>>,
+}
+
+impl DatasetClient {
+    /// Like [`iter_items_with`](Self::iter_items_with), lending each item's JSON text from its
+    /// page instead of making an owned item.
+    pub fn read_raw_items(&self, options: &ItemsOptions, read: &ReadOptions) -> RawItems {
+        RawItems::new(self, options, read)
+    }
 }
 
 impl RawItems {
@@ -357,8 +375,8 @@ impl RawItems {
         }
     }
 
-    /// The next item's JSON text; `None` at the end. Valid until the next call.
-    pub(crate) fn next_text(&mut self) -> Result<Option<&str>> {
+    /// The next item's JSON text; `None` at the end. Borrowed until the next call.
+    pub fn next_text(&mut self) -> Result<Option<&str>> {
         loop {
             if let Some(r) = self.ranges.next() {
                 // The page was checked as UTF-8 when it was split.

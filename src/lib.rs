@@ -92,7 +92,8 @@ pub use client::{
 };
 pub use dataset::{DatasetClient, ItemsOptions, ItemsPage, RawItem, MAX_PUSH_BYTES};
 pub use dataset_read::{
-    DatasetIter, ReadOptions, DEFAULT_PAGE_BYTES, DEFAULT_PREFETCH_PAGES, MAX_ITEMS_PER_REQUEST,
+    DatasetIter, RawItems, ReadOptions, DEFAULT_PAGE_BYTES, DEFAULT_PREFETCH_PAGES,
+    MAX_ITEMS_PER_REQUEST,
 };
 pub use error::{ApiError, Cause, Error, Result, Sent};
 pub use http::{

@@ -188,3 +188,24 @@ fn pages_are_sized_by_bytes() {
         assert!((300..=700).contains(l), "{limits:?}");
     }
 }
+
+#[test]
+fn raw_items_lend_the_same_texts_as_owned_items() {
+    let (_emu, client) = setup();
+    let ds = generated(
+        &client,
+        json!({"count": 250, "itemBytes": 7, "emptyEvery": 5}),
+    );
+    let dataset = client.dataset(&ds);
+    let owned: Vec<String> = dataset
+        .iter_items_with::<apify::RawItem>(&Default::default(), &small_pages())
+        .map(|i| i.unwrap().get().to_string())
+        .collect();
+    let mut lent = Vec::new();
+    let mut raw = dataset.read_raw_items(&Default::default(), &small_pages());
+    while let Some(text) = raw.next_text().unwrap() {
+        lent.push(text.to_string());
+    }
+    assert_eq!(owned.len(), 250);
+    assert_eq!(lent, owned);
+}
