@@ -404,7 +404,15 @@ impl Transport {
                     ReplyBody::Stream(body)
                 } else {
                     let cap = self.caps.bytes(call.cap);
-                    let mut bytes = Vec::new();
+                    // Sized from Content-Length (within the cap): a page is read into one
+                    // allocation of its size, not grown by doubling to up to twice that.
+                    let announced = parts
+                        .headers
+                        .get("content-length")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map_or(0, |n| n.min(cap).min(256 << 20) as usize);
+                    let mut bytes = Vec::with_capacity(announced);
                     body.into_with_config()
                         .limit(cap)
                         .reader()
