@@ -23,9 +23,9 @@ use crate::error::{Error, Result};
 /// The API's most items per request.
 pub const MAX_ITEMS_PER_REQUEST: u64 = 250_000;
 /// Bytes a page aims at by default ([`ReadOptions::page_bytes`]).
-pub const DEFAULT_PAGE_BYTES: u64 = 4 << 20;
+pub const DEFAULT_PAGE_BYTES: u64 = 2 << 20;
 /// Pages fetched ahead of the one being read by default ([`ReadOptions::prefetch_pages`]).
-pub const DEFAULT_PREFETCH_PAGES: usize = 3;
+pub const DEFAULT_PREFETCH_PAGES: usize = 4;
 /// The item size assumed for the first page, before any is known.
 const FIRST_GUESS_ITEM_BYTES: u64 = 1024;
 
@@ -36,9 +36,9 @@ pub struct ReadOptions {
     /// Exactly this many items a page (no adaptation); `None`: pages of about `page_bytes`,
     /// learned from the item size of the pages read so far.
     pub page_size: Option<u64>,
-    /// Bytes a page aims at when `page_size` is not set (default 4 MiB).
+    /// Bytes a page aims at when `page_size` is not set (default 2 MiB).
     pub page_bytes: u64,
-    /// Pages requested ahead of the one being read, in parallel (default 3; 0: one page at a
+    /// Pages requested ahead of the one being read, in parallel (default 4; 0: one page at a
     /// time). Halved after a page that was rate limited.
     pub prefetch_pages: usize,
 }

@@ -77,8 +77,8 @@ pub unsafe extern "C" fn apify_dataset_list_items(
 
 /// An iterator over all items (from offset, up to limit). Takes the dataset-items options and:
 /// chunkSize (exactly this many items a page, 1 to 250000), or pageBytes (pages of about this
-/// many bytes, learned from the items read; default 4 MiB, 1024 to 1 GiB); prefetchPages (pages
-/// read ahead in parallel by worker threads, default 3, 0 to 64). Items come strictly in order,
+/// many bytes, learned from the items read; default 2 MiB, 1024 to 1 GiB); prefetchPages (pages
+/// read ahead in parallel by worker threads, default 4, 0 to 64). Items come strictly in order,
 /// each exactly once, also with filters and while the dataset is being written; memory is about
 /// (prefetchPages + 1) pages.
 #[no_mangle]
