@@ -457,16 +457,10 @@ impl StartSpec {
             .to_string();
         let is_json = content_type.to_ascii_lowercase().contains("json");
         let blank = body.iter().all(|b| b.is_ascii_whitespace());
-        let input = if blank || !is_json {
-            Value::Null
+        let input = if is_json {
+            super::api::input_json(&body)?
         } else {
-            serde_json::from_slice(&body).map_err(|e| {
-                ApiError::new(
-                    400,
-                    "run-input-body-not-valid-json",
-                    format!("The input body is not valid JSON: {e}"),
-                )
-            })?
+            Value::Null
         };
         let defaults = run_defaults(ctx, act_id, &Map::new());
         let target = builds::start_target(ctx, act_id, &defaults)?;

@@ -181,6 +181,20 @@ impl Ctx<'_> {
     }
 }
 
+/// A run input body as JSON: blank is no input (`null`); anything else must parse.
+pub(crate) fn input_json(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            400,
+            "run-input-body-not-valid-json",
+            format!("The input body is not valid JSON: {e}"),
+        )
+    })
+}
+
 pub(crate) fn too_large() -> ApiError {
     ApiError::new(
         413,

@@ -4,7 +4,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::api::{data_response, json_kind, json_response, paginate, ApiError, ApiResult, Ctx};
+use super::api::{
+    data_response, input_json, json_kind, json_response, paginate, ApiError, ApiResult, Ctx,
+};
 use super::definitions::{actor, writable};
 use super::input_schema::{self, Problem};
 use super::registry::{make_build, next_build_number, Build, Program};
@@ -359,17 +361,7 @@ pub(crate) fn check_task_input(
 /// `invalid-input` error a start with this input would answer.
 fn validate_input(ctx: &Ctx, act_id: &str) -> ApiResult {
     let body = ctx.decoded_body()?;
-    let input = if body.iter().all(|b| b.is_ascii_whitespace()) {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(
-                400,
-                "run-input-body-not-valid-json",
-                format!("The input body is not valid JSON: {e}"),
-            )
-        })?
-    };
+    let input = input_json(&body)?;
     let target = start_target(ctx, act_id, &Map::new())?;
     check_input(&target, &input, true)?;
     Ok(json_response(200, &json!({"valid": true})))

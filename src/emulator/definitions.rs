@@ -9,7 +9,7 @@ use super::api::{data_response, json_kind, paginate, ApiError, ApiResult, Ctx};
 use super::http::Response;
 use super::registry::{normalize_version, Actor, DEFAULT_MEMORY_MBYTES, DEFAULT_TIMEOUT_SECS};
 use super::state::State;
-use super::util::{iso_millis, new_id, now_millis};
+use super::util::{is_valid_name, iso_millis, new_id, now_millis};
 
 /// The spec's `Version.versionNumber` pattern: `MAJOR.MINOR`, each 0..99 without leading zeros.
 fn is_version_number(s: &str) -> bool {
@@ -281,12 +281,7 @@ fn name_taken(name: &str) -> ApiError {
 }
 
 fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if ok {
+    if is_valid_name(name) {
         Ok(())
     } else {
         Err(invalid(format!(

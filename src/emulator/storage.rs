@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use super::api::{data_response, json_kind, paginate, ApiError, ApiResult, Ctx};
 use super::http::Response;
 use super::state::{Item, Record, Shared, State};
-use super::util::{encode_segment, now_millis};
+use super::util::{encode_segment, is_valid_name, now_millis};
 
 /// Record keys: at most 256 characters from `a-zA-Z0-9!-_.'()`.
 pub(crate) fn check_record_key(key: &str) -> Result<(), ApiError> {
@@ -34,12 +34,7 @@ pub(crate) fn check_record_key(key: &str) -> Result<(), ApiError> {
 
 /// Storage names: letters, digits and hyphens, at most 63 characters.
 fn check_storage_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if ok {
+    if is_valid_name(name) {
         Ok(())
     } else {
         Err(ApiError::new(

@@ -195,6 +195,15 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The platform's rule for Actor and storage names: 1 to 63 letters, digits and inner hyphens.
+pub(crate) fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
