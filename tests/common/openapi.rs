@@ -104,7 +104,9 @@ impl Validator {
     pub fn new(doc: &Value) -> Validator {
         let mut doc = doc.clone();
         let mut compiler = boon::Compiler::new();
-        let v30 = doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.0"));
+        let v30 = doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.0"));
         if v30 {
             nullable_to_type_union(&mut doc);
             compiler.set_default_draft(boon::Draft::V4);
