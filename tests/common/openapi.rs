@@ -2,7 +2,7 @@
 //! Schema validator.
 //!
 //! `Spec` loads the document, maps a concrete request (method + path) to its operation (the
-//! route table below: path templates are not schemas), and validates a JSON body against the
+//! route table in `openapi/routes.rs`: path templates are not schemas), and validates a JSON body against the
 //! `application/json` schema of that operation's response for the status. The whole document is
 //! one boon resource, so every `$ref: "#/components/..."` resolves as written; each response
 //! schema is compiled from its JSON pointer in the document (`<doc>#/paths/...`).
@@ -22,12 +22,12 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+pub mod routes;
+
+use routes::{escape_pointer_token, percent_decode, Routes};
+
 /// Where boon finds the document: a name only, never fetched (the document is added whole).
 const DOC_URL: &str = "http://apify-openapi.invalid/openapi.json";
-
-const HTTP_METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// One known defect of the spec: where, what the spec says, and the schema used instead.
 pub struct Defect {
@@ -37,7 +37,7 @@ pub struct Defect {
     pub why: &'static str,
     /// JSON pointer of the schema in the document.
     pub pointer: &'static str,
-    /// Members the spec's schema has there (JSON text); the entry is applied only to exactly this.
+    /// Members the spec's schema has there (JSON text); when they differ, the entry is stale.
     pub spec_says: &'static str,
     /// The schema used instead (JSON text).
     pub instead: &'static str,
@@ -149,7 +149,7 @@ impl Validator {
 pub struct Spec {
     doc: Value,
     source: PathBuf,
-    routes: Vec<Route>,
+    routes: Routes,
     schemas: boon::Schemas,
     /// Response schema pointer -> compiled schema (or why it did not compile).
     compiled: HashMap<String, Result<boon::SchemaIndex, String>>,
@@ -193,7 +193,10 @@ impl Spec {
     /// matches the document).
     pub fn from_value(mut doc: Value, source: PathBuf) -> Spec {
         if let Err(e) = apply_defects(&mut doc, SPEC_DEFECTS) {
-            panic!("{} ({}): {e}", source.display(), "tests/common/openapi.rs");
+            panic!(
+                "{}: {e} (SPEC_DEFECTS in tests/common/openapi.rs)",
+                source.display()
+            );
         }
         Self::from_value_as_is(doc, source)
     }
@@ -209,13 +212,7 @@ impl Spec {
                     source.display()
                 )
             });
-        let routes = paths
-            .keys()
-            .map(|template| Route {
-                template: template.clone(),
-                segments: split_path(template).iter().map(|s| parse_seg(s)).collect(),
-            })
-            .collect();
+        let routes = Routes::new(paths.keys());
         let mut validator = Validator::new(&doc);
         for (template, item) in paths {
             for (method, op) in item.as_object().into_iter().flatten() {
@@ -328,30 +325,9 @@ impl Spec {
 
     /// Returns (template, operation object) for a request.
     fn find_operation(&self, method: &str, path: &str) -> Option<(&str, &Value)> {
-        let raw = normalize_request_path(path);
-        let mut segs: Vec<String> = split_path(&raw).iter().map(|s| percent_decode(s)).collect();
-        // `/v2/acts/...` is the legacy alias of `/v2/actors/...`.
-        if segs.len() >= 2 && segs[0] == "v2" && segs[1] == "acts" {
-            segs[1] = "actors".to_owned();
-        }
-        let route = self
-            .routes
-            .iter()
-            .filter(|r| {
-                r.segments.len() == segs.len()
-                    && r.segments.iter().zip(&segs).all(|(t, s)| t.matches(s))
-            })
-            .max_by(|a, b| {
-                let ra = a.segments.iter().map(Seg::rank);
-                let rb = b.segments.iter().map(Seg::rank);
-                ra.cmp(rb)
-            })?;
-        let m = method.to_ascii_lowercase();
-        if !HTTP_METHODS.contains(&m.as_str()) {
-            return None;
-        }
-        let op = self.doc["paths"].get(&route.template)?.get(&m)?;
-        op.is_object().then_some((route.template.as_str(), op))
+        let template = self.routes.template(path)?;
+        let op = self.doc["paths"][template].get(routes::method_key(method)?)?;
+        op.is_object().then_some((template, op))
     }
 }
 
@@ -461,116 +437,4 @@ fn nullable_to_type_union(v: &mut Value) {
         Value::Array(a) => a.iter_mut().for_each(nullable_to_type_union),
         _ => {}
     }
-}
-
-// ----- routing: path templates -> operations -----------------------------------
-
-struct Route {
-    template: String,
-    segments: Vec<Seg>,
-}
-
-enum Seg {
-    /// A literal segment, compared with the percent-decoded request segment.
-    Literal(String),
-    /// A whole-segment `{param}`.
-    Param,
-    /// A segment mixing literal text and `{param}`s, e.g. `{id}.json`.
-    Mixed(regex::Regex),
-}
-
-impl Seg {
-    /// 2 = literal, 1 = mixed, 0 = parameter: higher is more specific.
-    fn rank(&self) -> u8 {
-        match self {
-            Seg::Literal(_) => 2,
-            Seg::Mixed(_) => 1,
-            Seg::Param => 0,
-        }
-    }
-
-    fn matches(&self, decoded: &str) -> bool {
-        match self {
-            Seg::Literal(l) => l == decoded,
-            Seg::Param => !decoded.is_empty(),
-            Seg::Mixed(re) => re.is_match(decoded),
-        }
-    }
-}
-
-pub fn escape_pointer_token(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
-}
-
-/// Strips scheme/host, query and fragment, and a trailing slash.
-fn normalize_request_path(path: &str) -> String {
-    let mut p = path;
-    for scheme in ["http://", "https://"] {
-        if let Some(rest) = p.strip_prefix(scheme) {
-            p = rest.find('/').map_or("/", |i| &rest[i..]);
-        }
-    }
-    let mut p = p.split(['?', '#']).next().unwrap_or("").to_owned();
-    if !p.starts_with('/') {
-        p.insert(0, '/');
-    }
-    while p.len() > 1 && p.ends_with('/') {
-        p.pop();
-    }
-    p
-}
-
-pub fn split_path(p: &str) -> Vec<&str> {
-    p.trim_start_matches('/').split('/').collect()
-}
-
-fn parse_seg(s: &str) -> Seg {
-    if !s.contains('{') {
-        return Seg::Literal(s.to_owned());
-    }
-    if s.starts_with('{') && s.ends_with('}') && s.matches('{').count() == 1 {
-        return Seg::Param;
-    }
-    // Mixed literal text and parameters: `{name}` becomes `.+?`, the rest is literal.
-    let mut re = String::from("^");
-    let mut rest = s;
-    while let Some(open) = rest.find('{') {
-        re.push_str(&regex::escape(&rest[..open]));
-        match rest[open..].find('}') {
-            Some(close) => {
-                re.push_str(".+?");
-                rest = &rest[open + close + 1..];
-            }
-            None => {
-                re.push_str(&regex::escape(&rest[open..]));
-                rest = "";
-            }
-        }
-    }
-    re.push_str(&regex::escape(rest));
-    re.push('$');
-    Seg::Mixed(regex::Regex::new(&re).expect("path template segment regex"))
-}
-
-/// Decodes `%XX` escapes (invalid escapes are kept as they are; invalid UTF-8 is replaced).
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
