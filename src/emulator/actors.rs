@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::api::{data_response, json_kind, paginate, ApiError, ApiResult, Ctx};
 use super::builds::{self, Target};
+use super::context::{paginate, Ctx};
 use super::definitions;
 use super::http::{Body, Response};
 use super::registry::{Program, DEFAULT_MEMORY_MBYTES, DEFAULT_TIMEOUT_SECS};
+use super::reply::{data_response, json_kind, ApiError, ApiResult};
 use super::state::{AdHocWebhook, Item, Run, RunOptions, Shared, State, Status, Task};
 use super::storage::{self, ItemsQuery};
 use super::util::{iso_millis, new_id, now_millis};
@@ -295,7 +296,7 @@ fn task_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
         }
         ("GET", ["input"]) => {
             let st = ctx.shared.lock();
-            Ok(super::api::json_response(200, &st.tasks[id].input))
+            Ok(super::reply::json_response(200, &st.tasks[id].input))
         }
         ("PUT", ["input"]) => {
             let input = Value::Object(ctx.json_object_body()?);
@@ -305,7 +306,7 @@ fn task_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
             let task = st.tasks.get_mut(id).expect("task exists");
             task.input = input.clone();
             task.modified_at = now_millis();
-            Ok(super::api::json_response(200, &input))
+            Ok(super::reply::json_response(200, &input))
         }
         ("POST", ["runs"]) => {
             let spec = StartSpec::for_task(ctx, id)?;
@@ -458,7 +459,7 @@ impl StartSpec {
         let is_json = content_type.to_ascii_lowercase().contains("json");
         let blank = body.iter().all(|b| b.is_ascii_whitespace());
         let input = if is_json {
-            super::api::input_json(&body)?
+            super::context::input_json(&body)?
         } else {
             Value::Null
         };

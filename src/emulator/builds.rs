@@ -4,12 +4,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::api::{
-    data_response, input_json, json_kind, json_response, paginate, ApiError, ApiResult, Ctx,
-};
+use super::context::{input_json, paginate, Ctx};
 use super::definitions::{actor, writable};
 use super::input_schema::{self, Problem};
 use super::registry::{make_build, next_build_number, Build, Program};
+use super::reply::{data_response, json_kind, json_response, ApiError, ApiResult};
 use super::state::State;
 use super::util::{iso_millis, now_millis};
 

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::api::{data_response, json_kind, paginate, ApiError, ApiResult, Ctx};
+use super::context::{paginate, Ctx};
 use super::http::Response;
 use super::registry::{normalize_version, Actor, DEFAULT_MEMORY_MBYTES, DEFAULT_TIMEOUT_SECS};
+use super::reply::{data_response, json_kind, ApiError, ApiResult};
 use super::state::State;
 use super::util::{is_valid_name, iso_millis, new_id, now_millis};
 

@@ -14,11 +14,13 @@
 mod actors;
 mod api;
 mod builds;
+mod context;
 mod definitions;
 mod http;
 mod input_schema;
 mod operations;
 mod registry;
+mod reply;
 mod state;
 mod storage;
 mod support;

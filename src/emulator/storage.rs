@@ -7,8 +7,9 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-use super::api::{data_response, json_kind, paginate, ApiError, ApiResult, Ctx};
+use super::context::{paginate, Ctx};
 use super::http::Response;
+use super::reply::{data_response, json_kind, ApiError, ApiResult};
 use super::state::{Item, Record, Shared, State};
 use super::util::{encode_segment, is_valid_name, now_millis};
 

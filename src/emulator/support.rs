@@ -2,8 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::api::{data_response, ApiError, ApiResult, Ctx};
+use super::context::Ctx;
 use super::http::{Request, Response};
+use super::reply::{data_response, ApiError, ApiResult};
 use super::state::{Fault, Shared};
 use super::util::{iso_millis, new_id, percent_decode};
 use super::webhook_resources;

@@ -2,9 +2,10 @@
 
 use serde_json::{json, Value};
 
-use super::api::{data_response, ApiError, ApiResult, Ctx};
+use super::context::Ctx;
 use super::definitions::{actor, actor_mut, check_version, version_exists, version_json, writable};
 use super::http::Response;
+use super::reply::{data_response, ApiError, ApiResult};
 use super::util::now_millis;
 
 pub(crate) fn route(ctx: &Ctx, m: &str, act_id: &str, rest: &[&str]) -> ApiResult {

@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::api::{data_response, paginate, ApiError, ApiResult, Ctx};
+use super::context::{paginate, Ctx};
 use super::http::Response;
+use super::reply::{data_response, ApiError, ApiResult};
 use super::state::State;
 use super::util::{encode_segment, iso_millis, new_id, now_millis};
 use super::webhook_state::{AdHocWebhook, Dispatch, Webhook, WebhookCondition};

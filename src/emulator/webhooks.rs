@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use super::api::ApiError;
+use super::reply::ApiError;
 use super::state::{Run, Shared, State};
 use super::util::{is_loopback_host, iso_millis, new_id, now_millis};
 use super::webhook_state::{AdHocWebhook, Dispatch, DispatchCall, WebhookCondition};
