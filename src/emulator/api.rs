@@ -8,9 +8,9 @@ use super::context::Ctx;
 use super::http::{Delivery, Outcome, Request, Response};
 use super::operations::OPERATIONS;
 use super::reply::{data_response, ApiError, ApiResult};
+use super::resources::{actors, builds, logs, runs, storage, support, tasks, webhooks};
 use super::state::{JournalEntry, Shared, JOURNAL_CAP};
 use super::util::{now_millis, percent_decode, Query};
-use super::{actors, builds, storage, support};
 
 /// The entry point for every request.
 pub(crate) fn handle(shared: &Arc<Shared>, req: &Request) -> Outcome {
@@ -267,26 +267,26 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         },
         "actors" | "acts" | "actor-tasks" if matches!(rest, [_, "webhooks"]) => {
             if resource == "actor-tasks" {
-                super::webhook_resources::task_webhooks(ctx, m, rest[0])
+                webhooks::task_webhooks(ctx, m, rest[0])
             } else {
-                super::webhook_resources::actor_webhooks(ctx, m, rest[0])
+                webhooks::actor_webhooks(ctx, m, rest[0])
             }
         }
         "actors" | "acts" => actors::route_actor(ctx, m, rest),
-        "actor-tasks" => actors::route_task(ctx, m, rest),
-        "actor-runs" => actors::route_runs(ctx, m, rest),
+        "actor-tasks" => tasks::route_task(ctx, m, rest),
+        "actor-runs" => runs::route_runs(ctx, m, rest),
         "actor-builds" => builds::route_builds(ctx, m, rest),
         "logs" => match (m, rest) {
             ("GET", [run_id]) => {
-                let run_id = actors::existing_run(ctx, run_id)?;
-                actors::log_response(ctx, &run_id)
+                let run_id = runs::existing_run(ctx, run_id)?;
+                logs::log_response(ctx, &run_id)
             }
             _ => Err(ApiError::no_route()),
         },
         "datasets" => storage::route_datasets(ctx, m, rest),
         "key-value-stores" => storage::route_stores(ctx, m, rest),
-        "webhooks" => super::webhook_resources::route_webhooks(ctx, m, rest),
-        "webhook-dispatches" => super::webhook_resources::route_dispatches(ctx, m, rest),
+        "webhooks" => webhooks::route_webhooks(ctx, m, rest),
+        "webhook-dispatches" => webhooks::route_dispatches(ctx, m, rest),
         _ => Err(ApiError::no_route()),
     }
 }

@@ -466,6 +466,30 @@ impl State {
         kept
     }
 
+    /// Stores a record's bytes and content type exactly as given; `false` if there is no
+    /// such store.
+    pub(crate) fn put_record(
+        &mut self,
+        store_id: &str,
+        key: &str,
+        data: Vec<u8>,
+        content_type: String,
+    ) -> bool {
+        let Some(s) = self.stores.get_mut(store_id) else {
+            return false;
+        };
+        s.records.insert(
+            key.to_string(),
+            Record {
+                data: Arc::new(data),
+                content_type,
+            },
+        );
+        s.write_count += 1;
+        s.modified_at = now_millis();
+        true
+    }
+
     /// Appends a line to a run's log, timestamped like the platform's logs.
     pub(crate) fn log(&mut self, run_id: &str, line: &str) {
         if let Some(run) = self.runs.get_mut(run_id) {

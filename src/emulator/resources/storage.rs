@@ -7,11 +7,11 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-use super::context::{paginate, Ctx};
-use super::http::Response;
-use super::reply::{data_response, json_kind, ApiError, ApiResult};
-use super::state::{Item, Record, Shared, State};
-use super::util::{encode_segment, is_valid_name, now_millis};
+use crate::emulator::context::{paginate, Ctx};
+use crate::emulator::http::Response;
+use crate::emulator::reply::{data_response, json_kind, ApiError, ApiResult};
+use crate::emulator::state::{Item, Shared, State};
+use crate::emulator::util::{encode_segment, is_valid_name, now_millis};
 
 /// Record keys: at most 256 characters from `a-zA-Z0-9!-_.'()`.
 pub(crate) fn check_record_key(key: &str) -> Result<(), ApiError> {
@@ -96,8 +96,8 @@ macro_rules! impl_meta {
         }
     };
 }
-impl_meta!(super::state::Dataset);
-impl_meta!(super::state::KeyValueStore);
+impl_meta!(crate::emulator::state::Dataset);
+impl_meta!(crate::emulator::state::KeyValueStore);
 
 impl Kind {
     fn label(self) -> &'static str {
@@ -968,7 +968,9 @@ fn record(ctx: &Ctx, m: &str, id: &str, key: &str) -> ApiResult {
                 .unwrap_or("application/octet-stream")
                 .to_string();
             let mut st = ctx.shared.lock();
-            put_record(&mut st, id, key, data, content_type)?;
+            if !st.put_record(id, key, data, content_type) {
+                return Err(ApiError::not_found("Key-value store", id));
+            }
             Ok(data_free_created(&format!(
                 "{}/v2/key-value-stores/{id}/records/{}",
                 ctx.shared.base_url,
@@ -993,28 +995,4 @@ fn record(ctx: &Ctx, m: &str, id: &str, key: &str) -> ApiResult {
         }
         _ => Err(ApiError::no_route()),
     }
-}
-
-/// Stores a record's bytes and content type exactly as given.
-pub(crate) fn put_record(
-    st: &mut State,
-    store_id: &str,
-    key: &str,
-    data: Vec<u8>,
-    content_type: String,
-) -> Result<(), ApiError> {
-    let s = st
-        .stores
-        .get_mut(store_id)
-        .ok_or_else(|| ApiError::not_found("Key-value store", store_id))?;
-    s.records.insert(
-        key.to_string(),
-        Record {
-            data: Arc::new(data),
-            content_type,
-        },
-    );
-    s.write_count += 1;
-    s.modified_at = now_millis();
-    Ok(())
 }

@@ -1,5 +1,5 @@
 //! Webhook delivery: ad-hoc webhooks parsed from the `webhooks` start parameter and persistent
-//! webhooks (`/v2/webhooks`, see `webhook_resources`) are delivered on run events to loopback
+//! webhooks (`/v2/webhooks`, see `resources::webhooks`) are delivered on run events to loopback
 //! addresses only, each event as one dispatch whose attempts are retried on failure.
 
 use std::io::Read;
