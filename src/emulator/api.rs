@@ -8,7 +8,9 @@ use super::context::Ctx;
 use super::http::{Delivery, Outcome, Request, Response};
 use super::operations::OPERATIONS;
 use super::reply::{data_response, ApiError, ApiResult};
-use super::resources::{actors, builds, logs, runs, storage, support, tasks, webhooks};
+use super::resources::{
+    actors, builds, datasets, key_value_stores, logs, runs, support, tasks, webhooks,
+};
 use super::state::{JournalEntry, Shared, JOURNAL_CAP};
 use super::util::{now_millis, percent_decode, Query};
 
@@ -283,8 +285,8 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
             }
             _ => Err(ApiError::no_route()),
         },
-        "datasets" => storage::route_datasets(ctx, m, rest),
-        "key-value-stores" => storage::route_stores(ctx, m, rest),
+        "datasets" => datasets::route_datasets(ctx, m, rest),
+        "key-value-stores" => key_value_stores::route_stores(ctx, m, rest),
         "webhooks" => webhooks::route_webhooks(ctx, m, rest),
         "webhook-dispatches" => webhooks::route_dispatches(ctx, m, rest),
         _ => Err(ApiError::no_route()),

@@ -5,12 +5,16 @@
 
 pub(crate) mod actors;
 pub(crate) mod builds;
+pub(crate) mod datasets;
 pub(crate) mod definitions;
+pub(crate) mod items_formats;
+pub(crate) mod items_query;
+pub(crate) mod key_value_stores;
 pub(crate) mod logs;
 pub(crate) mod run_start;
 pub(crate) mod run_sync;
 pub(crate) mod runs;
-pub(crate) mod storage;
+pub(crate) mod storages;
 pub(crate) mod support;
 pub(crate) mod tasks;
 pub(crate) mod versions;

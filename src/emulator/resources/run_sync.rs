@@ -9,8 +9,9 @@ use crate::emulator::http::Response;
 use crate::emulator::reply::{ApiError, ApiResult};
 use crate::emulator::state::Status;
 
+use super::items_query::{items_response, ItemsQuery};
+use super::key_value_stores::check_record_key;
 use super::run_start::{start_run, StartSpec};
-use super::storage::{self, ItemsQuery};
 
 /// run-sync and run-sync-get-dataset-items: start, hold the request until the run is terminal.
 pub(crate) fn run_sync(ctx: &Ctx, spec: StartSpec, output_record: bool) -> ApiResult {
@@ -20,7 +21,7 @@ pub(crate) fn run_sync(ctx: &Ctx, spec: StartSpec, output_record: bool) -> ApiRe
         .filter(|k| !k.is_empty())
         .unwrap_or("OUTPUT")
         .to_string();
-    storage::check_record_key(&record_key)?;
+    check_record_key(&record_key)?;
     let items_query = if output_record {
         None
     } else {
@@ -77,8 +78,7 @@ pub(crate) fn run_sync(ctx: &Ctx, spec: StartSpec, output_record: bool) -> ApiRe
         }
         Some(q) => {
             drop(st);
-            Ok(storage::items_response(shared, &ds_id, &q, 201)?
-                .with_header("X-Apify-Run-Id", run_id))
+            Ok(items_response(shared, &ds_id, &q, 201)?.with_header("X-Apify-Run-Id", run_id))
         }
     }
 }

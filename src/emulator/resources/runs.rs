@@ -13,7 +13,7 @@ use crate::emulator::state::{Run, Shared, Status};
 use crate::emulator::webhook_delivery;
 
 use super::logs::log_response;
-use super::storage;
+use super::{datasets, key_value_stores};
 
 pub(crate) fn route_runs(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
     match (m, rest) {
@@ -89,11 +89,11 @@ pub(crate) fn run_sub(ctx: &Ctx, m: &str, run_id: &str, rest: &[&str]) -> ApiRes
         ("GET", ["log"]) => log_response(ctx, run_id),
         (_, ["dataset", sub @ ..]) => {
             let ds = ctx.shared.lock().runs[run_id].dataset_id.clone();
-            storage::dataset_sub(ctx, m, &ds, sub)
+            datasets::dataset_sub(ctx, m, &ds, sub)
         }
         (_, ["key-value-store", sub @ ..]) => {
             let kvs = ctx.shared.lock().runs[run_id].kvs_id.clone();
-            storage::store_sub(ctx, m, &kvs, sub)
+            key_value_stores::store_sub(ctx, m, &kvs, sub)
         }
         _ => Err(ApiError::no_route()),
     }
