@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::context::Ctx;
 use super::http::{Delivery, Outcome, Request, Response};
-use super::operations::OPERATIONS;
+use super::operations::operations;
 use super::reply::{data_response, ApiError, ApiResult};
 use super::resources::{
     actors, builds, datasets, key_value_stores, logs, runs, support, tasks, webhooks,
@@ -221,10 +221,11 @@ fn unrouted(req: &Request, segs: &[&str]) -> Response {
                 .all(|(t, s)| t.starts_with('{') || *t == *s || (*t == "actors" && *s == "acts"))
     };
     let mut known_path = false;
-    for (method, template, op) in OPERATIONS {
+    for o in operations() {
+        let (method, template, op) = (o.method, o.template, o.id);
         if path_matches(template) {
             known_path = true;
-            if *method == req.method {
+            if method == req.method {
                 return ApiError::new(
                     501,
                     "not-implemented",
