@@ -21,6 +21,7 @@ mod registry;
 mod reply;
 mod resources;
 mod state;
+mod state_views;
 mod util;
 mod webhook_delivery;
 mod webhook_state;

@@ -68,6 +68,9 @@ mod tests {
 
     #[test]
     fn a_malformed_line_is_left_out() {
-        assert_eq!(parse("GET /v2/x a\nGET /v2/y\nGET /v2/z c extra\n").len(), 1);
+        assert_eq!(
+            parse("GET /v2/x a\nGET /v2/y\nGET /v2/z c extra\n").len(),
+            1
+        );
     }
 }
