@@ -123,7 +123,13 @@ fn skip_raw_string(b: &[u8], mut i: usize) -> usize {
     }
     i += 1; // the opening quote
     while i < b.len() {
-        if b[i] == b'"' && b[i + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
         {
             return i + 1 + hashes;
         }
@@ -343,7 +349,12 @@ fn load() -> Crate {
 impl Crate {
     /// The module that defines what `segs` names in `scope`, with the item's name when the path
     /// goes on past that module; `None` for paths into other crates.
-    fn resolve(&self, scope: &str, segs: &[String], depth: u32) -> Option<(String, Option<String>)> {
+    fn resolve(
+        &self,
+        scope: &str,
+        segs: &[String],
+        depth: u32,
+    ) -> Option<(String, Option<String>)> {
         if depth > 16 {
             return None;
         }
@@ -443,13 +454,20 @@ impl Crate {
 
     fn name(&self, file: usize) -> String {
         let f = &self.files[file];
-        let rel = f.file.iter().skip_while(|p| *p != "src").collect::<PathBuf>();
+        let rel = f
+            .file
+            .iter()
+            .skip_while(|p| *p != "src")
+            .collect::<PathBuf>();
         format!("{} ({})", f.module, rel.display())
     }
 }
 
 /// Every elementary cycle found by a depth-first search, each as a list of files.
-fn cycles(g: &BTreeMap<usize, BTreeMap<usize, String>>, keep: impl Fn(usize) -> bool) -> Vec<Vec<usize>> {
+fn cycles(
+    g: &BTreeMap<usize, BTreeMap<usize, String>>,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<Vec<usize>> {
     fn visit(
         n: usize,
         g: &BTreeMap<usize, BTreeMap<usize, String>>,
@@ -460,7 +478,11 @@ fn cycles(g: &BTreeMap<usize, BTreeMap<usize, String>>, keep: impl Fn(usize) -> 
     ) {
         color.insert(n, 1);
         stack.push(n);
-        for &m in g.get(&n).map(|e| e.keys().collect::<Vec<_>>()).unwrap_or_default() {
+        for &m in g
+            .get(&n)
+            .map(|e| e.keys().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
             if !keep(m) {
                 continue;
             }
@@ -510,7 +532,11 @@ fn emulator_has_no_import_cycle() {
     let g = c.edges();
     let found = cycles(&g, |f| in_emulator(&c.files[f].module));
     let report: Vec<String> = found.iter().map(|cy| describe(&c, &g, cy)).collect();
-    assert!(report.is_empty(), "emulator import cycles:{}", report.join("\n"));
+    assert!(
+        report.is_empty(),
+        "emulator import cycles:{}",
+        report.join("\n")
+    );
 }
 
 #[test]
@@ -551,12 +577,24 @@ fn emulator_and_client_never_import_each_other() {
         // client code.
         let test_code = from.split("::").any(|s| s == "tests");
         if in_emulator(from) && !in_emulator(&module) {
-            wrong.push(format!("{} uses {} ({module})", c.name(u.file), u.segs.join("::")));
+            wrong.push(format!(
+                "{} uses {} ({module})",
+                c.name(u.file),
+                u.segs.join("::")
+            ));
         } else if !in_emulator(from) && in_emulator(&module) && !test_code {
-            wrong.push(format!("{} uses {} ({module})", c.name(u.file), u.segs.join("::")));
+            wrong.push(format!(
+                "{} uses {} ({module})",
+                c.name(u.file),
+                u.segs.join("::")
+            ));
         }
     }
-    assert!(wrong.is_empty(), "emulator/client imports:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "emulator/client imports:\n{}",
+        wrong.join("\n")
+    );
 }
 
 /// The checker itself: it must see a cycle through `super::`, a `use` group, a re-export and a
@@ -577,7 +615,10 @@ fn the_checker_finds_what_it_should() {
         }
     }
     let paths: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
-    assert_eq!(paths, ["super::a::self", "super::a::B", "super::c", "crate::e::f"]);
+    assert_eq!(
+        paths,
+        ["super::a::self", "super::a::B", "super::c", "crate::e::f"]
+    );
 }
 
 #[test]

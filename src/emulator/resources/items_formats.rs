@@ -4,8 +4,6 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::items_query::ItemsQuery;
-
 pub(crate) fn flatten_into(out: &mut Vec<(String, Value)>, prefix: &str, v: &Value, sep: &str) {
     match v {
         Value::Object(m) if !m.is_empty() => {
@@ -43,7 +41,7 @@ fn cell_text(v: &Value) -> String {
 /// The columns of a table of flattened rows: in the order first seen, except that with `fields`
 /// they follow the order of the fields given (an item lacking the first field must not move it
 /// behind the others), each field's nested columns (`field/...`) kept together.
-fn table_columns(rows: &[Vec<(String, Value)>], q: &ItemsQuery) -> Vec<String> {
+fn table_columns(rows: &[Vec<(String, Value)>], fields: Option<&[String]>) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for row in rows {
@@ -53,7 +51,7 @@ fn table_columns(rows: &[Vec<(String, Value)>], q: &ItemsQuery) -> Vec<String> {
             }
         }
     }
-    if let Some(fields) = &q.fields {
+    if let Some(fields) = fields {
         let rank = |column: &str| {
             fields
                 .iter()
@@ -70,10 +68,16 @@ fn table_columns(rows: &[Vec<(String, Value)>], q: &ItemsQuery) -> Vec<String> {
     columns
 }
 
-pub(crate) fn to_csv(objects: &[Map<String, Value>], q: &ItemsQuery) -> String {
+/// CSV with `delimiter`, columns as [`table_columns`] orders them.
+pub(crate) fn to_csv(
+    objects: &[Map<String, Value>],
+    fields: Option<&[String]>,
+    delimiter: &str,
+    skip_header_row: bool,
+) -> String {
     let rows: Vec<Vec<(String, Value)>> = objects.iter().map(flat_row).collect();
-    let columns = table_columns(&rows, q);
-    let d = q.delimiter.as_str();
+    let columns = table_columns(&rows, fields);
+    let d = delimiter;
     let quote = |s: &str| {
         if s.contains(d) || s.contains('"') || s.contains('\n') || s.contains('\r') {
             format!("\"{}\"", s.replace('"', "\"\""))
@@ -82,7 +86,7 @@ pub(crate) fn to_csv(objects: &[Map<String, Value>], q: &ItemsQuery) -> String {
         }
     };
     let mut out = String::new();
-    if !q.skip_header_row {
+    if !skip_header_row {
         out.push_str(&columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(d));
         out.push('\n');
     }
@@ -169,9 +173,9 @@ pub(crate) fn to_rss(objects: &[Map<String, Value>]) -> String {
     out
 }
 
-pub(crate) fn to_html(objects: &[Map<String, Value>], q: &ItemsQuery) -> String {
+pub(crate) fn to_html(objects: &[Map<String, Value>], fields: Option<&[String]>) -> String {
     let rows: Vec<Vec<(String, Value)>> = objects.iter().map(flat_row).collect();
-    let columns = table_columns(&rows, q);
+    let columns = table_columns(&rows, fields);
     let mut out = String::from(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body><table>\n<tr>",
     );

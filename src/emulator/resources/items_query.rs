@@ -15,22 +15,22 @@ use super::items_formats::{flatten_into, to_csv, to_html, to_rss, to_xml};
 
 /// The dataset-items parameters (shared with run-sync-get-dataset-items).
 pub(crate) struct ItemsQuery {
-    pub(crate) format: String,
-    pub(crate) offset: u64,
-    pub(crate) limit: Option<u64>,
-    pub(crate) desc: bool,
-    pub(crate) fields: Option<Vec<String>>,
-    pub(crate) omit: Option<Vec<String>>,
-    pub(crate) unwind: Option<Vec<String>>,
-    pub(crate) flatten: Option<Vec<String>>,
-    pub(crate) skip_empty: bool,
-    pub(crate) skip_hidden: bool,
-    pub(crate) skip_header_row: bool,
-    pub(crate) delimiter: String,
-    pub(crate) bom: Option<bool>,
-    pub(crate) xml_root: String,
-    pub(crate) xml_row: String,
-    pub(crate) attachment: bool,
+    format: String,
+    offset: u64,
+    limit: Option<u64>,
+    desc: bool,
+    fields: Option<Vec<String>>,
+    omit: Option<Vec<String>>,
+    unwind: Option<Vec<String>>,
+    flatten: Option<Vec<String>>,
+    skip_empty: bool,
+    skip_hidden: bool,
+    skip_header_row: bool,
+    delimiter: String,
+    bom: Option<bool>,
+    xml_root: String,
+    xml_row: String,
+    attachment: bool,
 }
 
 const FORMATS: &[&str] = &["json", "jsonl", "csv", "html", "xml", "rss"];
@@ -211,9 +211,17 @@ fn render_items(items: &[Item], q: &ItemsQuery) -> Result<Vec<u8>, ApiError> {
     }
     let out = match q.format.as_str() {
         "csv" => {
-            return Ok(with_bom(to_csv(&objects, q), q.bom.unwrap_or(true)));
+            return Ok(with_bom(
+                to_csv(
+                    &objects,
+                    q.fields.as_deref(),
+                    &q.delimiter,
+                    q.skip_header_row,
+                ),
+                q.bom.unwrap_or(true),
+            ));
         }
-        "html" => to_html(&objects, q),
+        "html" => to_html(&objects, q.fields.as_deref()),
         "xml" => to_xml(&objects, &q.xml_root, &q.xml_row),
         _ => to_rss(&objects),
     };
