@@ -1,219 +1,18 @@
-//! Request dispatch: faults, auth, rate limit, journal, then the route table.
+//! Request dispatch: faults, auth, rate limit, journal, then the route table that hands each
+//! request to its resource.
 
-use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
-
-use super::http::{Delivery, Outcome, Request, Response, MAX_BODY_BYTES};
-use super::operations::OPERATIONS;
+use super::context::Ctx;
+use super::http::{Delivery, Outcome, Request, Response};
+use super::operations::operations;
+use super::reply::{data_response, ApiError, ApiResult};
+use super::resources::{
+    actors, builds, datasets, key_value_stores, logs, runs, support, tasks, webhooks,
+};
 use super::state::{JournalEntry, Shared, JOURNAL_CAP};
 use super::util::{now_millis, percent_decode, Query};
-use super::{actors, builds, storage, support};
-
-/// An error answered with the API's envelope `{"error": {"type", "message"}}`.
-#[derive(Debug)]
-pub(crate) struct ApiError {
-    pub status: u16,
-    pub kind: &'static str,
-    pub message: String,
-    pub data: Option<Value>,
-}
-
-impl ApiError {
-    pub(crate) fn new(status: u16, kind: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            kind,
-            message: message.into(),
-            data: None,
-        }
-    }
-
-    pub(crate) fn not_found(what: &str, id: &str) -> ApiError {
-        ApiError::new(
-            404,
-            "record-not-found",
-            format!("{what} '{id}' was not found"),
-        )
-    }
-
-    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(400, "invalid-request", message)
-    }
-
-    pub(crate) fn bad_parameter(message: impl Into<String>) -> ApiError {
-        ApiError::new(400, "invalid-parameter", message)
-    }
-
-    /// No route matched: the dispatcher then answers 501, 405 or 404 from the operation table.
-    pub(crate) fn no_route() -> ApiError {
-        ApiError::new(0, "", "")
-    }
-
-    pub(crate) fn with_data(mut self, data: Value) -> ApiError {
-        self.data = Some(data);
-        self
-    }
-
-    pub(crate) fn into_response(self) -> Response {
-        let mut error = json!({"type": self.kind, "message": self.message});
-        if let Some(data) = self.data {
-            error["data"] = data;
-        }
-        json_response(self.status, &json!({ "error": error }))
-    }
-}
-
-pub(crate) type ApiResult = Result<Response, ApiError>;
-
-/// A JSON body as is.
-pub(crate) fn json_response(status: u16, body: &Value) -> Response {
-    Response::bytes(
-        status,
-        "application/json; charset=utf-8",
-        body.to_string().into_bytes(),
-    )
-}
-
-/// `{"data": value}`.
-pub(crate) fn data_response(status: u16, data: Value) -> Response {
-    json_response(status, &json!({ "data": data }))
-}
-
-/// What a handler gets: the shared platform, the request, its decoded path segments and query.
-pub(crate) struct Ctx<'a> {
-    pub shared: &'a Arc<Shared>,
-    pub req: &'a Request,
-    pub query: Query,
-}
-
-impl Ctx<'_> {
-    /// The request body with any `Content-Encoding` (gzip, deflate, br) removed, at most 9 MB.
-    pub(crate) fn decoded_body(&self) -> Result<Vec<u8>, ApiError> {
-        if self.req.body_too_large {
-            return Err(too_large());
-        }
-        let encoding = self
-            .req
-            .header("content-encoding")
-            .unwrap_or("identity")
-            .trim()
-            .to_ascii_lowercase();
-        let raw = &self.req.body[..];
-        let limit = MAX_BODY_BYTES as u64 + 1;
-        let mut out = Vec::new();
-        let result = match encoding.as_str() {
-            "" | "identity" => return Ok(raw.to_vec()),
-            "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(raw)
-                .take(limit)
-                .read_to_end(&mut out),
-            "deflate" => {
-                // Both zlib-wrapped (what the RFC says) and raw deflate are seen in the wild.
-                let zlib = flate2::read::ZlibDecoder::new(raw)
-                    .take(limit)
-                    .read_to_end(&mut out);
-                if zlib.is_err() {
-                    out.clear();
-                    flate2::read::DeflateDecoder::new(raw)
-                        .take(limit)
-                        .read_to_end(&mut out)
-                } else {
-                    zlib
-                }
-            }
-            "br" => brotli::Decompressor::new(raw, 4096)
-                .take(limit)
-                .read_to_end(&mut out),
-            other => {
-                return Err(ApiError::new(
-                    415,
-                    "unsupported-content-encoding",
-                    format!("Content-Encoding '{other}' is not supported; use gzip, deflate or br"),
-                ))
-            }
-        };
-        result.map_err(|e| {
-            ApiError::bad_request(format!(
-                "The request body could not be decoded as {encoding}: {e}"
-            ))
-        })?;
-        if out.len() > MAX_BODY_BYTES {
-            return Err(too_large());
-        }
-        Ok(out)
-    }
-
-    /// The decoded body parsed as JSON (an empty body is `None`).
-    pub(crate) fn json_body(&self) -> Result<Option<Value>, ApiError> {
-        let body = self.decoded_body()?;
-        if body.iter().all(|b| b.is_ascii_whitespace()) {
-            return Ok(None);
-        }
-        serde_json::from_slice(&body)
-            .map(Some)
-            .map_err(|e| ApiError::bad_request(format!("The request body is not valid JSON: {e}")))
-    }
-
-    /// The decoded body, which must be a JSON object.
-    pub(crate) fn json_object_body(&self) -> Result<serde_json::Map<String, Value>, ApiError> {
-        match self.json_body()? {
-            Some(Value::Object(m)) => Ok(m),
-            Some(other) => Err(ApiError::bad_request(format!(
-                "The request body must be a JSON object, got {}",
-                json_kind(&other)
-            ))),
-            None => Ok(serde_json::Map::new()),
-        }
-    }
-
-    pub(crate) fn q_uint(&self, name: &str) -> Result<Option<u64>, ApiError> {
-        self.query.uint(name).map_err(ApiError::bad_parameter)
-    }
-
-    pub(crate) fn q_bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
-        self.query.bool(name).map_err(ApiError::bad_parameter)
-    }
-
-    pub(crate) fn q_number(&self, name: &str) -> Result<Option<f64>, ApiError> {
-        self.query.number(name).map_err(ApiError::bad_parameter)
-    }
-}
-
-/// A run input body as JSON: blank is no input (`null`); anything else must parse.
-pub(crate) fn input_json(body: &[u8]) -> Result<Value, ApiError> {
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
-        return Ok(Value::Null);
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            400,
-            "run-input-body-not-valid-json",
-            format!("The input body is not valid JSON: {e}"),
-        )
-    })
-}
-
-pub(crate) fn too_large() -> ApiError {
-    ApiError::new(
-        413,
-        "request-too-large",
-        format!("The request body is larger than the limit of {MAX_BODY_BYTES} bytes"),
-    )
-}
-
-/// "an object", "an array", ... for error messages.
-pub(crate) fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 /// The entry point for every request.
 pub(crate) fn handle(shared: &Arc<Shared>, req: &Request) -> Outcome {
@@ -422,10 +221,11 @@ fn unrouted(req: &Request, segs: &[&str]) -> Response {
                 .all(|(t, s)| t.starts_with('{') || *t == *s || (*t == "actors" && *s == "acts"))
     };
     let mut known_path = false;
-    for (method, template, op) in OPERATIONS {
+    for o in operations() {
+        let (method, template, op) = (o.method, o.template, o.id);
         if path_matches(template) {
             known_path = true;
-            if *method == req.method {
+            if method == req.method {
                 return ApiError::new(
                     501,
                     "not-implemented",
@@ -470,46 +270,26 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         },
         "actors" | "acts" | "actor-tasks" if matches!(rest, [_, "webhooks"]) => {
             if resource == "actor-tasks" {
-                super::webhook_resources::task_webhooks(ctx, m, rest[0])
+                webhooks::task_webhooks(ctx, m, rest[0])
             } else {
-                super::webhook_resources::actor_webhooks(ctx, m, rest[0])
+                webhooks::actor_webhooks(ctx, m, rest[0])
             }
         }
         "actors" | "acts" => actors::route_actor(ctx, m, rest),
-        "actor-tasks" => actors::route_task(ctx, m, rest),
-        "actor-runs" => actors::route_runs(ctx, m, rest),
+        "actor-tasks" => tasks::route_task(ctx, m, rest),
+        "actor-runs" => runs::route_runs(ctx, m, rest),
         "actor-builds" => builds::route_builds(ctx, m, rest),
         "logs" => match (m, rest) {
             ("GET", [run_id]) => {
-                let run_id = actors::existing_run(ctx, run_id)?;
-                actors::log_response(ctx, &run_id)
+                let run_id = runs::existing_run(ctx, run_id)?;
+                logs::log_response(ctx, &run_id)
             }
             _ => Err(ApiError::no_route()),
         },
-        "datasets" => storage::route_datasets(ctx, m, rest),
-        "key-value-stores" => storage::route_stores(ctx, m, rest),
-        "webhooks" => super::webhook_resources::route_webhooks(ctx, m, rest),
-        "webhook-dispatches" => super::webhook_resources::route_dispatches(ctx, m, rest),
+        "datasets" => datasets::route_datasets(ctx, m, rest),
+        "key-value-stores" => key_value_stores::route_stores(ctx, m, rest),
+        "webhooks" => webhooks::route_webhooks(ctx, m, rest),
+        "webhook-dispatches" => webhooks::route_dispatches(ctx, m, rest),
         _ => Err(ApiError::no_route()),
     }
-}
-
-/// Standard list pagination (`offset`, `limit`, `desc`) over an already ordered list.
-pub(crate) fn paginate(ctx: &Ctx, mut items: Vec<Value>) -> Result<Value, ApiError> {
-    let offset = ctx.q_uint("offset")?.unwrap_or(0) as usize;
-    let limit = ctx.q_uint("limit")?.unwrap_or(1000).clamp(1, 1000) as usize;
-    let desc = ctx.q_bool("desc")?.unwrap_or(false);
-    let total = items.len();
-    if desc {
-        items.reverse();
-    }
-    let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
-    Ok(json!({
-        "total": total,
-        "offset": offset,
-        "limit": limit,
-        "desc": desc,
-        "count": page.len(),
-        "items": page,
-    }))
 }

@@ -11,22 +11,20 @@
 //! // The server stops when `emulator` is dropped.
 //! ```
 
-mod actors;
 mod api;
-mod builds;
-mod definitions;
+mod context;
 mod http;
 mod input_schema;
 mod operations;
+mod programs;
 mod registry;
+mod reply;
+mod resources;
 mod state;
-mod storage;
-mod support;
+mod state_views;
 mod util;
-mod versions;
-mod webhook_resources;
+mod webhook_delivery;
 mod webhook_state;
-mod webhooks;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::registry::{built_in_actors, Actor, Build, Program};
 use super::util::{iso_millis, new_id, now_millis};
@@ -466,6 +466,30 @@ impl State {
         kept
     }
 
+    /// Stores a record's bytes and content type exactly as given; `false` if there is no
+    /// such store.
+    pub(crate) fn put_record(
+        &mut self,
+        store_id: &str,
+        key: &str,
+        data: Vec<u8>,
+        content_type: String,
+    ) -> bool {
+        let Some(s) = self.stores.get_mut(store_id) else {
+            return false;
+        };
+        s.records.insert(
+            key.to_string(),
+            Record {
+                data: Arc::new(data),
+                content_type,
+            },
+        );
+        s.write_count += 1;
+        s.modified_at = now_millis();
+        true
+    }
+
     /// Appends a line to a run's log, timestamped like the platform's logs.
     pub(crate) fn log(&mut self, run_id: &str, line: &str) {
         if let Some(run) = self.runs.get_mut(run_id) {
@@ -474,150 +498,6 @@ impl State {
             run.log.push_str(line);
             run.log.push('\n');
         }
-    }
-
-    pub(crate) fn run_json(&self, run: &Run) -> Value {
-        let now = now_millis();
-        let end = run.finished_at.unwrap_or(now);
-        let duration = end.saturating_sub(run.started_at);
-        let item_count = self
-            .datasets
-            .get(&run.dataset_id)
-            .map(|d| d.items.len())
-            .unwrap_or(0);
-        let mut options = json!({
-            "build": run.options.build,
-            "timeoutSecs": run.options.timeout_secs,
-            "memoryMbytes": run.options.memory_mbytes,
-            "diskMbytes": run.options.memory_mbytes * 2,
-        });
-        if let Some(max) = run.options.max_items {
-            options["maxItems"] = json!(max);
-        }
-        if let Some(max) = run.options.max_total_charge_usd {
-            options["maxTotalChargeUsd"] = json!(max);
-        }
-        json!({
-            "id": run.id,
-            "actId": run.act_id,
-            "userId": self.user.id,
-            "actorTaskId": run.task_id,
-            "startedAt": iso_millis(run.started_at),
-            "finishedAt": run.finished_at.map(iso_millis),
-            "status": run.status.as_str(),
-            "statusMessage": run.status_message,
-            "isStatusMessageTerminal": run.is_status_message_terminal,
-            "meta": {
-                "origin": "API",
-                "clientIp": run.client_ip,
-                "userAgent": run.user_agent,
-            },
-            "stats": {
-                "inputBodyLen": run.input_body_len,
-                "migrationCount": 0,
-                "rebootCount": 0,
-                "restartCount": run.restart_count,
-                "resurrectCount": run.resurrect_count,
-                "memAvgBytes": 0,
-                "memMaxBytes": 0,
-                "memCurrentBytes": 0,
-                "cpuAvgUsage": 0,
-                "cpuMaxUsage": 0,
-                "cpuCurrentUsage": 0,
-                "netRxBytes": 0,
-                "netTxBytes": 0,
-                "durationMillis": duration,
-                "runTimeSecs": duration as f64 / 1000.0,
-                "metamorph": 0,
-                "computeUnits": 0,
-                "datasetItemCount": item_count,
-            },
-            "options": options,
-            "buildId": run.build_id,
-            "buildNumber": run.build_number,
-            "exitCode": run.exit_code,
-            "defaultKeyValueStoreId": run.kvs_id,
-            "defaultDatasetId": run.dataset_id,
-            "defaultRequestQueueId": run.queue_id,
-            "generalAccess": "FOLLOW_USER_SETTING",
-            "usageTotalUsd": 0,
-            "usage": {},
-        })
-    }
-
-    pub(crate) fn run_short_json(&self, run: &Run) -> Value {
-        json!({
-            "id": run.id,
-            "actId": run.act_id,
-            "actorTaskId": run.task_id,
-            "userId": self.user.id,
-            "status": run.status.as_str(),
-            "startedAt": iso_millis(run.started_at),
-            "finishedAt": run.finished_at.map(iso_millis),
-            "buildId": run.build_id,
-            "buildNumber": run.build_number,
-            "meta": {
-                "origin": "API",
-                "clientIp": run.client_ip,
-                "userAgent": run.user_agent,
-            },
-            "usageTotalUsd": 0,
-            "defaultKeyValueStoreId": run.kvs_id,
-            "defaultDatasetId": run.dataset_id,
-            "defaultRequestQueueId": run.queue_id,
-        })
-    }
-
-    pub(crate) fn dataset_json(&self, ds: &Dataset, console_base: &str) -> Value {
-        json!({
-            "id": ds.id,
-            "name": ds.name,
-            "title": ds.title,
-            "userId": self.user.id,
-            "username": self.user.username,
-            "createdAt": iso_millis(ds.created_at),
-            "modifiedAt": iso_millis(ds.modified_at),
-            "accessedAt": iso_millis(ds.accessed_at),
-            "itemCount": ds.items.len(),
-            "cleanItemCount": ds.items.iter().filter(|i| !i.empty).count(),
-            "actId": ds.act_id,
-            "actRunId": ds.act_run_id,
-            "fields": Value::Null,
-            "consoleUrl": format!("{console_base}/storage/datasets/{}", ds.id),
-            "itemsPublicUrl": format!("{console_base}/v2/datasets/{}/items", ds.id),
-            "generalAccess": "FOLLOW_USER_SETTING",
-            "stats": {
-                "readCount": ds.read_count,
-                "writeCount": ds.write_count,
-                "storageBytes": ds.items.iter().map(|i| i.json.len()).sum::<usize>(),
-            },
-        })
-    }
-
-    pub(crate) fn store_json(&self, st: &KeyValueStore, console_base: &str) -> Value {
-        json!({
-            "id": st.id,
-            "name": st.name,
-            "title": st.title,
-            "userId": self.user.id,
-            "username": self.user.username,
-            "createdAt": iso_millis(st.created_at),
-            "modifiedAt": iso_millis(st.modified_at),
-            "accessedAt": iso_millis(st.accessed_at),
-            "actId": st.act_id,
-            "actRunId": st.act_run_id,
-            "consoleUrl": format!("{console_base}/storage/key-value-stores/{}", st.id),
-            "keysPublicUrl": format!("{console_base}/v2/key-value-stores/{}/keys", st.id),
-            "recordsPublicUrl": format!("{console_base}/v2/key-value-stores/{}/records", st.id),
-            "generalAccess": "FOLLOW_USER_SETTING",
-            "stats": {
-                "readCount": st.read_count,
-                "writeCount": st.write_count,
-                "deleteCount": st.delete_count,
-                "listCount": st.list_count,
-                "storageBytes": st.records.values().map(|r| r.data.len()).sum::<usize>(),
-            },
-        })
     }
 }
 

@@ -5,11 +5,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::api::{data_response, json_kind, paginate, ApiError, ApiResult, Ctx};
-use super::http::Response;
-use super::registry::{normalize_version, Actor, DEFAULT_MEMORY_MBYTES, DEFAULT_TIMEOUT_SECS};
-use super::state::State;
-use super::util::{is_valid_name, iso_millis, new_id, now_millis};
+use crate::emulator::context::{paginate, Ctx};
+use crate::emulator::http::Response;
+use crate::emulator::registry::{
+    normalize_version, Actor, DEFAULT_MEMORY_MBYTES, DEFAULT_TIMEOUT_SECS,
+};
+use crate::emulator::reply::{data_response, json_kind, ApiError, ApiResult};
+use crate::emulator::state::State;
+use crate::emulator::util::{is_valid_name, iso_millis, new_id, now_millis};
 
 /// The spec's `Version.versionNumber` pattern: `MAJOR.MINOR`, each 0..99 without leading zeros.
 fn is_version_number(s: &str) -> bool {

@@ -4,14 +4,13 @@
 
 use serde_json::{json, Map, Value};
 
-use super::api::{
-    data_response, input_json, json_kind, json_response, paginate, ApiError, ApiResult, Ctx,
-};
 use super::definitions::{actor, writable};
-use super::input_schema::{self, Problem};
-use super::registry::{make_build, next_build_number, Build, Program};
-use super::state::State;
-use super::util::{iso_millis, now_millis};
+use crate::emulator::context::{input_json, paginate, Ctx};
+use crate::emulator::input_schema::{self, Problem};
+use crate::emulator::registry::{make_build, next_build_number, Build, Program};
+use crate::emulator::reply::{data_response, json_kind, json_response, ApiError, ApiResult};
+use crate::emulator::state::State;
+use crate::emulator::util::{iso_millis, now_millis};
 
 // ---------------------------------------------------------------- JSON views
 

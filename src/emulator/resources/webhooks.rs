@@ -1,17 +1,18 @@
 //! Webhooks as resources: `/v2/webhooks` (create, list, get, update, delete, test, dispatches),
 //! `/v2/webhook-dispatches` and the Actor and task scoped webhook lists. Delivery lives in
-//! `webhooks`; this room keeps the objects and answers for them.
+//! `webhook_delivery`; this room keeps the objects and answers for them.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::api::{data_response, paginate, ApiError, ApiResult, Ctx};
-use super::http::Response;
-use super::state::State;
-use super::util::{encode_segment, iso_millis, new_id, now_millis};
-use super::webhook_state::{AdHocWebhook, Dispatch, Webhook, WebhookCondition};
-use super::webhooks::{self, check_loopback_url, EVENT_TYPES};
+use crate::emulator::context::{paginate, Ctx};
+use crate::emulator::http::Response;
+use crate::emulator::reply::{data_response, ApiError, ApiResult};
+use crate::emulator::state::State;
+use crate::emulator::util::{encode_segment, iso_millis, new_id, now_millis};
+use crate::emulator::webhook_delivery::{self, check_loopback_url, EVENT_TYPES};
+use crate::emulator::webhook_state::{AdHocWebhook, Dispatch, Webhook, WebhookCondition};
 
 /// Build events of the spec: a webhook may subscribe to them, though the emulator fires none.
 const BUILD_EVENT_TYPES: &[&str] = &[
@@ -209,8 +210,8 @@ fn update(ctx: &Ctx, id: &str) -> ApiResult {
 }
 
 fn test(ctx: &Ctx, id: &str) -> ApiResult {
-    let dispatch_id =
-        webhooks::fire_test(ctx.shared, id).ok_or_else(|| ApiError::not_found("Webhook", id))?;
+    let dispatch_id = webhook_delivery::fire_test(ctx.shared, id)
+        .ok_or_else(|| ApiError::not_found("Webhook", id))?;
     // Answer once the first attempt is recorded, so that the answer tells how the receiver took
     // it; a slow receiver gets an ACTIVE dispatch without calls.
     let st = ctx

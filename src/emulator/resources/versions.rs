@@ -2,10 +2,11 @@
 
 use serde_json::{json, Value};
 
-use super::api::{data_response, ApiError, ApiResult, Ctx};
 use super::definitions::{actor, actor_mut, check_version, version_exists, version_json, writable};
-use super::http::Response;
-use super::util::now_millis;
+use crate::emulator::context::Ctx;
+use crate::emulator::http::Response;
+use crate::emulator::reply::{data_response, ApiError, ApiResult};
+use crate::emulator::util::now_millis;
 
 pub(crate) fn route(ctx: &Ctx, m: &str, act_id: &str, rest: &[&str]) -> ApiResult {
     match (m, rest) {

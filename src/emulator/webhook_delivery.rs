@@ -1,5 +1,5 @@
 //! Webhook delivery: ad-hoc webhooks parsed from the `webhooks` start parameter and persistent
-//! webhooks (`/v2/webhooks`, see `webhook_resources`) are delivered on run events to loopback
+//! webhooks (`/v2/webhooks`, see `resources::webhooks`) are delivered on run events to loopback
 //! addresses only, each event as one dispatch whose attempts are retried on failure.
 
 use std::io::Read;
@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use super::api::ApiError;
+use super::reply::ApiError;
 use super::state::{Run, Shared, State};
 use super::util::{is_loopback_host, iso_millis, new_id, now_millis};
 use super::webhook_state::{AdHocWebhook, Dispatch, DispatchCall, WebhookCondition};

@@ -2,11 +2,12 @@
 
 use serde_json::{json, Value};
 
-use super::api::{data_response, ApiError, ApiResult, Ctx};
-use super::http::{Request, Response};
-use super::state::{Fault, Shared};
-use super::util::{iso_millis, new_id, percent_decode};
-use super::webhook_resources;
+use super::webhooks;
+use crate::emulator::context::Ctx;
+use crate::emulator::http::{Request, Response};
+use crate::emulator::reply::{data_response, ApiError, ApiResult};
+use crate::emulator::state::{Fault, Shared};
+use crate::emulator::util::{iso_millis, new_id, percent_decode};
 
 pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
     match (ctx.req.method.as_str(), segs) {
@@ -78,10 +79,7 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         }
         ("GET", ["webhook-dispatches"]) => {
             let st = ctx.shared.lock();
-            Ok(data_response(
-                200,
-                webhook_resources::emulator_dispatches(&st),
-            ))
+            Ok(data_response(200, webhooks::emulator_dispatches(&st)))
         }
         _ => Err(ApiError::new(
             404,

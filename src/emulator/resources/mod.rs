@@ -1,0 +1,21 @@
+//! One room per resource of the API: each turns requests on its paths into replies, reading and
+//! changing the state. Rooms may call each other (a task's runs go through the run rooms); below
+//! them all are the request context, the reply helpers, the state and the run and webhook
+//! engines, which never call up into a room.
+
+pub(crate) mod actors;
+pub(crate) mod builds;
+pub(crate) mod datasets;
+pub(crate) mod definitions;
+pub(crate) mod items_formats;
+pub(crate) mod items_query;
+pub(crate) mod key_value_stores;
+pub(crate) mod logs;
+pub(crate) mod run_start;
+pub(crate) mod run_sync;
+pub(crate) mod runs;
+pub(crate) mod storages;
+pub(crate) mod support;
+pub(crate) mod tasks;
+pub(crate) mod versions;
+pub(crate) mod webhooks;

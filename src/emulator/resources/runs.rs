@@ -1,0 +1,177 @@
+//! Actor runs: list, get (with `waitForFinish`), last run, abort, resurrect, and the run's
+//! default storages and log.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::emulator::context::{paginate, Ctx};
+use crate::emulator::programs::{finish_run, spawn_worker};
+use crate::emulator::reply::{data_response, ApiError, ApiResult};
+use crate::emulator::state::{Run, Shared, Status};
+use crate::emulator::webhook_delivery;
+
+use super::logs::log_response;
+use super::{datasets, key_value_stores};
+
+pub(crate) fn route_runs(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
+    match (m, rest) {
+        ("GET", []) => list_runs(ctx, |_| true),
+        (_, [id, sub @ ..]) => {
+            let run_id = existing_run(ctx, id)?;
+            run_sub(ctx, m, &run_id, sub)
+        }
+        _ => Err(ApiError::no_route()),
+    }
+}
+
+/// The run's id if it exists, else 404.
+pub(crate) fn existing_run(ctx: &Ctx, id: &str) -> Result<String, ApiError> {
+    if ctx.shared.lock().runs.contains_key(id) {
+        Ok(id.to_string())
+    } else {
+        Err(ApiError::not_found("Actor run", id))
+    }
+}
+
+fn status_filter(ctx: &Ctx) -> Result<Option<Vec<Status>>, ApiError> {
+    ctx.query
+        .list("status")
+        .map(|list| {
+            list.iter()
+                .map(|s| {
+                    Status::parse(s).ok_or_else(|| {
+                        ApiError::bad_parameter(format!("Unknown run status '{s}' in 'status'"))
+                    })
+                })
+                .collect()
+        })
+        .transpose()
+}
+
+pub(crate) fn list_runs(ctx: &Ctx, keep: impl Fn(&Run) -> bool) -> ApiResult {
+    let statuses = status_filter(ctx)?;
+    let st = ctx.shared.lock();
+    let items = st
+        .run_order
+        .iter()
+        .filter_map(|id| st.runs.get(id))
+        .filter(|r| keep(r))
+        .filter(|r| statuses.as_ref().is_none_or(|s| s.contains(&r.status)))
+        .map(|r| st.run_short_json(r))
+        .collect();
+    drop(st);
+    Ok(data_response(200, paginate(ctx, items)?))
+}
+
+pub(crate) fn last_run(ctx: &Ctx, keep: impl Fn(&Run) -> bool) -> Result<String, ApiError> {
+    let statuses = status_filter(ctx)?;
+    let st = ctx.shared.lock();
+    st.run_order
+        .iter()
+        .rev()
+        .filter_map(|id| st.runs.get(id))
+        .find(|r| keep(r) && statuses.as_ref().is_none_or(|s| s.contains(&r.status)))
+        .map(|r| r.id.clone())
+        .ok_or_else(|| ApiError::new(404, "record-not-found", "No matching last run was found"))
+}
+
+/// Operations on one run: `rest` is what follows `/actor-runs/{id}` (or `.../runs/last`).
+pub(crate) fn run_sub(ctx: &Ctx, m: &str, run_id: &str, rest: &[&str]) -> ApiResult {
+    match (m, rest) {
+        ("GET", []) => {
+            let wait = ctx.q_uint("waitForFinish")?.unwrap_or(0);
+            Ok(data_response(200, wait_for_run(ctx.shared, run_id, wait)))
+        }
+        ("POST", ["abort"]) => abort(ctx, run_id),
+        ("POST", ["resurrect"]) => resurrect(ctx, run_id),
+        ("GET", ["log"]) => log_response(ctx, run_id),
+        (_, ["dataset", sub @ ..]) => {
+            let ds = ctx.shared.lock().runs[run_id].dataset_id.clone();
+            datasets::dataset_sub(ctx, m, &ds, sub)
+        }
+        (_, ["key-value-store", sub @ ..]) => {
+            let kvs = ctx.shared.lock().runs[run_id].kvs_id.clone();
+            key_value_stores::store_sub(ctx, m, &kvs, sub)
+        }
+        _ => Err(ApiError::no_route()),
+    }
+}
+
+/// Long poll: holds up to `wait_secs` (capped by `--max-wait-secs`) or until the run is terminal.
+pub(crate) fn wait_for_run(shared: &Arc<Shared>, run_id: &str, wait_secs: u64) -> Value {
+    let cap = shared.config.max_wait_secs;
+    let deadline = Instant::now() + Duration::from_secs(wait_secs.min(cap));
+    let st = shared.lock();
+    let st = shared.wait_until(st, deadline, |st| {
+        st.runs.get(run_id).is_none_or(|r| r.status.is_terminal())
+    });
+    st.run_json(&st.runs[run_id])
+}
+
+fn abort(ctx: &Ctx, run_id: &str) -> ApiResult {
+    let gracefully = ctx.q_bool("gracefully")?.unwrap_or(false);
+    let mut st = ctx.shared.lock();
+    let run = st.runs.get_mut(run_id).expect("run exists");
+    if run.status.is_terminal() {
+        let body = st.run_json(&st.runs[run_id]);
+        return Ok(data_response(200, body));
+    }
+    run.abort_requested = Some(gracefully);
+    let fired = if gracefully {
+        run.status = Status::Aborting;
+        st.log(run_id, "ACTOR: Aborting run gracefully.");
+        false
+    } else {
+        st.log(run_id, "ACTOR: Run aborted.");
+        finish_run(&mut st, run_id, Status::Aborted, None);
+        true
+    };
+    let body = st.run_json(&st.runs[run_id]);
+    drop(st);
+    ctx.shared.notify();
+    if fired {
+        webhook_delivery::fire(ctx.shared, run_id, "ACTOR.RUN.ABORTED");
+    }
+    Ok(data_response(200, body))
+}
+
+fn resurrect(ctx: &Ctx, run_id: &str) -> ApiResult {
+    let (program, generation, input) = {
+        let mut st = ctx.shared.lock();
+        let run = &st.runs[run_id];
+        if !run.status.is_terminal() {
+            return Err(ApiError::bad_request(format!(
+                "Actor run {run_id} is {}; only a finished run can be resurrected",
+                run.status.as_str()
+            )));
+        }
+        let kvs_id = run.kvs_id.clone();
+        let program = run.program;
+        let input = st
+            .stores
+            .get(&kvs_id)
+            .and_then(|s| s.records.get("INPUT"))
+            .filter(|r| r.content_type.to_ascii_lowercase().contains("json"))
+            .and_then(|r| serde_json::from_slice(&r.data).ok())
+            .unwrap_or(Value::Null);
+        let run = st.runs.get_mut(run_id).expect("run exists");
+        run.generation += 1;
+        run.status = Status::Ready;
+        run.finished_at = None;
+        run.exit_code = None;
+        run.abort_requested = None;
+        run.status_message = None;
+        run.is_status_message_terminal = false;
+        run.resurrect_count += 1;
+        let generation = run.generation;
+        st.log(run_id, "ACTOR: Resurrecting run.");
+        (program, generation, input)
+    };
+    ctx.shared.notify();
+    webhook_delivery::fire(ctx.shared, run_id, "ACTOR.RUN.RESURRECTED");
+    spawn_worker(ctx.shared, run_id, generation, program, input);
+    let st = ctx.shared.lock();
+    Ok(data_response(200, st.run_json(&st.runs[run_id])))
+}
