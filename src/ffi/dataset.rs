@@ -77,10 +77,11 @@ pub unsafe extern "C" fn apify_dataset_list_items(
 
 /// An iterator over all items (from offset, up to limit). Takes the dataset-items options and:
 /// chunkSize (exactly this many items a page, 1 to 250000), or pageBytes (pages of about this
-/// many bytes, learned from the items read; default 2 MiB, 1024 to 1 GiB); prefetchPages (pages
-/// read ahead in parallel by worker threads, default 4, 0 to 64). Items come strictly in order,
-/// each exactly once, also with filters and while the dataset is being written; memory is about
-/// (prefetchPages + 1) pages.
+/// many bytes, learned from the items read; default 64 MiB, i.e. up to 250000 items a request;
+/// 1024 to 1 GiB); prefetchPages (pages requested ahead and streamed in parallel by worker
+/// threads, default 1, 0 to 64). Items come strictly in order, each exactly once, also with
+/// filters and while the dataset is being written. Pages are split as they arrive: memory is
+/// about (prefetchPages + 1) x 512 KiB whatever the page size (plus the largest item).
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_iter_new(
     c: *const apify_client,
@@ -109,7 +110,12 @@ pub unsafe extern "C" fn apify_dataset_iter_next(
     out_item_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((it: iter) -> out_item_json => {
-        it.next_text()?.map(str::to_string)
+        // Room for the NUL the C string adds: one allocation and one copy per item.
+        it.next_text()?.map(|text| {
+            let mut owned = String::with_capacity(text.len() + 1);
+            owned.push_str(text);
+            owned
+        })
     })
 }
 
