@@ -179,6 +179,11 @@ impl DatasetClient {
             .send(&self.items_call(options, "json").streamed())
     }
 
+    /// The most bytes a page of items with this limit may have.
+    pub(crate) fn page_cap(&self, limit: Option<u64>) -> u64 {
+        self.client.http().page_cap(limit)
+    }
+
     /// The items path, for messages.
     pub(crate) fn items_path(&self) -> String {
         format!("{}/items", self.path)

@@ -135,6 +135,8 @@ pub(crate) struct PageReader {
     /// Whether every row scanned is one item (no filter drops or multiplies rows).
     rows_are_items: bool,
     resumes: u32,
+    /// Whether reading ahead has begun (the first page's head said the total, or it was read).
+    sized: bool,
     done: bool,
 }
 
@@ -228,6 +230,7 @@ impl PageReader {
             parallel: 1,
             rows_are_items,
             resumes: 0,
+            sized: false,
             done: false,
         }
     }
@@ -309,13 +312,12 @@ impl PageReader {
                 Ok(Msg::Head { count, total }) => {
                     window.count = Some(count);
                     self.current = Some(window);
-                    if self.total_hint.is_none() {
+                    if !self.sized && total.is_some() {
                         // The dataset's size is known: the next windows go out while this one
                         // streams.
                         self.total_hint = total;
-                        self.parallel = 1 + self.read.prefetch_pages;
+                        self.widen();
                     }
-                    self.fill();
                 }
                 Ok(Msg::Chunk(chunk)) => {
                     window.items += chunk.ranges.len() as u64;
@@ -326,6 +328,15 @@ impl PageReader {
                 Ok(Msg::End) => self.window_read(window),
                 Err(e) => self.window_failed(window, e)?,
             }
+        }
+    }
+
+    /// From the first page on, windows are read ahead.
+    fn widen(&mut self) {
+        if !self.sized {
+            self.sized = true;
+            self.parallel = 1 + self.read.prefetch_pages;
+            self.fill();
         }
     }
 
@@ -346,6 +357,11 @@ impl PageReader {
             // Without the header, rows scanned are unknown: only an empty window ends it.
             None => w.items == 0,
         };
+        // Without a total, reading ahead starts once a page was read.
+        if !self.sized {
+            self.sized = true;
+            self.parallel = 1 + self.read.prefetch_pages;
+        }
         if ended || count == 0 {
             self.done = true;
             self.ahead.clear();
@@ -374,7 +390,8 @@ impl PageReader {
             log::warn!(target: "apify", "dataset read rate limited: {} page(s) at once from now on", self.parallel);
             return Ok(());
         }
-        if headed && self.resumes < RESUMES {
+        let cut = matches!(e, Error::Transport { .. } | Error::Timeout { .. });
+        if headed && cut && self.resumes < RESUMES {
             // Cut in the middle (the request itself was already retried by the transport).
             self.resumes += 1;
             log::warn!(target: "apify", "dataset page cut short, reading on from offset {}: {e}", self.offset);
@@ -426,7 +443,9 @@ fn stream_window_inner(
         path: path.clone(),
         message,
     };
-    let mut reader = reply.into_reader();
+    // Streamed, the page is not read under the transport's cap: the same cap, counted here.
+    let cap = dataset.page_cap(options.limit);
+    let mut reader = reply.into_reader().take(cap.saturating_add(1));
     let mut splitter = StreamSplitter::new();
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES);
     loop {
@@ -444,6 +463,14 @@ fn stream_window_inner(
                 source: Some(crate::Cause::new(e)),
             })?;
         let last = got < want;
+        if splitter.used() + buf.len() > cap as usize {
+            return Err(Error::ResponseTooLarge {
+                method: "GET".into(),
+                path,
+                limit: cap,
+                attempt: 1,
+            });
+        }
         let (ranges, used) = splitter
             .split(&buf, last)
             .map_err(|e| decode(e.to_string()))?;
