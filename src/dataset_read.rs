@@ -3,10 +3,11 @@
 //!
 //! Pages are contiguous windows `[offset, offset + limit)` of the dataset's rows, each one
 //! request. A worker thread streams its window's answer and splits it into chunks of complete
-//! items (about [`CHUNK_BYTES`] each), at most [`CHUNKS_AHEAD`] waiting for the consumer: memory
-//! is bounded by the windows open at once times that, whatever the page size, so pages can be as
-//! large as the API allows (one round trip for up to 250,000 items) and the next windows are
-//! requested while the current one streams. The offset advances by the rows the server scanned
+//! items (about [`CHUNK_BYTES`] each), at most [`CHUNKS_AHEAD`] waiting for the consumer. The
+//! windows after it are requested while it streams (their round trips are hidden) but read their
+//! bodies only when their turn comes, so memory is a few chunks whatever the page size and the
+//! dataset's size: pages can be as large as the API allows (one round trip for up to 250,000
+//! items). The offset advances by the rows the server scanned
 //! (`X-Apify-Pagination-Count`), so filters (`clean`, `skipEmpty`, `skipHidden`, `fields`) never
 //! shift it. A window that scanned fewer rows than it asked for is where the data ended when it
 //! was read: the iteration ends there (windows planned after it are dropped unread), and
@@ -49,8 +50,8 @@ const MAX_ITEM_BYTES: usize = 64 << 20;
 const RESUMES: u32 = 3;
 
 /// How an iterator sizes its pages and how far it reads ahead. Pages are streamed and split as
-/// they arrive: memory stays bounded by about `(prefetch_pages + 1) * (CHUNKS_AHEAD + 2) *
-/// CHUNK_BYTES` (plus the largest item), whatever the page size.
+/// they arrive, one after the other: memory stays at about `(CHUNKS_AHEAD + 2) * CHUNK_BYTES`
+/// (plus the largest item, and a connection per page requested ahead), whatever the page size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Exactly this many items a page (no adaptation); `None`: pages of about `page_bytes`,
@@ -59,8 +60,9 @@ pub struct ReadOptions {
     /// Bytes a page aims at when `page_size` is not set (default 64 MiB: up to the API's
     /// 250,000 items a request). Fewer bytes mean more requests, not less memory.
     pub page_bytes: u64,
-    /// Pages requested ahead of the one being read, streamed in parallel (default 1; 0: one
-    /// page at a time). Halved after a page that was rate limited.
+    /// Pages requested ahead of the one being read, so that their round trips overlap it (each
+    /// is read when its turn comes; default 1; 0: one request at a time). Halved after a page
+    /// that was rate limited.
     pub prefetch_pages: usize,
 }
 
@@ -105,6 +107,8 @@ struct Window {
     offset: u64,
     limit: u64,
     rx: Receiver<Result<Msg>>,
+    /// Lets the worker read on past the head (sent when the window's turn comes).
+    go: Option<SyncSender<()>>,
     /// `X-Apify-Pagination-Count`, once the head came (`Some(None)`: no such header).
     count: Option<Option<u64>>,
     /// Items and bytes handed out so far.
@@ -257,13 +261,15 @@ impl PageReader {
             options.offset = Some(self.planned);
             options.limit = Some(limit);
             let (tx, rx) = sync_channel(CHUNKS_AHEAD);
+            let (go, go_rx) = sync_channel(1);
             let dataset = self.dataset.clone();
             // The thread ends when its answer is read or when the window is dropped.
-            std::thread::spawn(move || stream_window(&dataset, &options, &tx));
+            std::thread::spawn(move || stream_window(&dataset, &options, &tx, &go_rx));
             self.ahead.push_back(Window {
                 offset: self.planned,
                 limit,
                 rx,
+                go: Some(go),
                 count: None,
                 items: 0,
                 bytes: 0,
@@ -295,7 +301,13 @@ impl PageReader {
                     }
                     self.fill();
                     match self.ahead.pop_front() {
-                        Some(w) => w,
+                        Some(mut w) => {
+                            // Its turn: the worker may read the body now.
+                            if let Some(go) = w.go.take() {
+                                let _ = go.send(());
+                            }
+                            w
+                        }
                         None => {
                             self.done = true;
                             return Ok(None);
@@ -414,11 +426,17 @@ impl PageReader {
     }
 }
 
-/// A worker: requests one window and sends its head, its items in chunks and its end (or the
-/// error) to the reader, waiting while [`CHUNKS_AHEAD`] chunks are not taken yet; it stops as
-/// soon as the reader has dropped the window.
-fn stream_window(dataset: &DatasetClient, options: &ItemsOptions, tx: &SyncSender<Result<Msg>>) {
-    if let Err(e) = stream_window_inner(dataset, options, tx) {
+/// A worker: requests one window and sends its head; once the window's turn comes (`go`), its
+/// items in chunks and its end (or the error), waiting while [`CHUNKS_AHEAD`] chunks are not
+/// taken yet. A window ahead so costs a connection and a thread, not its bytes: memory is the
+/// same whatever the dataset's size. The worker stops as soon as the reader drops the window.
+fn stream_window(
+    dataset: &DatasetClient,
+    options: &ItemsOptions,
+    tx: &SyncSender<Result<Msg>>,
+    go: &Receiver<()>,
+) {
+    if let Err(e) = stream_window_inner(dataset, options, tx, go) {
         let _ = tx.send(Err(e));
     }
 }
@@ -427,6 +445,7 @@ fn stream_window_inner(
     dataset: &DatasetClient,
     options: &ItemsOptions,
     tx: &SyncSender<Result<Msg>>,
+    go: &Receiver<()>,
 ) -> Result<()> {
     let reply = dataset.items_stream(options)?;
     let header = |n: &str| reply.header(n).and_then(|v| v.trim().parse().ok());
@@ -434,7 +453,7 @@ fn stream_window_inner(
         count: header("x-apify-pagination-count"),
         total: header("x-apify-pagination-total"),
     };
-    if tx.send(Ok(head)).is_err() {
+    if tx.send(Ok(head)).is_err() || go.recv().is_err() {
         return Ok(());
     }
     let path = dataset.items_path();
