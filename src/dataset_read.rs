@@ -23,6 +23,7 @@ use std::io::Read;
 use std::marker::PhantomData;
 use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 
@@ -85,6 +86,35 @@ setters!(ReadOptions {
     prefetch_pages: set usize,
 });
 
+/// Chunk buffers the reader gave back, for the workers to fill again: a read allocates the few
+/// chunks it has in flight at once, not one per chunk (and so does not spread them over the
+/// allocator arenas of the threads of every page).
+#[derive(Clone, Default)]
+struct Pool(Arc<Mutex<Vec<(Vec<u8>, Vec<Range<usize>>)>>>);
+
+impl Pool {
+    /// Empty buffers: from the pool, or new.
+    fn take(&self) -> (Vec<u8>, Vec<Range<usize>>) {
+        let spare = self.0.lock().ok().and_then(|mut p| p.pop());
+        spare.unwrap_or_else(|| (Vec::with_capacity(CHUNK_BYTES), Vec::new()))
+    }
+
+    fn give(&self, chunk: Chunk) {
+        let (mut bytes, mut ranges) = (chunk.text.into_bytes(), chunk.ranges);
+        // Not the buffer of a huge item, and no more than a read has in flight.
+        if bytes.capacity() == 0 || bytes.capacity() > 2 * CHUNK_BYTES {
+            return;
+        }
+        bytes.clear();
+        ranges.clear();
+        if let Ok(mut p) = self.0.lock() {
+            if p.len() < CHUNKS_AHEAD + 4 {
+                p.push((bytes, ranges));
+            }
+        }
+    }
+}
+
 /// Complete items of a page: their text and each one's range in it.
 #[derive(Default)]
 pub(crate) struct Chunk {
@@ -139,6 +169,7 @@ pub(crate) struct PageReader {
     /// Whether every row scanned is one item (no filter drops or multiplies rows).
     rows_are_items: bool,
     resumes: u32,
+    pool: Pool,
     /// Whether reading ahead has begun (the first page's head said the total, or it was read).
     sized: bool,
     done: bool,
@@ -234,6 +265,7 @@ impl PageReader {
             parallel: 1,
             rows_are_items,
             resumes: 0,
+            pool: Pool::default(),
             sized: false,
             done: false,
         }
@@ -262,9 +294,9 @@ impl PageReader {
             options.limit = Some(limit);
             let (tx, rx) = sync_channel(CHUNKS_AHEAD);
             let (go, go_rx) = sync_channel(1);
-            let dataset = self.dataset.clone();
+            let (dataset, pool) = (self.dataset.clone(), self.pool.clone());
             // The thread ends when its answer is read or when the window is dropped.
-            std::thread::spawn(move || stream_window(&dataset, &options, &tx, &go_rx));
+            std::thread::spawn(move || stream_window(&dataset, &options, &pool, &tx, &go_rx));
             self.ahead.push_back(Window {
                 offset: self.planned,
                 limit,
@@ -412,6 +444,11 @@ impl PageReader {
         Err(e)
     }
 
+    /// Gives a chunk's buffers back once its items are handed out.
+    pub(crate) fn recycle(&self, chunk: Chunk) {
+        self.pool.give(chunk);
+    }
+
     /// The offset after the rows of the windows read so far (where a new read would go on).
     fn offset(&self) -> u64 {
         self.offset
@@ -433,10 +470,11 @@ impl PageReader {
 fn stream_window(
     dataset: &DatasetClient,
     options: &ItemsOptions,
+    pool: &Pool,
     tx: &SyncSender<Result<Msg>>,
     go: &Receiver<()>,
 ) {
-    if let Err(e) = stream_window_inner(dataset, options, tx, go) {
+    if let Err(e) = stream_window_inner(dataset, options, pool, tx, go) {
         let _ = tx.send(Err(e));
     }
 }
@@ -444,6 +482,7 @@ fn stream_window(
 fn stream_window_inner(
     dataset: &DatasetClient,
     options: &ItemsOptions,
+    pool: &Pool,
     tx: &SyncSender<Result<Msg>>,
     go: &Receiver<()>,
 ) -> Result<()> {
@@ -466,7 +505,7 @@ fn stream_window_inner(
     let cap = dataset.page_cap(options.limit);
     let mut reader = reply.into_reader().take(cap.saturating_add(1));
     let mut splitter = StreamSplitter::new();
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES);
+    let (mut buf, mut ranges) = pool.take();
     loop {
         // Items longer than a chunk: read on until one is complete.
         let want = CHUNK_BYTES.max(2 * buf.len()) - buf.len();
@@ -490,8 +529,8 @@ fn stream_window_inner(
                 attempt: 1,
             });
         }
-        let (ranges, used) = splitter
-            .split(&buf, last)
+        let used = splitter
+            .split(&buf, last, &mut ranges)
             .map_err(|e| decode(e.to_string()))?;
         if ranges.is_empty() {
             if buf.len() > MAX_ITEM_BYTES {
@@ -502,7 +541,7 @@ fn stream_window_inner(
             }
             buf.drain(..used);
         } else {
-            let mut rest = Vec::with_capacity(CHUNK_BYTES.max(2 * (buf.len() - used)));
+            let (mut rest, next_ranges) = pool.take();
             rest.extend_from_slice(&buf[used..]);
             buf.truncate(used);
             let start = splitter.used() - used;
@@ -513,7 +552,7 @@ fn stream_window_inner(
             if tx.send(Ok(Msg::Chunk(Chunk { text, ranges }))).is_err() {
                 return Ok(());
             }
-            buf = rest;
+            (buf, ranges) = (rest, next_ranges);
         }
         if last {
             let _ = tx.send(Ok(Msg::End));
@@ -551,7 +590,8 @@ impl<T: DeserializeOwned> Iterator for DatasetIter<T> {
             }
             match self.reader.next_chunk() {
                 Ok(Some(chunk)) => {
-                    self.chunk = chunk;
+                    let done = std::mem::replace(&mut self.chunk, chunk);
+                    self.reader.recycle(done);
                     self.next = 0;
                 }
                 Ok(None) => return None,
@@ -609,7 +649,8 @@ impl RawItems {
         while self.next >= self.chunk.ranges.len() {
             match self.reader.next_chunk()? {
                 Some(chunk) => {
-                    self.chunk = chunk;
+                    let done = std::mem::replace(&mut self.chunk, chunk);
+                    self.reader.recycle(done);
                     self.next = 0;
                 }
                 None => return Ok(None),

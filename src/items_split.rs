@@ -209,32 +209,34 @@ impl StreamSplitter {
         self.base
     }
 
-    /// The complete elements at the start of `buf` and the bytes of `buf` they used; `last`:
-    /// `buf` ends the page (then anything incomplete is an error).
+    /// Appends to `items` the ranges of the complete elements at the start of `buf` and answers
+    /// the bytes of `buf` they used; `last`: `buf` ends the page (then anything incomplete is an
+    /// error).
     pub(crate) fn split(
         &mut self,
         buf: &[u8],
         last: bool,
-    ) -> Result<(Vec<Range<usize>>, usize), SplitError> {
-        let (ranges, used) = self.split_inner(buf, last).map_err(|mut e| {
+        items: &mut Vec<Range<usize>>,
+    ) -> Result<usize, SplitError> {
+        let used = self.split_inner(buf, last, items).map_err(|mut e| {
             e.offset += self.base;
             e
         })?;
         self.base += used;
-        Ok((ranges, used))
+        Ok(used)
     }
 
     fn split_inner(
         &mut self,
         buf: &[u8],
         last: bool,
-    ) -> Result<(Vec<Range<usize>>, usize), SplitError> {
-        let mut items = Vec::new();
+        items: &mut Vec<Range<usize>>,
+    ) -> Result<usize, SplitError> {
         let (mut i, mut first) = (0, false);
         match self.expect {
             Expect::Open => {
                 if !last && buf.len() < BOM.len() && BOM.starts_with(buf) {
-                    return Ok((items, 0));
+                    return Ok(0);
                 }
                 i = if buf.starts_with(BOM) { BOM.len() } else { 0 };
                 i = skip_whitespace(buf, i);
@@ -244,7 +246,7 @@ impl StreamSplitter {
                         first = true;
                         self.expect = Expect::First;
                     }
-                    None if !last => return Ok((items, i)),
+                    None if !last => return Ok(i),
                     _ => return Err(error(buf, i, "'[' (the start of the array)")),
                 }
             }
@@ -252,23 +254,24 @@ impl StreamSplitter {
             Expect::Next => {}
             Expect::Closed => {
                 let end = skip_whitespace(buf, 0);
-                return finish(buf, end, items).map(|items| (items, end));
+                return finish(buf, end, Vec::new()).map(|_| end);
             }
         }
-        let mut commit = (i, 0);
-        match scan_array(buf, i, first, &mut items, &mut commit) {
+        let before = items.len();
+        let mut commit = (i, before);
+        match scan_array(buf, i, first, items, &mut commit) {
             Ok(end) => {
                 self.expect = Expect::Closed;
                 let end = skip_whitespace(buf, end);
-                finish(buf, end, items).map(|items| (items, end))
+                finish(buf, end, Vec::new()).map(|_| end)
             }
             Err(e) if !last && e.offset >= buf.len() => {
                 // Cut short: keep what is complete, go on from the last comma next time.
                 items.truncate(commit.1);
-                if commit.1 > 0 {
+                if commit.1 > before {
                     self.expect = Expect::Next;
                 }
-                Ok((items, commit.0))
+                Ok(commit.0)
             }
             Err(e) => Err(e),
         }

@@ -345,7 +345,8 @@ fn split_streamed(page: &[u8], rng: &mut Rng) -> Result<Vec<String>, SplitError>
         pending.extend_from_slice(&page[at..at + take]);
         at += take;
         let last = at == page.len();
-        let (ranges, used) = splitter.split(&pending, last)?;
+        let mut ranges = Vec::new();
+        let used = splitter.split(&pending, last, &mut ranges)?;
         texts_.extend(texts(&pending, &ranges).into_iter().map(str::to_string));
         pending.drain(..used);
         if last {
