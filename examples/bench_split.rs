@@ -13,8 +13,6 @@ use serde_json::value::RawValue;
 
 // The splitter is crate-private: compile its source into this example as well.
 #[allow(dead_code)]
-// Only the whole-page splitter is measured here.
-#[allow(dead_code)]
 #[path = "../src/items_split.rs"]
 mod items_split;
 

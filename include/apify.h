@@ -212,7 +212,7 @@ apify_status apify_dataset_list_items(const struct apify_client *c,
 // 1024 to 1 GiB); prefetchPages (pages requested ahead by worker threads so that their round
 // trips overlap, each read when its turn comes; default 1, 0 to 64). Items come strictly in
 // order, each exactly once, also with filters and while the dataset is being written. Pages
-// are streamed and split as they arrive: memory is about 512 KiB whatever the page size and the
+// are streamed and split as they arrive: memory is about 1 MiB whatever the page size and the
 // dataset's size (plus the largest item).
 apify_status apify_dataset_iter_new(const struct apify_client *c,
                                     const char *dataset_id,

@@ -3,7 +3,7 @@
 //!
 //! Pages are contiguous windows `[offset, offset + limit)` of the dataset's rows, each one
 //! request. A worker thread streams its window's answer and splits it into chunks of complete
-//! items (about [`CHUNK_BYTES`] each), at most [`CHUNKS_AHEAD`] waiting for the consumer. The
+//! items (about `CHUNK_BYTES` each), at most `CHUNKS_AHEAD` waiting for the consumer. The
 //! windows after it are requested while it streams (their round trips are hidden) but read their
 //! bodies only when their turn comes, so memory is a few chunks whatever the page size and the
 //! dataset's size: pages can be as large as the API allows (one round trip for up to 250,000
@@ -19,17 +19,17 @@
 //! iteration ends with the error.
 
 use std::collections::VecDeque;
-use std::io::Read;
 use std::marker::PhantomData;
-use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 
 use crate::dataset::{DatasetClient, ItemsOptions};
 use crate::error::{Error, Result};
-use crate::items_split::StreamSplitter;
+
+#[path = "dataset_read_stream.rs"]
+mod stream;
+use stream::{stream_window, Chunk, Msg, Pool};
 
 /// The API's most items per request.
 pub const MAX_ITEMS_PER_REQUEST: u64 = 250_000;
@@ -40,9 +40,9 @@ pub const DEFAULT_PAGE_BYTES: u64 = 64 << 20;
 /// Pages requested ahead of the one being read by default ([`ReadOptions::prefetch_pages`]).
 pub const DEFAULT_PREFETCH_PAGES: usize = 1;
 /// Bytes a worker reads before splitting them and handing the complete items on.
-pub const CHUNK_BYTES: usize = 128 << 10;
+pub(crate) const CHUNK_BYTES: usize = 256 << 10;
 /// Chunks of a window that may wait for the consumer.
-pub const CHUNKS_AHEAD: usize = 2;
+pub(crate) const CHUNKS_AHEAD: usize = 2;
 /// The item size assumed for the first page, before any is known.
 const FIRST_GUESS_ITEM_BYTES: u64 = 256;
 /// The largest single item accepted (the API's own limit is 9 MB a push).
@@ -51,8 +51,8 @@ const MAX_ITEM_BYTES: usize = 64 << 20;
 const RESUMES: u32 = 3;
 
 /// How an iterator sizes its pages and how far it reads ahead. Pages are streamed and split as
-/// they arrive, one after the other: memory stays at about `(CHUNKS_AHEAD + 2) * CHUNK_BYTES`
-/// (plus the largest item, and a connection per page requested ahead), whatever the page size.
+/// they arrive, one after the other: memory stays at about 1 MiB of chunks (plus the largest
+/// item, and a connection per page requested ahead), whatever the page size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Exactly this many items a page (no adaptation); `None`: pages of about `page_bytes`,
@@ -85,52 +85,6 @@ setters!(ReadOptions {
     /// Sets how many pages are read ahead.
     prefetch_pages: set usize,
 });
-
-/// Chunk buffers the reader gave back, for the workers to fill again: a read allocates the few
-/// chunks it has in flight at once, not one per chunk (and so does not spread them over the
-/// allocator arenas of the threads of every page).
-#[derive(Clone, Default)]
-struct Pool(Arc<Mutex<Vec<(Vec<u8>, Vec<Range<usize>>)>>>);
-
-impl Pool {
-    /// Empty buffers: from the pool, or new.
-    fn take(&self) -> (Vec<u8>, Vec<Range<usize>>) {
-        let spare = self.0.lock().ok().and_then(|mut p| p.pop());
-        spare.unwrap_or_else(|| (Vec::with_capacity(CHUNK_BYTES), Vec::new()))
-    }
-
-    fn give(&self, chunk: Chunk) {
-        let (mut bytes, mut ranges) = (chunk.text.into_bytes(), chunk.ranges);
-        // Not the buffer of a huge item, and no more than a read has in flight.
-        if bytes.capacity() == 0 || bytes.capacity() > 2 * CHUNK_BYTES {
-            return;
-        }
-        bytes.clear();
-        ranges.clear();
-        if let Ok(mut p) = self.0.lock() {
-            if p.len() < CHUNKS_AHEAD + 4 {
-                p.push((bytes, ranges));
-            }
-        }
-    }
-}
-
-/// Complete items of a page: their text and each one's range in it.
-#[derive(Default)]
-pub(crate) struct Chunk {
-    pub(crate) text: String,
-    pub(crate) ranges: Vec<Range<usize>>,
-}
-
-/// What a window's worker hands on, in order: the head, chunks, the end (or an error).
-enum Msg {
-    Head {
-        count: Option<u64>,
-        total: Option<u64>,
-    },
-    Chunk(Chunk),
-    End,
-}
 
 /// A window being read.
 struct Window {
@@ -459,104 +413,6 @@ impl PageReader {
             method: "GET".into(),
             path: self.dataset.items_path(),
             message,
-        }
-    }
-}
-
-/// A worker: requests one window and sends its head; once the window's turn comes (`go`), its
-/// items in chunks and its end (or the error), waiting while [`CHUNKS_AHEAD`] chunks are not
-/// taken yet. A window ahead so costs a connection and a thread, not its bytes: memory is the
-/// same whatever the dataset's size. The worker stops as soon as the reader drops the window.
-fn stream_window(
-    dataset: &DatasetClient,
-    options: &ItemsOptions,
-    pool: &Pool,
-    tx: &SyncSender<Result<Msg>>,
-    go: &Receiver<()>,
-) {
-    if let Err(e) = stream_window_inner(dataset, options, pool, tx, go) {
-        let _ = tx.send(Err(e));
-    }
-}
-
-fn stream_window_inner(
-    dataset: &DatasetClient,
-    options: &ItemsOptions,
-    pool: &Pool,
-    tx: &SyncSender<Result<Msg>>,
-    go: &Receiver<()>,
-) -> Result<()> {
-    let reply = dataset.items_stream(options)?;
-    let header = |n: &str| reply.header(n).and_then(|v| v.trim().parse().ok());
-    let head = Msg::Head {
-        count: header("x-apify-pagination-count"),
-        total: header("x-apify-pagination-total"),
-    };
-    if tx.send(Ok(head)).is_err() || go.recv().is_err() {
-        return Ok(());
-    }
-    let path = dataset.items_path();
-    let decode = |message: String| Error::Decode {
-        method: "GET".into(),
-        path: path.clone(),
-        message,
-    };
-    // Streamed, the page is not read under the transport's cap: the same cap, counted here.
-    let cap = dataset.page_cap(options.limit);
-    let mut reader = reply.into_reader().take(cap.saturating_add(1));
-    let mut splitter = StreamSplitter::new();
-    let (mut buf, mut ranges) = pool.take();
-    loop {
-        // Items longer than a chunk: read on until one is complete.
-        let want = CHUNK_BYTES.max(2 * buf.len()) - buf.len();
-        let got = (&mut reader)
-            .take(want as u64)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::Transport {
-                method: "GET".into(),
-                path: path.clone(),
-                message: format!("reading the page failed: {e}"),
-                attempt: 1,
-                sent: crate::Sent::Yes,
-                source: Some(crate::Cause::new(e)),
-            })?;
-        let last = got < want;
-        if splitter.used() + buf.len() > cap as usize {
-            return Err(Error::ResponseTooLarge {
-                method: "GET".into(),
-                path,
-                limit: cap,
-                attempt: 1,
-            });
-        }
-        let used = splitter
-            .split(&buf, last, &mut ranges)
-            .map_err(|e| decode(e.to_string()))?;
-        if ranges.is_empty() {
-            if buf.len() > MAX_ITEM_BYTES {
-                return Err(decode(format!(
-                    "an item at byte {} is longer than {MAX_ITEM_BYTES} bytes",
-                    splitter.used()
-                )));
-            }
-            buf.drain(..used);
-        } else {
-            let (mut rest, next_ranges) = pool.take();
-            rest.extend_from_slice(&buf[used..]);
-            buf.truncate(used);
-            let start = splitter.used() - used;
-            let text = String::from_utf8(buf).map_err(|e| {
-                let at = start + e.utf8_error().valid_up_to();
-                decode(format!("not a JSON array of items: invalid UTF-8 at byte {at}"))
-            })?;
-            if tx.send(Ok(Msg::Chunk(Chunk { text, ranges }))).is_err() {
-                return Ok(());
-            }
-            (buf, ranges) = (rest, next_ranges);
-        }
-        if last {
-            let _ = tx.send(Ok(Msg::End));
-            return Ok(());
         }
     }
 }
