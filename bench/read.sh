@@ -2,17 +2,21 @@
 # Dataset read benchmark: curl, the C ABI iterator, the Rust SDK and (if installed) the official
 # Python client read the same dataset from a local apify-emulator.
 #
-#   bash bench/read.sh [N] [N2]     (defaults 1000000 and 200000)
+#   bash bench/read.sh [N] [N2] [N3]     (defaults 1000000, 200000 and 100000)
 #
-# Case A (throughput): N items (~130 bytes each), pages of 10,000 items.
+# Case A (throughput): N items (~130 bytes each), pages of 10,000 items, and at defaults.
 # Case B (latency-bound): N2 items, every items request delayed 25 ms by an emulator fault,
 # every client at its defaults.
+# Case C (memory at defaults, against case A's): N3 items.
+# The official async Rust client (crate apify-client) runs when APIFY_BENCH_ASYNC_RUST names a
+# binary built from it (see README "Benchmarks"; nothing of it is in this repository).
 # Prints one line per client and case: wall and CPU (user+sys) seconds, peak RSS, items
 # requests made (from the emulator's journal). Each reader's item count is checked.
 set -euo pipefail
 
 N=${1:-1000000}
 N2=${2:-200000}
+N3=${3:-100000}
 CHUNK=10000
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -39,6 +43,11 @@ cc -O2 -std=c99 -Wall -Iinclude $VIEW_FLAG bench/read_items.c -o "$WORK/read_ite
 HAS_PY=
 if python3 -c 'import apify_client' 2>/dev/null; then
     HAS_PY=1
+fi
+ASYNC_RUST=${APIFY_BENCH_ASYNC_RUST:-}
+if [[ -n $ASYNC_RUST && ! -x $ASYNC_RUST ]]; then
+    echo "APIFY_BENCH_ASYNC_RUST=$ASYNC_RUST is not an executable" >&2
+    exit 2
 fi
 
 echo "== starting the emulator" >&2
@@ -111,9 +120,13 @@ fi
 run A "$N" "Rust RawItem (defaults)" "$REL/examples/bench_read" "$A" raw
 run A "$N" "Rust iter_items Value" "$REL/examples/bench_read" "$A" typed $CHUNK
 run A "$N" "Rust iter_items RawItem" "$REL/examples/bench_read" "$A" raw $CHUNK
+run A "$N" "Rust read_raw_items (lent)" "$REL/examples/bench_read" "$A" lent $CHUNK
 if [[ -n $HAS_PY ]]; then
     run A "$N" "Python iterate_items default" python3 bench/read_python.py "$A"
     run A "$N" "Python iterate_items $CHUNK" python3 bench/read_python.py "$A" $CHUNK
+fi
+if [[ -n $ASYNC_RUST ]]; then
+    run A "$N" "async Rust iterate_items $CHUNK" "$ASYNC_RUST" "$A" $CHUNK
 fi
 
 echo "== case B: $N2 items, 25 ms per items request, defaults" >&2
@@ -131,10 +144,22 @@ run B "$N2" "Rust iter_items RawItem" "$REL/examples/bench_read" "$B" raw
 if [[ -n $HAS_PY ]]; then
     run B "$N2" "Python iterate_items default" python3 bench/read_python.py "$B"
 fi
+if [[ -n $ASYNC_RUST ]]; then
+    run B "$N2" "async Rust iterate_items" "$ASYNC_RUST" "$B"
+fi
 api DELETE /_emulator/faults >/dev/null
+
+echo "== case C: $N3 items, defaults (memory against case A's)" >&2
+C=$(make_dataset "$N3")
+run C "$N3" "C iter_next (defaults)" "$WORK/read_items" "$C"
+if [[ -n $VIEW_FLAG ]]; then
+    run C "$N3" "C iter_next_view (defaults)" "$WORK/read_items" "$C" 0 --view
+fi
+run C "$N3" "Rust RawItem (defaults)" "$REL/examples/bench_read" "$C" raw
 
 echo
 printf '%-2s %-28s %9s %8s %8s %9s %9s\n' case client items wall_s cpu_s rss_MB requests
 printf '%s\n' "${ROWS[@]}"
 [[ -n $VIEW_FLAG ]] || echo "(C iter_next_view: not in include/apify.h, skipped)"
 [[ -n $HAS_PY ]] || echo "(Python apify_client not installed, skipped)"
+[[ -n $ASYNC_RUST ]] || echo "(async Rust apify-client: APIFY_BENCH_ASYNC_RUST not set, skipped)"

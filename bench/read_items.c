@@ -1,9 +1,10 @@
 /*
  * Benchmark reader: reads a whole dataset through the C ABI iterator and prints the item count.
  *
- *   read_items DATASET_ID [CHUNK] [--view]
+ *   read_items DATASET_ID [CHUNK] [--view] [--options JSON]
  *
- * CHUNK 0 or absent: no options (the library's default chunkSize). --view uses
+ * CHUNK 0 or absent: no options (the library's default chunkSize); --options: these iterator
+ * options instead (e.g. '{"prefetchPages": 0}'). --view uses
  * apify_dataset_iter_next_view (borrowed item text, no copy) when built with
  * -DAPIFY_HAS_ITER_VIEW; otherwise it fails. Token and base URL come from APIFY_TOKEN and
  * APIFY_API_BASE_URL.
@@ -25,9 +26,12 @@ int main(int argc, char **argv) {
     const char *id = NULL;
     long chunk = 0;
     int view = 0;
+    const char *given = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--view") == 0) {
             view = 1;
+        } else if (strcmp(argv[i], "--options") == 0 && i + 1 < argc) {
+            given = argv[++i];
         } else if (!id) {
             id = argv[i];
         } else {
@@ -35,7 +39,7 @@ int main(int argc, char **argv) {
         }
     }
     if (!id) {
-        fprintf(stderr, "usage: read_items DATASET_ID [CHUNK] [--view]\n");
+        fprintf(stderr, "usage: read_items DATASET_ID [CHUNK] [--view] [--options JSON]\n");
         return 2;
     }
 #ifndef APIFY_HAS_ITER_VIEW
@@ -54,7 +58,8 @@ int main(int argc, char **argv) {
         snprintf(options, sizeof options, "{\"chunkSize\": %ld}", chunk);
     }
     apify_dataset_iter *it = NULL;
-    if (apify_dataset_iter_new(client, id, chunk > 0 ? options : NULL, &it) != APIFY_STATUS_OK) {
+    const char *chosen = given ? given : chunk > 0 ? options : NULL;
+    if (apify_dataset_iter_new(client, id, chosen, &it) != APIFY_STATUS_OK) {
         return fail("iterator");
     }
 

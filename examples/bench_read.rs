@@ -2,10 +2,11 @@
 //! [`DatasetClient::iter_items_with`](apify::DatasetClient::iter_items_with) and prints the
 //! item count.
 //!
-//! `bench_read DATASET_ID typed|raw [PAGE_SIZE]`
+//! `bench_read DATASET_ID typed|raw|lent [PAGE_SIZE]`
 //!
 //! `typed` parses each item into a `serde_json::Value`, `raw` keeps its JSON text
-//! ([`apify::RawItem`]). Without PAGE_SIZE the SDK's defaults apply (pages sized by bytes, read
+//! ([`apify::RawItem`]), `lent` borrows it from the page
+//! ([`DatasetClient::read_raw_items`](apify::DatasetClient::read_raw_items)). Without PAGE_SIZE the SDK's defaults apply (pages sized by bytes, read
 //! ahead). Token and base URL come from `APIFY_TOKEN` and `APIFY_API_BASE_URL`.
 
 use apify::{Client, ItemsOptions, RawItem, ReadOptions};
@@ -13,7 +14,7 @@ use apify::{Client, ItemsOptions, RawItem, ReadOptions};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(id), Some(mode)) = (args.first(), args.get(1)) else {
-        return Err("usage: bench_read DATASET_ID typed|raw [PAGE_SIZE]".into());
+        return Err("usage: bench_read DATASET_ID typed|raw|lent [PAGE_SIZE]".into());
     };
     let read = match args.get(2) {
         Some(p) => ReadOptions::default().page_size(p.parse()?),
@@ -40,7 +41,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 count += 1;
             }
         }
-        other => return Err(format!("unknown mode {other:?}: typed or raw").into()),
+        "lent" => {
+            let mut items = dataset.read_raw_items(&options, &read);
+            while let Some(text) = items.next_text()? {
+                std::hint::black_box(text);
+                count += 1;
+            }
+        }
+        other => return Err(format!("unknown mode {other:?}: typed, raw or lent").into()),
     }
     println!("{count}");
     Ok(())

@@ -208,10 +208,12 @@ apify_status apify_dataset_list_items(const struct apify_client *c,
 
 // An iterator over all items (from offset, up to limit). Takes the dataset-items options and:
 // chunkSize (exactly this many items a page, 1 to 250000), or pageBytes (pages of about this
-// many bytes, learned from the items read; default 2 MiB, 1024 to 1 GiB); prefetchPages (pages
-// read ahead in parallel by worker threads, default 4, 0 to 64). Items come strictly in order,
-// each exactly once, also with filters and while the dataset is being written; memory is about
-// (prefetchPages + 1) pages.
+// many bytes, learned from the items read; default 64 MiB, i.e. up to 250000 items a request;
+// 1024 to 1 GiB); prefetchPages (pages requested ahead by worker threads so that their round
+// trips overlap, each read when its turn comes; default 1, 0 to 64). Items come strictly in
+// order, each exactly once, also with filters and while the dataset is being written. Pages
+// are streamed and split as they arrive: memory is about 1 MiB whatever the page size and the
+// dataset's size (plus the largest item).
 apify_status apify_dataset_iter_new(const struct apify_client *c,
                                     const char *dataset_id,
                                     const char *options_json,

@@ -170,10 +170,18 @@ impl DatasetClient {
         page_from_reply(reply, options)
     }
 
-    /// The answer to one items request (JSON), its body read under the page cap.
-    pub(crate) fn items_reply(&self, options: &ItemsOptions) -> Result<Reply> {
+    /// The answer to one items request (JSON) with its body not read yet: a page streamed as it
+    /// arrives, so its size bounds no memory.
+    pub(crate) fn items_stream(&self, options: &ItemsOptions) -> Result<Reply> {
         self.check()?;
-        self.client.http().send(&self.items_call(options, "json"))
+        self.client
+            .http()
+            .send(&self.items_call(options, "json").streamed())
+    }
+
+    /// The most bytes a page of items with this limit may have.
+    pub(crate) fn page_cap(&self, limit: Option<u64>) -> u64 {
+        self.client.http().page_cap(limit)
     }
 
     /// The items path, for messages.
@@ -272,19 +280,6 @@ fn page_from_reply<T: DeserializeOwned>(
         offset,
         limit,
         total,
-    })
-}
-
-/// Parses a page of items.
-pub(crate) fn parse_items<T: DeserializeOwned>(
-    body: &[u8],
-    method: &str,
-    path: String,
-) -> Result<Vec<T>> {
-    serde_json::from_slice(body).map_err(|e| Error::Decode {
-        method: method.to_string(),
-        path,
-        message: e.to_string(),
     })
 }
 

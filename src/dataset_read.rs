@@ -1,45 +1,69 @@
-//! Reading a whole dataset: pages sized by bytes, fetched ahead by worker threads and handed
-//! out strictly in order, each row exactly once.
+//! Reading a whole dataset: pages streamed by worker threads, split into items as they arrive
+//! and handed out strictly in order, each row exactly once.
 //!
-//! Pages are contiguous windows `[offset, offset + limit)` of the dataset's rows. Each is read
-//! whole on a worker thread (bytes and pagination headers only) and parsed on the caller's
-//! thread when its turn comes. The offset advances by the rows the server scanned
+//! Pages are contiguous windows `[offset, offset + limit)` of the dataset's rows, each one
+//! request. A worker thread streams its window's answer and splits it into chunks of complete
+//! items (about `CHUNK_BYTES` each), at most `CHUNKS_AHEAD` waiting for the consumer. The
+//! windows after it are requested while it streams (their round trips are hidden) but read their
+//! bodies only when their turn comes, so memory is a few chunks whatever the page size and the
+//! dataset's size: pages can be as large as the API allows (one round trip for up to 250,000
+//! items). The offset advances by the rows the server scanned
 //! (`X-Apify-Pagination-Count`), so filters (`clean`, `skipEmpty`, `skipHidden`, `fields`) never
 //! shift it. A window that scanned fewer rows than it asked for is where the data ended when it
-//! was read: every window planned after it is dropped unread and reading goes on from exactly
-//! there, one page at a time, so rows written meanwhile (a running run) are neither missed nor
-//! repeated; a window that scanned nothing ends the iteration. `Total` only bounds how far
-//! ahead windows are planned, never when the iteration ends.
+//! was read: the iteration ends there (windows planned after it are dropped unread), and
+//! [`DatasetIter::next_offset`] says where a later read goes on, so rows written meanwhile (a
+//! running run) are neither missed nor repeated. `Total` only bounds how far ahead windows are
+//! planned, never when the iteration ends. A window cut in the middle is read again from the row
+//! after the last one handed out when rows and items match one to one (no `clean`, `skipEmpty`,
+//! `unwind` or `view`); with those, from its start if nothing of it was handed out yet, else the
+//! iteration ends with the error.
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
-use std::thread::JoinHandle;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use serde::de::DeserializeOwned;
 
 use crate::dataset::{DatasetClient, ItemsOptions};
 use crate::error::{Error, Result};
 
+#[path = "dataset_read_stream.rs"]
+mod stream;
+use stream::{stream_window, Chunk, Msg, Pool};
+
 /// The API's most items per request.
 pub const MAX_ITEMS_PER_REQUEST: u64 = 250_000;
-/// Bytes a page aims at by default ([`ReadOptions::page_bytes`]).
-pub const DEFAULT_PAGE_BYTES: u64 = 2 << 20;
-/// Pages fetched ahead of the one being read by default ([`ReadOptions::prefetch_pages`]).
-pub const DEFAULT_PREFETCH_PAGES: usize = 4;
+/// Bytes a page (one request) aims at by default ([`ReadOptions::page_bytes`]): as many items
+/// as the API gives at once, for items up to about 256 bytes. Pages are streamed, so this
+/// bounds no memory.
+pub const DEFAULT_PAGE_BYTES: u64 = 64 << 20;
+/// Pages requested ahead of the one being read by default ([`ReadOptions::prefetch_pages`]).
+pub const DEFAULT_PREFETCH_PAGES: usize = 1;
+/// Bytes a worker reads before splitting them and handing the complete items on.
+pub(crate) const CHUNK_BYTES: usize = 256 << 10;
+/// Chunks of a window that may wait for the consumer.
+pub(crate) const CHUNKS_AHEAD: usize = 2;
 /// The item size assumed for the first page, before any is known.
-const FIRST_GUESS_ITEM_BYTES: u64 = 1024;
+const FIRST_GUESS_ITEM_BYTES: u64 = 256;
+/// The largest single item accepted (the API's own limit is 9 MB a push).
+const MAX_ITEM_BYTES: usize = 64 << 20;
+/// Times one read goes on after windows cut in the middle.
+const RESUMES: u32 = 3;
 
-/// How an iterator sizes its pages and how far it reads ahead. Memory stays bounded by about
-/// `(prefetch_pages + 1) * page_bytes` (or pages of `page_size` items).
+/// How an iterator sizes its pages and how far it reads ahead. Pages are streamed and split as
+/// they arrive, one after the other: memory stays at about 1 MiB of chunks (plus the largest
+/// item, and a connection per page requested ahead), whatever the page size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Exactly this many items a page (no adaptation); `None`: pages of about `page_bytes`,
     /// learned from the item size of the pages read so far.
     pub page_size: Option<u64>,
-    /// Bytes a page aims at when `page_size` is not set (default 2 MiB).
+    /// Bytes a page aims at when `page_size` is not set (default 64 MiB: up to the API's
+    /// 250,000 items a request). Fewer bytes mean more requests, not less memory.
     pub page_bytes: u64,
-    /// Pages requested ahead of the one being read, in parallel (default 4; 0: one page at a
-    /// time). Halved after a page that was rate limited.
+    /// Pages requested ahead of the one being read, so that their round trips overlap it (each
+    /// is read when its turn comes; default 1; 0: one request at a time). Halved after a page
+    /// that was rate limited.
     pub prefetch_pages: usize,
 }
 
@@ -62,18 +86,18 @@ setters!(ReadOptions {
     prefetch_pages: set usize,
 });
 
-/// A page as a worker read it: the body and the pagination headers.
-struct RawPage {
-    body: Vec<u8>,
-    count: Option<u64>,
-    total: Option<u64>,
-}
-
 /// A window being read.
-struct Fetch {
+struct Window {
     offset: u64,
     limit: u64,
-    handle: JoinHandle<Result<RawPage>>,
+    rx: Receiver<Result<Msg>>,
+    /// Lets the worker read on past the head (sent when the window's turn comes).
+    go: Option<SyncSender<()>>,
+    /// `X-Apify-Pagination-Count`, once the head came (`Some(None)`: no such header).
+    count: Option<Option<u64>>,
+    /// Items and bytes handed out so far.
+    items: u64,
+    bytes: u64,
 }
 
 /// Plans, fetches and hands out the pages of a read, in order (see the module docs).
@@ -83,7 +107,7 @@ pub(crate) struct PageReader {
     read: ReadOptions,
     /// Items per window now (fixed, or learned).
     page_limit: u64,
-    /// Where the next page to hand out starts (after the rows handed out so far).
+    /// Where the window being read starts (after the rows handed out before it).
     offset: u64,
     /// Where the next window to plan starts.
     planned: u64,
@@ -91,10 +115,17 @@ pub(crate) struct PageReader {
     remaining: Option<u64>,
     /// Rows the dataset had, as the first page said (a hint for planning only).
     total_hint: Option<u64>,
-    /// Windows read ahead, in order.
-    inflight: VecDeque<Fetch>,
-    /// Parallel windows allowed (1 + prefetch, lowered after a 429).
+    /// The window being read, and the windows requested after it, in order.
+    current: Option<Window>,
+    ahead: VecDeque<Window>,
+    /// Windows open at once (1 + prefetch, lowered after a 429).
     parallel: usize,
+    /// Whether every row scanned is one item (no filter drops or multiplies rows).
+    rows_are_items: bool,
+    resumes: u32,
+    pool: Pool,
+    /// Whether reading ahead has begun (the first page's head said the total, or it was read).
+    sized: bool,
     done: bool,
 }
 
@@ -102,7 +133,8 @@ pub(crate) struct PageReader {
 /// `Box<RawValue>` ([`RawItem`](crate::RawItem)) as `T` to get each item's own JSON text.
 pub struct DatasetIter<T> {
     reader: PageReader,
-    buffer: std::vec::IntoIter<T>,
+    chunk: Chunk,
+    next: usize,
     error_sent: bool,
     _item: PhantomData<fn() -> T>,
 }
@@ -111,7 +143,8 @@ impl DatasetClient {
     /// All items (from `offset`, up to `limit` in all), fetched exactly `page_size` at a time,
     /// a few pages ahead (see [`iter_items_with`](Self::iter_items_with) for pages sized by
     /// bytes): memory stays bounded by the pages in flight. It advances by the rows the server
-    /// scanned, stops on a page that scanned none, and never trusts `Total`.
+    /// scanned, stops after a page that scanned fewer rows than asked for, and never trusts
+    /// `Total`.
     ///
     /// ```no_run
     /// # let client = apify::Client::from_env()?;
@@ -148,7 +181,8 @@ impl DatasetClient {
     ) -> DatasetIter<T> {
         DatasetIter {
             reader: PageReader::new(self, options, read),
-            buffer: Vec::new().into_iter(),
+            chunk: Chunk::default(),
+            next: 0,
             error_sent: false,
             _item: PhantomData,
         }
@@ -166,6 +200,10 @@ impl PageReader {
             .unwrap_or(read.page_bytes.max(1) / FIRST_GUESS_ITEM_BYTES)
             .clamp(1, MAX_ITEMS_PER_REQUEST);
         let offset = options.offset.unwrap_or(0);
+        let rows_are_items = !(options.clean
+            || options.skip_empty
+            || !options.unwind.is_empty()
+            || options.view.is_some());
         PageReader {
             dataset: dataset.clone(),
             options: options.clone(),
@@ -175,132 +213,213 @@ impl PageReader {
             planned: offset,
             remaining: options.limit,
             total_hint: None,
-            inflight: VecDeque::new(),
+            current: None,
+            ahead: VecDeque::new(),
             // Until the first page says how large the dataset is, one window.
             parallel: 1,
+            rows_are_items,
+            resumes: 0,
+            pool: Pool::default(),
+            sized: false,
             done: false,
         }
     }
 
-    /// Plans and starts windows until `parallel` are in flight or nothing more is wanted.
+    /// Plans and starts windows until `parallel` are open or nothing more is wanted.
     fn fill(&mut self) {
-        while self.inflight.len() < self.parallel {
+        loop {
+            let open = self.ahead.len() + usize::from(self.current.is_some());
+            if open >= self.parallel {
+                return;
+            }
             let planned_rows = self.planned - self.offset;
-            let wanted = match self.remaining {
+            let limit = match self.remaining {
                 Some(r) if r <= planned_rows => return,
                 Some(r) => (r - planned_rows).min(self.page_limit),
                 None => self.page_limit,
             };
             // Beyond the known total, one window (which finds the end) is enough.
             let beyond_total = self.total_hint.is_some_and(|t| self.planned >= t);
-            if beyond_total && !self.inflight.is_empty() {
+            if beyond_total && open > 0 {
                 return;
             }
-            let (offset, limit) = (self.planned, wanted);
             let mut options = self.options.clone();
-            options.offset = Some(offset);
+            options.offset = Some(self.planned);
             options.limit = Some(limit);
-            let dataset = self.dataset.clone();
-            let handle = std::thread::spawn(move || {
-                let reply = dataset.items_reply(&options)?;
-                let header = |n: &str| reply.header(n).and_then(|v| v.trim().parse().ok());
-                let (count, total) = (
-                    header("x-apify-pagination-count"),
-                    header("x-apify-pagination-total"),
-                );
-                Ok(RawPage {
-                    body: reply.bytes()?,
-                    count,
-                    total,
-                })
-            });
-            self.inflight.push_back(Fetch {
-                offset,
+            let (tx, rx) = sync_channel(CHUNKS_AHEAD);
+            let (go, go_rx) = sync_channel(1);
+            let (dataset, pool) = (self.dataset.clone(), self.pool.clone());
+            // The thread ends when its answer is read or when the window is dropped.
+            std::thread::spawn(move || stream_window(&dataset, &options, &pool, &tx, &go_rx));
+            self.ahead.push_back(Window {
+                offset: self.planned,
                 limit,
-                handle,
+                rx,
+                go: Some(go),
+                count: None,
+                items: 0,
+                bytes: 0,
             });
-            self.planned = offset + limit;
+            self.planned += limit;
         }
     }
 
-    /// Drops every window read ahead (their threads finish their request and exit) and plans
-    /// again from `offset`.
+    /// Drops every window (their threads stop at their next chunk) and plans again from
+    /// `offset`.
     fn replan(&mut self) {
-        self.inflight.clear();
+        self.current = None;
+        self.ahead.clear();
         self.planned = self.offset;
     }
 
-    /// The next page in order, made by `parse` from its body (`parse` answers what it made and
-    /// how many items the body held); `None` at the end.
-    pub(crate) fn next_page<R>(
-        &mut self,
-        parse: impl FnOnce(Vec<u8>) -> Result<(R, usize)>,
-    ) -> Result<Option<R>> {
-        let (fetch, page) = loop {
-            if self.done || matches!(self.remaining, Some(0)) {
-                self.done = true;
+    /// The next chunk of items, in order; `None` at the end.
+    pub(crate) fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        loop {
+            if self.done {
                 return Ok(None);
             }
-            self.fill();
-            let Some(fetch) = self.inflight.pop_front() else {
-                self.done = true;
-                return Ok(None);
-            };
-            match fetch.handle.join() {
-                Ok(Ok(page)) => break ((fetch.offset, fetch.limit), page),
-                Ok(Err(e)) => {
-                    self.replan();
-                    if e.http_status() == Some(429) && self.parallel > 1 {
-                        // Rate limited while reading ahead: fewer at once, and this window again.
-                        self.parallel = (self.parallel / 2).max(1);
-                        log::warn!(target: "apify", "dataset read rate limited: {} page(s) at once from now on", self.parallel);
-                        continue;
+            let mut window = match self.current.take() {
+                Some(w) => w,
+                None => {
+                    if matches!(self.remaining, Some(0)) {
+                        self.done = true;
+                        return Ok(None);
                     }
-                    return Err(e);
+                    self.fill();
+                    match self.ahead.pop_front() {
+                        Some(mut w) => {
+                            // Its turn: the worker may read the body now.
+                            if let Some(go) = w.go.take() {
+                                let _ = go.send(());
+                            }
+                            w
+                        }
+                        None => {
+                            self.done = true;
+                            return Ok(None);
+                        }
+                    }
                 }
-                Err(_) => {
-                    self.replan();
-                    return Err(Error::InvalidArgument(
-                        "a dataset page reader panicked".into(),
-                    ));
+            };
+            let msg = window.rx.recv().unwrap_or_else(|_| {
+                Err(Error::InvalidArgument(
+                    "a dataset page reader stopped unexpectedly".into(),
+                ))
+            });
+            match msg {
+                Ok(Msg::Head { count, total }) => {
+                    window.count = Some(count);
+                    self.current = Some(window);
+                    if !self.sized && total.is_some() {
+                        // The dataset's size is known: the next windows go out while this one
+                        // streams.
+                        self.total_hint = total;
+                        self.widen();
+                    }
                 }
+                Ok(Msg::Chunk(chunk)) => {
+                    window.items += chunk.ranges.len() as u64;
+                    window.bytes += chunk.text.len() as u64;
+                    self.current = Some(window);
+                    return Ok(Some(chunk));
+                }
+                Ok(Msg::End) => self.window_read(window),
+                Err(e) => self.window_failed(window, e)?,
             }
-        };
-        let body_len = page.body.len() as u64;
-        let (made, items) = parse(page.body)?;
-        let count = page.count.unwrap_or(items as u64);
-        if self.total_hint.is_none() {
-            self.total_hint = page.total;
-            self.parallel = 1 + self.read.prefetch_pages;
         }
-        if self.read.page_size.is_none() && items > 0 {
-            let per_item = (body_len / items as u64).max(1);
+    }
+
+    /// From the first page on, windows are read ahead.
+    fn widen(&mut self) {
+        if !self.sized {
+            self.sized = true;
+            self.parallel = 1 + self.read.prefetch_pages;
+            self.fill();
+        }
+    }
+
+    /// A window was read to its end: the offset moves past the rows it scanned.
+    fn window_read(&mut self, w: Window) {
+        let count = w.count.flatten().unwrap_or(w.items);
+        if self.read.page_size.is_none() && w.items > 0 {
+            let per_item = (w.bytes / w.items).max(1);
             self.page_limit =
                 (self.read.page_bytes.max(1) / per_item).clamp(1, MAX_ITEMS_PER_REQUEST);
         }
-        self.offset = fetch.0 + count;
+        self.offset = w.offset + count;
         if let Some(r) = &mut self.remaining {
             *r = r.saturating_sub(count);
         }
-        if count == 0 {
+        let ended = match w.count.flatten() {
+            Some(c) => c < w.limit,
+            // Without the header, rows scanned are unknown: only an empty window ends it.
+            None => w.items == 0,
+        };
+        // Without a total, reading ahead starts once a page was read.
+        if !self.sized {
+            self.sized = true;
+            self.parallel = 1 + self.read.prefetch_pages;
+        }
+        if ended || count == 0 {
             self.done = true;
-            self.inflight.clear();
-        } else if count < fetch.1 {
-            // The data ended inside this window when it was read: what was planned after it
-            // may have missed rows written since. Go on from here.
+            self.ahead.clear();
+        } else if count < w.limit {
             self.replan();
         }
-        Ok(Some(made))
     }
 
-    /// The offset after the rows handed out so far (where a new read would go on).
+    /// A window failed: read it again where that keeps every row once, or answer the error.
+    fn window_failed(&mut self, w: Window, e: Error) -> Result<()> {
+        let headed = w.count.is_some();
+        if w.items > 0 && self.rows_are_items {
+            // Rows and items match: go on after the last item handed out.
+            self.offset = w.offset + w.items;
+            if let Some(r) = &mut self.remaining {
+                *r = r.saturating_sub(w.items);
+            }
+        }
+        self.replan();
+        if w.items > 0 && !self.rows_are_items {
+            return Err(e);
+        }
+        if e.http_status() == Some(429) && self.parallel > 1 {
+            // Rate limited while reading ahead: fewer at once, and this window again.
+            self.parallel = (self.parallel / 2).max(1);
+            log::warn!(target: "apify", "dataset read rate limited: {} page(s) at once from now on", self.parallel);
+            return Ok(());
+        }
+        let cut = matches!(e, Error::Transport { .. } | Error::Timeout { .. });
+        if headed && cut && self.resumes < RESUMES {
+            // Cut in the middle (the request itself was already retried by the transport).
+            self.resumes += 1;
+            log::warn!(target: "apify", "dataset page cut short, reading on from offset {}: {e}", self.offset);
+            return Ok(());
+        }
+        Err(e)
+    }
+
+    /// Gives a chunk's buffers back once its items are handed out.
+    pub(crate) fn recycle(&self, chunk: Chunk) {
+        self.pool.give(chunk);
+    }
+
+    /// The offset after the rows of the windows read so far (where a new read would go on).
     fn offset(&self) -> u64 {
         self.offset
+    }
+
+    fn decode_error(&self, message: String) -> Error {
+        Error::Decode {
+            method: "GET".into(),
+            path: self.dataset.items_path(),
+            message,
+        }
     }
 }
 
 impl<T: DeserializeOwned> DatasetIter<T> {
-    /// The offset after the rows handed out so far (where a new iterator would go on).
+    /// The offset after the rows of the pages read so far (where a new iterator would go on):
+    /// after the last item handed out once its page was read to the end.
     pub fn next_offset(&self) -> u64 {
         self.reader.offset()
     }
@@ -311,20 +430,26 @@ impl<T: DeserializeOwned> Iterator for DatasetIter<T> {
 
     fn next(&mut self) -> Option<Result<T>> {
         loop {
-            if let Some(item) = self.buffer.next() {
-                return Some(Ok(item));
+            if let Some(r) = self.chunk.ranges.get(self.next) {
+                self.next += 1;
+                // Straight from the page's text: no intermediate value.
+                let item = serde_json::from_str(&self.chunk.text[r.clone()])
+                    .map_err(|e| self.reader.decode_error(e.to_string()));
+                if item.is_err() {
+                    self.error_sent = true;
+                    self.chunk = Chunk::default();
+                }
+                return Some(item);
             }
             if self.error_sent {
                 return None;
             }
-            let path = self.reader.dataset.items_path();
-            let page = self.reader.next_page(|body| {
-                let items: Vec<T> = crate::dataset::parse_items(&body, "GET", path)?;
-                let n = items.len();
-                Ok((items, n))
-            });
-            match page {
-                Ok(Some(items)) => self.buffer = items.into_iter(),
+            match self.reader.next_chunk() {
+                Ok(Some(chunk)) => {
+                    let done = std::mem::replace(&mut self.chunk, chunk);
+                    self.reader.recycle(done);
+                    self.next = 0;
+                }
                 Ok(None) => return None,
                 Err(e) => {
                     // One error ends the iteration; the caller may start a new one at the offset.
@@ -350,8 +475,8 @@ impl<T: DeserializeOwned> Iterator for DatasetIter<T> {
 /// ```
 pub struct RawItems {
     reader: PageReader,
-    page: Vec<u8>,
-    ranges: std::vec::IntoIter<std::ops::Range<usize>>,
+    chunk: Chunk,
+    next: usize,
 }
 
 impl DatasetClient {
@@ -370,41 +495,30 @@ impl RawItems {
     ) -> RawItems {
         RawItems {
             reader: PageReader::new(dataset, options, read),
-            page: Vec::new(),
-            ranges: Vec::new().into_iter(),
+            chunk: Chunk::default(),
+            next: 0,
         }
     }
 
     /// The next item's JSON text; `None` at the end. Borrowed until the next call.
     pub fn next_text(&mut self) -> Result<Option<&str>> {
-        loop {
-            if let Some(r) = self.ranges.next() {
-                // The page was checked as UTF-8 when it was split.
-                return Ok(Some(std::str::from_utf8(&self.page[r]).unwrap_or("")));
-            }
-            let path = self.reader.dataset.items_path();
-            let page = self.reader.next_page(|body| {
-                let ranges = split_page(&body, path)?;
-                let n = ranges.len();
-                Ok(((body, ranges), n))
-            })?;
-            match page {
-                Some((body, ranges)) => {
-                    self.page = body;
-                    self.ranges = ranges.into_iter();
+        while self.next >= self.chunk.ranges.len() {
+            match self.reader.next_chunk()? {
+                Some(chunk) => {
+                    let done = std::mem::replace(&mut self.chunk, chunk);
+                    self.reader.recycle(done);
+                    self.next = 0;
                 }
                 None => return Ok(None),
             }
         }
+        let r = self.chunk.ranges[self.next].clone();
+        self.next += 1;
+        Ok(Some(&self.chunk.text[r]))
     }
-}
 
-/// The byte ranges of a page's items (a JSON array), found by the purpose-built scanner (about
-/// 1.8x the speed of borrowing them through serde_json's `RawValue`; see `items_split`).
-fn split_page(body: &[u8], path: String) -> Result<Vec<std::ops::Range<usize>>> {
-    crate::items_split::split_items(body).map_err(|e| Error::Decode {
-        method: "GET".into(),
-        path,
-        message: e.to_string(),
-    })
+    /// The offset after the rows of the pages read so far (as [`DatasetIter::next_offset`]).
+    pub fn next_offset(&self) -> u64 {
+        self.reader.offset()
+    }
 }

@@ -1,12 +1,12 @@
 //! Datasets: items page by page or by iterator, pushes, exports, and the dataset itself.
 
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_char, c_int, c_void, CString};
 use std::io::Read;
 use std::ptr;
 
 use serde_json::value::RawValue;
 
-use super::boundary::{ffi, ffi_plain, free_box};
+use super::boundary::{ffi, ffi_plain, free_box, IntoC};
 use super::client::apify_client;
 use super::errors::{apify_status, Failure, APIFY_STATUS_CANCELLED, APIFY_STATUS_INVALID_JSON};
 use super::json::{join_raw, to_json};
@@ -77,10 +77,12 @@ pub unsafe extern "C" fn apify_dataset_list_items(
 
 /// An iterator over all items (from offset, up to limit). Takes the dataset-items options and:
 /// chunkSize (exactly this many items a page, 1 to 250000), or pageBytes (pages of about this
-/// many bytes, learned from the items read; default 2 MiB, 1024 to 1 GiB); prefetchPages (pages
-/// read ahead in parallel by worker threads, default 4, 0 to 64). Items come strictly in order,
-/// each exactly once, also with filters and while the dataset is being written; memory is about
-/// (prefetchPages + 1) pages.
+/// many bytes, learned from the items read; default 64 MiB, i.e. up to 250000 items a request;
+/// 1024 to 1 GiB); prefetchPages (pages requested ahead by worker threads so that their round
+/// trips overlap, each read when its turn comes; default 1, 0 to 64). Items come strictly in
+/// order, each exactly once, also with filters and while the dataset is being written. Pages
+/// are streamed and split as they arrive: memory is about 1 MiB whatever the page size and the
+/// dataset's size (plus the largest item).
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_iter_new(
     c: *const apify_client,
@@ -109,8 +111,24 @@ pub unsafe extern "C" fn apify_dataset_iter_next(
     out_item_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((it: iter) -> out_item_json => {
-        it.next_text()?.map(str::to_string)
+        ItemCopy(it.next_text()?.map(|text| {
+            // Room for the NUL: one allocation and one copy per item.
+            let mut owned = Vec::with_capacity(text.len() + 1);
+            owned.extend_from_slice(text.as_bytes());
+            // SAFETY: an item's JSON text has no NUL byte: the splitter refuses control
+            // characters in strings and anything but JSON tokens and whitespace outside them.
+            unsafe { CString::from_vec_unchecked(owned) }
+        }))
     })
+}
+
+/// An item's C copy, or NULL at the end.
+struct ItemCopy(Option<CString>);
+
+impl IntoC<*mut c_char> for ItemCopy {
+    fn into_c(self) -> Result<*mut c_char, Failure> {
+        Ok(self.0.map_or(ptr::null_mut(), CString::into_raw))
+    }
 }
 
 /// The next item's JSON text without a copy: `*out_item` points at `*out_len` bytes of UTF-8

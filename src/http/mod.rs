@@ -214,6 +214,12 @@ impl Transport {
     }
 
     /// The base URL, with any credentials in it shown as `***`.
+    /// The most bytes a page of items with this limit may have (a streamed page's reader
+    /// enforces it itself).
+    pub(crate) fn page_cap(&self, limit: Option<u64>) -> u64 {
+        self.caps.bytes(Cap::Page(limit))
+    }
+
     pub(crate) fn shown_base_url(&self) -> &str {
         &self.shown_base_url
     }
