@@ -33,9 +33,11 @@ pub(crate) struct ServerLimits {
 
 /// After an error answer, how long the client's remaining bytes are read and dropped before the
 /// close, so that the close does not reset the connection before the client has read the answer.
-const LINGER: Duration = Duration::from_millis(500);
+const LINGER: Duration = Duration::from_secs(1);
 /// Rejected connections waiting for the reject thread; beyond this they are closed unanswered.
 const REJECT_QUEUE: usize = 64;
+/// The smallest listen backlog asked for, whatever the connection cap.
+const MIN_BACKLOG: usize = 4096;
 /// The pause after a failed accept (out of file descriptors, say), so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 
@@ -134,6 +136,10 @@ pub(crate) fn serve(
     limits: ServerLimits,
 ) -> io::Result<Server> {
     let addr = listener.local_addr()?;
+    // Listening again only widens the queue of connections not yet accepted (the kernel caps it
+    // at its somaxconn); where that fails, std's backlog stays.
+    let backlog = i32::try_from(limits.max_connections.max(MIN_BACKLOG)).unwrap_or(i32::MAX);
+    let _ = socket2::SockRef::from(&listener).listen(backlog);
     let registry = Arc::new(Registry::default());
     let (reject_tx, reject_rx) = mpsc::sync_channel(REJECT_QUEUE);
     let rejecter = thread::Builder::new()

@@ -120,7 +120,7 @@ fn check_limits(config: &EmulatorConfig) -> io::Result<()> {
         ))
     };
     if config.max_connections == 0 {
-        return invalid("max_connections must be at least 1");
+        return invalid("max_connections (--max-connections) must be at least 1");
     }
     for (name, d) in [
         ("idle_timeout", config.idle_timeout),
@@ -132,10 +132,12 @@ fn check_limits(config: &EmulatorConfig) -> io::Result<()> {
         }
     }
     if config.max_head_bytes < 1024 {
-        return invalid("max_head_bytes must be at least 1024");
+        return invalid("max_head_bytes (--max-head-bytes) must be at least 1024");
     }
     if config.max_target_bytes == 0 || config.max_target_bytes > config.max_head_bytes {
-        return invalid("max_target_bytes must be between 1 and max_head_bytes");
+        return invalid(
+            "max_target_bytes (--max-target-bytes) must be between 1 and max_head_bytes (--max-head-bytes)",
+        );
     }
     Ok(())
 }
