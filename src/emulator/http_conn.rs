@@ -11,9 +11,10 @@ const READ_CHUNK: usize = 16 * 1024;
 
 pub(crate) struct Conn<'a> {
     pub stream: &'a TcpStream,
+    /// Zeroed once when it grows; bytes `start..end` are received and not yet used.
     buf: Vec<u8>,
-    /// Bytes of `buf` before this offset were used already.
     start: usize,
+    end: usize,
 }
 
 /// Whether an I/O error is a read or write timeout.
@@ -34,27 +35,27 @@ impl<'a> Conn<'a> {
             stream,
             buf: Vec::new(),
             start: 0,
+            end: 0,
         }
     }
 
     /// The bytes received and not yet consumed.
     pub(crate) fn buffered(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.buf[self.start..self.end]
     }
 
     pub(crate) fn consume(&mut self, n: usize) {
-        self.start = (self.start + n).min(self.buf.len());
-        if self.start == self.buf.len() {
-            self.buf.clear();
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
             self.start = 0;
+            self.end = 0;
         }
     }
 
     /// Frees the buffer if nothing is left in it (between requests).
     pub(crate) fn release(&mut self) {
-        if self.buffered().is_empty() {
-            self.buf = Vec::new();
-            self.start = 0;
+        if self.start == self.end {
+            *self = Conn::new(self.stream);
         }
     }
 
@@ -66,14 +67,16 @@ impl<'a> Conn<'a> {
         }
         self.stream.set_read_timeout(Some(timeout))?;
         if self.start > 0 {
-            self.buf.drain(..self.start);
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
-        let old = self.buf.len();
-        self.buf.resize(old + READ_CHUNK, 0);
-        let result = self.stream.read(&mut self.buf[old..]);
-        self.buf.truncate(old + *result.as_ref().unwrap_or(&0));
-        result
+        if self.buf.len() - self.end < READ_CHUNK {
+            self.buf.resize(self.end + READ_CHUNK, 0);
+        }
+        let n = self.stream.read(&mut self.buf[self.end..])?;
+        self.end += n;
+        Ok(n)
     }
 
     /// Like [`fill`](Self::fill), within an absolute deadline.

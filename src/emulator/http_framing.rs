@@ -190,11 +190,27 @@ pub(crate) fn read_request(
 
 /// Reads until `httparse` has a whole head, answering 431 or 414 once it cannot fit.
 fn read_head(conn: &mut Conn<'_>, limits: &Limits, deadline: Instant) -> Result<Head, HttpError> {
+    // Room for the method and version around the target.
+    const LINE_SLACK: usize = 64;
+    // Parse again only when it can tell something new (a head ends at a line end, and limits
+    // are crossed): a head trickled a byte at a time costs no parse per byte.
+    let mut scanned = 0;
+    let mut seen_line = false;
     loop {
-        if let Some((used, head)) = parse_head(conn.buffered(), limits)? {
-            conn.consume(used);
-            return Ok(head);
+        let avail = conn.buffered();
+        let fresh_line = avail[scanned.min(avail.len())..].contains(&b'\n');
+        seen_line |= fresh_line;
+        if scanned == 0
+            || fresh_line
+            || avail.len() > limits.max_head_bytes
+            || (!seen_line && avail.len() > limits.max_target_bytes + LINE_SLACK)
+        {
+            if let Some((used, head)) = parse_head(avail, limits)? {
+                conn.consume(used);
+                return Ok(head);
+            }
         }
+        scanned = avail.len();
         match conn.fill_until(deadline) {
             Ok(0) => {
                 return Err(HttpError::bad(
@@ -264,7 +280,6 @@ pub(crate) fn parse_head(
 
 /// An incomplete head that can no longer fit: 414 if the request line is what does not fit.
 fn check_partial(bytes: &[u8], limits: &Limits) -> Result<(), HttpError> {
-    // Room for the method and version around the target.
     const LINE_SLACK: usize = 64;
     let start = bytes
         .iter()

@@ -144,7 +144,10 @@ pub(crate) fn serve(
     let (reject_tx, reject_rx) = mpsc::sync_channel(REJECT_QUEUE);
     let rejecter = thread::Builder::new()
         .name("emulator-reject".into())
-        .spawn(move || reject_loop(reject_rx))?;
+        .spawn({
+            let stop = stop.clone();
+            move || reject_loop(reject_rx, &stop)
+        })?;
     let accept = {
         let stop = stop.clone();
         let registry = registry.clone();
@@ -228,8 +231,8 @@ fn accept_loop(
     }
 }
 
-/// Answers each rejected connection 503 and closes it.
-fn reject_loop(rx: Receiver<TcpStream>) {
+/// Answers each rejected connection 503 and closes it (once stopping, just closes it).
+fn reject_loop(rx: Receiver<TcpStream>, stop: &AtomicBool) {
     let body = serde_json::json!({"error": {
         "type": "server-busy",
         "message": "The emulator has reached its connection cap and every connection is busy; retry later",
@@ -237,6 +240,9 @@ fn reject_loop(rx: Receiver<TcpStream>) {
     .to_string()
     .into_bytes();
     for stream in rx {
+        if stop.load(Ordering::SeqCst) {
+            continue;
+        }
         let _ = stream.set_write_timeout(Some(LINGER));
         let response = Response::bytes(503, "application/json; charset=utf-8", body.clone())
             .with_header("Retry-After", "1");
