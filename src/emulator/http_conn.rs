@@ -6,7 +6,9 @@ use std::io::{self, Read};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-/// How much one read asks the socket for.
+/// The buffer starts at this size (most heads and small bodies fit) ...
+const FIRST_CHUNK: usize = 4 * 1024;
+/// ... and grows by at most this much at a time.
 const READ_CHUNK: usize = 16 * 1024;
 
 pub(crate) struct Conn<'a> {
@@ -71,12 +73,25 @@ impl<'a> Conn<'a> {
             self.end -= self.start;
             self.start = 0;
         }
-        if self.buf.len() - self.end < READ_CHUNK {
-            self.buf.resize(self.end + READ_CHUNK, 0);
+        if self.end == self.buf.len() {
+            let grow = self.buf.len().clamp(FIRST_CHUNK, READ_CHUNK);
+            self.buf.resize(self.buf.len() + grow, 0);
         }
         let n = self.stream.read(&mut self.buf[self.end..])?;
         self.end += n;
         Ok(n)
+    }
+
+    /// Waits up to `timeout` for a first byte without taking it (nor allocating a buffer): true
+    /// if one came, false at end of stream, timeout or error.
+    pub(crate) fn wait_readable(&self, timeout: Duration) -> bool {
+        if !self.buffered().is_empty() {
+            return true;
+        }
+        if timeout.is_zero() || self.stream.set_read_timeout(Some(timeout)).is_err() {
+            return false;
+        }
+        matches!(self.stream.peek(&mut [0u8; 1]), Ok(1..))
     }
 
     /// Like [`fill`](Self::fill), within an absolute deadline.

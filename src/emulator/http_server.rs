@@ -299,7 +299,7 @@ fn serve_connection(
         // Idle: one blocking read, ended by a request, the idle timeout, or a shutdown.
         conn.release();
         registry.idle(id);
-        if conn.buffered().is_empty() && !matches!(conn.fill(limits.idle_timeout), Ok(1..)) {
+        if !conn.wait_readable(limits.idle_timeout) {
             return;
         }
         if stop.load(Ordering::SeqCst) || !registry.busy(id) {
