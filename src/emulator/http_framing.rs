@@ -162,7 +162,8 @@ pub(crate) fn read_request(
             return Err(HttpError::too_large(!drain));
         }
     }
-    if expects_continue && head.minor == 1 && framing != Framing::None {
+    let has_body = matches!(framing, Framing::Chunked | Framing::Length(1..));
+    if expects_continue && head.minor == 1 && has_body {
         let mut w = conn.stream;
         io::Write::write_all(&mut w, b"HTTP/1.1 100 Continue\r\n\r\n")
             .map_err(|e| HttpError::io(e, "body"))?;
