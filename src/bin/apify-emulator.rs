@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use apify::emulator::{Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false] [--webhook-retry-delay-ms N] [--webhook-retries N]
+const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false] [--webhook-retry-delay-ms N] [--webhook-retries N] [--max-connections N] [--idle-timeout-secs N] [--head-timeout-secs N] [--io-timeout-secs N] [--max-head-bytes N] [--max-target-bytes N]
 
   --listen ADDR            address to listen on (default 127.0.0.1:8765; port 0 picks a free port)
   --token TOKEN            an accepted API token; repeatable (default: emulator-token)
@@ -24,7 +24,33 @@ const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [-
   --webhook-retry-delay-ms N
                            wait N ms before a failed webhook delivery's first retry, twice as
                            long before each next one (default 1000; the platform waits ~60 s)
-  --webhook-retries N      retries of a failed webhook delivery (default 11, as the platform)";
+  --webhook-retries N      retries of a failed webhook delivery (default 11, as the platform)
+  --max-connections N      connections served at once, a thread each (default 1024); at the cap a
+                           new one replaces the longest-idle one, or gets 503 if none is idle
+  --idle-timeout-secs N    close a connection that waits this long for a request (default 30)
+  --head-timeout-secs N    answer 408 and close when a request head takes longer (default 20)
+  --io-timeout-secs N      drop a client whose body or reading stalls this long (default 30)
+  --max-head-bytes N       largest request head, else 431 (default 65536, at least 1024)
+  --max-target-bytes N     longest request target, else 414 (default 16384)";
+
+/// A positive number of seconds, fractions allowed.
+fn positive_secs(flag: &str, value: &str) -> Result<Duration, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{flag}: '{value}' is not a positive number of seconds"))
+}
+
+/// A whole number of at least `min`.
+fn count_at_least(flag: &str, value: &str, min: usize) -> Result<usize, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|n| *n >= min)
+        .ok_or_else(|| format!("{flag}: '{value}' is not a whole number of at least {min}"))
+}
 
 fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
     let mut config = EmulatorConfig {
@@ -112,6 +138,12 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
                     .parse()
                     .map_err(|_| format!("--webhook-retries: '{value}' is not a whole number"))?;
             }
+            "--max-connections" => config.max_connections = count_at_least(flag, value, 1)?,
+            "--idle-timeout-secs" => config.idle_timeout = positive_secs(flag, value)?,
+            "--head-timeout-secs" => config.head_timeout = positive_secs(flag, value)?,
+            "--io-timeout-secs" => config.io_timeout = positive_secs(flag, value)?,
+            "--max-head-bytes" => config.max_head_bytes = count_at_least(flag, value, 1024)?,
+            "--max-target-bytes" => config.max_target_bytes = count_at_least(flag, value, 1)?,
             other => return Err(format!("unknown option '{other}'")),
         }
         i += 2;
@@ -141,6 +173,10 @@ fn main() -> ExitCode {
     }
     let emulator = match Emulator::start(config.clone()) {
         Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            eprintln!("apify-emulator: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             eprintln!("apify-emulator: cannot listen on {}: {e}", config.listen);
             return ExitCode::FAILURE;

@@ -14,6 +14,12 @@
 mod api;
 mod context;
 mod http;
+mod http_conn;
+mod http_framing;
+mod http_server;
+#[cfg(test)]
+mod http_tests;
+mod http_write;
 mod input_schema;
 mod operations;
 mod programs;
@@ -30,7 +36,6 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The token accepted when no token is configured.
@@ -62,6 +67,24 @@ pub struct EmulatorConfig {
     /// Retries of a failed webhook delivery after the first attempt (the platform's is 11);
     /// a webhook with `doNotRetry` gets none.
     pub webhook_retries: u32,
+    /// Open connections served at once (one thread each). At the cap a new connection replaces
+    /// the longest-idle one; when none is idle it is answered 503 and closed. Default 1024.
+    pub max_connections: usize,
+    /// How long a kept-alive connection may wait for its next request (or a new one for its
+    /// first) before it is closed. Default 30 s: longer than common clients keep idle
+    /// connections (ureq 15 s), so that they, not the server, close first.
+    pub idle_timeout: Duration,
+    /// The deadline for a request's head, from its first byte: a client that trickles its head
+    /// is answered 408 and closed then. Default 20 s.
+    pub head_timeout: Duration,
+    /// The longest stall of one read of a request body or one write of an answer: a client that
+    /// stops sending its body, or stops reading an answer, is dropped then. Default 30 s.
+    pub io_timeout: Duration,
+    /// The largest request head (request line and header fields), and separately a chunked
+    /// body's trailers; larger is 431. Default 64 KiB.
+    pub max_head_bytes: usize,
+    /// The longest request target (path and query); longer is 414. Default 16 KiB.
+    pub max_target_bytes: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -76,8 +99,45 @@ impl Default for EmulatorConfig {
             record_user_agent: true,
             webhook_retry_delay: Duration::from_secs(1),
             webhook_retries: 11,
+            max_connections: 1024,
+            idle_timeout: Duration::from_secs(30),
+            head_timeout: Duration::from_secs(20),
+            io_timeout: Duration::from_secs(30),
+            max_head_bytes: 64 * 1024,
+            max_target_bytes: 16 * 1024,
         }
     }
+}
+
+/// Refuses connection limits that would make the server unusable.
+fn check_limits(config: &EmulatorConfig) -> io::Result<()> {
+    let invalid = |what: &str| {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            what.to_string(),
+        ))
+    };
+    if config.max_connections == 0 {
+        return invalid("max_connections (--max-connections) must be at least 1");
+    }
+    for (name, d) in [
+        ("idle_timeout", config.idle_timeout),
+        ("head_timeout", config.head_timeout),
+        ("io_timeout", config.io_timeout),
+    ] {
+        if d.is_zero() {
+            return invalid(&format!("{name} must be longer than zero"));
+        }
+    }
+    if config.max_head_bytes < 1024 {
+        return invalid("max_head_bytes (--max-head-bytes) must be at least 1024");
+    }
+    if config.max_target_bytes == 0 || config.max_target_bytes > config.max_head_bytes {
+        return invalid(
+            "max_target_bytes (--max-target-bytes) must be between 1 and max_head_bytes (--max-head-bytes)",
+        );
+    }
+    Ok(())
 }
 
 /// A running emulator; dropping it stops the server.
@@ -86,7 +146,7 @@ pub struct Emulator {
     base_url: String,
     token: String,
     stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
+    server: http_server::Server,
     shared: Arc<state::Shared>,
 }
 
@@ -96,21 +156,32 @@ impl Emulator {
         if config.tokens.is_empty() {
             config.tokens.push(DEFAULT_TOKEN.to_string());
         }
+        check_limits(&config)?;
         let listener = TcpListener::bind(config.listen)?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
         let token = config.tokens[0].clone();
         let stop = Arc::new(AtomicBool::new(false));
+        let limits = http_server::ServerLimits {
+            max_connections: config.max_connections,
+            idle_timeout: config.idle_timeout,
+            request: http_framing::Limits {
+                max_head_bytes: config.max_head_bytes,
+                max_target_bytes: config.max_target_bytes,
+                head_timeout: config.head_timeout,
+                io_timeout: config.io_timeout,
+            },
+        };
         let shared = Arc::new(state::Shared::new(config, base_url.clone(), stop.clone()));
         let handler_shared = shared.clone();
         let handler: http::Handler = Arc::new(move |req| api::handle(&handler_shared, req));
-        let accept = http::serve(listener, stop.clone(), handler);
+        let server = http_server::serve(listener, stop.clone(), handler, limits)?;
         Ok(Emulator {
             addr,
             base_url,
             token,
             stop,
-            accept: Some(accept),
+            server,
             shared,
         })
     }
@@ -140,10 +211,7 @@ impl Emulator {
             return;
         }
         self.shared.notify();
-        http::wake(self.addr);
-        if let Some(handle) = self.accept.take() {
-            let _ = handle.join();
-        }
+        self.server.stop();
     }
 }
 
