@@ -13,8 +13,10 @@
 
 mod api;
 mod context;
+mod faults;
 mod http;
 mod input_schema;
+mod journal;
 mod operations;
 mod programs;
 mod registry;
@@ -62,6 +64,9 @@ pub struct EmulatorConfig {
     /// Retries of a failed webhook delivery after the first attempt (the platform's is 11);
     /// a webhook with `doNotRetry` gets none.
     pub webhook_retries: u32,
+    /// The request journal's cap in bytes (about what its entries hold in memory); the oldest
+    /// entries go first. It also keeps at most 100,000 entries. Default 64 MiB.
+    pub journal_max_bytes: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -76,6 +81,7 @@ impl Default for EmulatorConfig {
             record_user_agent: true,
             webhook_retry_delay: Duration::from_secs(1),
             webhook_retries: 11,
+            journal_max_bytes: 64 * 1024 * 1024,
         }
     }
 }
