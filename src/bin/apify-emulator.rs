@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use apify::emulator::{Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false] [--webhook-retry-delay-ms N] [--webhook-retries N]
+const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false] [--webhook-retry-delay-ms N] [--webhook-retries N] [--journal-max-bytes N]
 
   --listen ADDR            address to listen on (default 127.0.0.1:8765; port 0 picks a free port)
   --token TOKEN            an accepted API token; repeatable (default: emulator-token)
@@ -24,7 +24,9 @@ const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [-
   --webhook-retry-delay-ms N
                            wait N ms before a failed webhook delivery's first retry, twice as
                            long before each next one (default 1000; the platform waits ~60 s)
-  --webhook-retries N      retries of a failed webhook delivery (default 11, as the platform)";
+  --webhook-retries N      retries of a failed webhook delivery (default 11, as the platform)
+  --journal-max-bytes N    cap on the request journal's memory; the oldest entries go first
+                           (default 67108864 = 64 MiB; it also keeps at most 100,000 entries)";
 
 fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
     let mut config = EmulatorConfig {
@@ -111,6 +113,11 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
                 config.webhook_retries = value
                     .parse()
                     .map_err(|_| format!("--webhook-retries: '{value}' is not a whole number"))?;
+            }
+            "--journal-max-bytes" => {
+                config.journal_max_bytes = value.parse().map_err(|_| {
+                    format!("--journal-max-bytes: '{value}' is not a whole number of bytes")
+                })?;
             }
             other => return Err(format!("unknown option '{other}'")),
         }
