@@ -57,7 +57,14 @@ fn build_reader() -> std::path::PathBuf {
     std::fs::create_dir_all(&exe_dir).unwrap();
     let exe = exe_dir.join("soak_read");
     let out = Command::new("cc")
-        .args(["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-O2"])
+        .args([
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Wpedantic",
+            "-Werror",
+            "-O2",
+        ])
         .arg("-I")
         .arg(root.join("include"))
         .arg(root.join("tests/c/soak_read.c"))
@@ -95,7 +102,10 @@ fn a_large_read_through_the_c_abi_survives_20_percent_faults_byte_exact() {
     for start in (0..n).step_by(batch) {
         let mut body = String::from("[");
         for i in start..(start + batch).min(n) {
-            let item = format!(r#"{{"i":{i},"name":"item-{i}","tags":["a","b"],"v":{}}}"#, i % 97);
+            let item = format!(
+                r#"{{"i":{i},"name":"item-{i}","tags":["a","b"],"v":{}}}"#,
+                i % 97
+            );
             expected = fnv1a(expected, item.as_bytes());
             expected = fnv1a(expected, b"\n");
             if i > start {
@@ -147,15 +157,28 @@ fn a_large_read_through_the_c_abi_survives_20_percent_faults_byte_exact() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(Instant::now() < deadline, "the soak read did not end in 600 s");
+        assert!(
+            Instant::now() < deadline,
+            "the soak read did not end in 600 s"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let wall = started.elapsed();
     let mut stdout = String::new();
     let mut stderr = String::new();
     use std::io::Read;
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert!(status.success(), "soak_read failed: {stderr}{stdout}");
     let fields: Vec<&str> = stdout.split_whitespace().collect();
     let [_, count, _, hash, _, retries] = fields[..] else {
