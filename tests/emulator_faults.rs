@@ -194,7 +194,7 @@ fn webhook_delivery_faults_drop_and_duplicate_attempts() {
         .contains("dropped by an injected fault"));
     assert_eq!(calls[1]["responseStatus"], 200);
     let first = d["id"].as_str().unwrap().to_string();
-    assert_eq!(*hits.lock().unwrap(), [first.clone()]);
+    assert_eq!(*hits.lock().unwrap(), std::slice::from_ref(&first));
     // Duplicated: the receiver gets the same dispatch twice.
     api.post_json(
         "/_emulator/faults",

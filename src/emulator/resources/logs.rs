@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::emulator::context::Ctx;
-use crate::emulator::http::{Body, Response};
+use crate::emulator::http::{Body, Response, StreamFn};
 use crate::emulator::reply::ApiResult;
 use crate::emulator::state::Shared;
 
@@ -22,8 +22,7 @@ pub(crate) fn log_response(ctx: &Ctx, run_id: &str) -> ApiResult {
     let content_type = "text/plain; charset=utf-8";
     let shared = ctx.shared.clone();
     let run_id = run_id.to_string();
-    let produce: Box<dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + Send> = if stream
-    {
+    let produce: StreamFn = if stream {
         Box::new(move |w| follow(&shared, &run_id, w))
     } else {
         let len = {
