@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use apify::emulator::{Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false] [--webhook-retry-delay-ms N] [--webhook-retries N] [--max-connections N] [--idle-timeout-secs N] [--head-timeout-secs N] [--io-timeout-secs N] [--max-head-bytes N] [--max-target-bytes N]
+const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false] [--webhook-retry-delay-ms N] [--webhook-retries N] [--max-connections N] [--idle-timeout-secs N] [--head-timeout-secs N] [--io-timeout-secs N] [--max-head-bytes N] [--max-target-bytes N] [--journal-max-bytes N]
 
   --listen ADDR            address to listen on (default 127.0.0.1:8765; port 0 picks a free port)
   --token TOKEN            an accepted API token; repeatable (default: emulator-token)
@@ -31,7 +31,9 @@ const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [-
   --head-timeout-secs N    answer 408 and close when a request head takes longer (default 20)
   --io-timeout-secs N      drop a client whose body or reading stalls this long (default 30)
   --max-head-bytes N       largest request head, else 431 (default 65536, at least 1024)
-  --max-target-bytes N     longest request target, else 414 (default 16384)";
+  --max-target-bytes N     longest request target, else 414 (default 16384)
+  --journal-max-bytes N    cap on the request journal's memory; the oldest entries go first
+                           (default 67108864 = 64 MiB; it also keeps at most 100,000 entries)";
 
 /// A positive number of seconds, fractions allowed.
 fn positive_secs(flag: &str, value: &str) -> Result<Duration, String> {
@@ -144,6 +146,11 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
             "--io-timeout-secs" => config.io_timeout = positive_secs(flag, value)?,
             "--max-head-bytes" => config.max_head_bytes = count_at_least(flag, value, 1024)?,
             "--max-target-bytes" => config.max_target_bytes = count_at_least(flag, value, 1)?,
+            "--journal-max-bytes" => {
+                config.journal_max_bytes = value.parse().map_err(|_| {
+                    format!("--journal-max-bytes: '{value}' is not a whole number of bytes")
+                })?;
+            }
             other => return Err(format!("unknown option '{other}'")),
         }
         i += 2;

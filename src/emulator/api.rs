@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::context::Ctx;
+use super::faults::{self, FaultAction, FaultTarget};
 use super::http::{Delivery, Outcome, Request, Response};
+use super::journal::JournalEntry;
 use super::operations::operations;
 use super::reply::{data_response, ApiError, ApiResult};
 use super::resources::{
     actors, builds, datasets, key_value_stores, logs, runs, support, tasks, webhooks,
 };
-use super::state::{JournalEntry, Shared, JOURNAL_CAP};
+use super::state::Shared;
 use super::util::{now_millis, percent_decode, Query};
 
 /// The entry point for every request.
@@ -20,48 +22,28 @@ pub(crate) fn handle(shared: &Arc<Shared>, req: &Request) -> Outcome {
     let fault = if is_support {
         None
     } else {
-        support::take_fault(shared, req)
+        let mut st = shared.lock();
+        faults::take(&mut st.faults, FaultTarget::Request, &req.method, &req.path)
     };
     let mut delivery = Delivery::Normal;
-    let mut fault_name = None;
-    let response = match fault {
-        Some(action) => {
-            let kind = action["kind"].as_str().unwrap_or("").to_string();
-            fault_name = Some(kind.clone());
-            match kind.as_str() {
-                "reset" => {
-                    delivery = Delivery::Close;
-                    None
-                }
-                "status" => {
-                    let status = action["status"].as_u64().unwrap_or(503) as u16;
-                    Some(fault_status_response(status))
-                }
-                "delay" => {
-                    let ms = action["ms"].as_u64().unwrap_or(0);
-                    super::http::sleep_unless_stopped(Duration::from_millis(ms), &shared.stop);
-                    None
-                }
-                "lostResponse" => {
-                    delivery = Delivery::Close;
-                    None
-                }
-                "truncate" => {
-                    delivery = Delivery::Truncate;
-                    None
-                }
-                _ => None,
-            }
+    let mut response = None;
+    match &fault {
+        Some(FaultAction::Reset {}) => {
+            delivery = Delivery::Close;
+            response = Some(Response::empty(0));
         }
-        None => None,
-    };
-    let response = match response {
-        Some(r) => r,
-        None if fault_name.as_deref() == Some("reset") => Response::empty(0),
-        None => dispatch(shared, req, is_support),
-    };
+        Some(FaultAction::Status { status }) => response = Some(fault_status_response(*status)),
+        Some(FaultAction::Delay { ms }) => {
+            super::http::sleep_unless_stopped(Duration::from_millis(*ms), &shared.stop);
+        }
+        Some(FaultAction::LostResponse {}) => delivery = Delivery::Close,
+        Some(FaultAction::Truncate {}) => delivery = Delivery::Truncate,
+        // Delivery-only kinds never match a request (`Fault::parse` refuses them).
+        Some(FaultAction::Drop {} | FaultAction::Duplicate {}) | None => {}
+    }
+    let response = response.unwrap_or_else(|| dispatch(shared, req, is_support));
     if !is_support {
-        record(shared, req, response.status, fault_name);
+        record(shared, req, response.status, fault.map(|f| f.kind()));
     }
     Outcome { response, delivery }
 }
@@ -83,46 +65,19 @@ fn fault_status_response(status: u16) -> Response {
     .into_response()
 }
 
-fn record(shared: &Shared, req: &Request, status: u16, fault: Option<String>) {
-    let headers = req
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let v = if k == "authorization" {
-                match v.split_once(' ') {
-                    Some((scheme, _)) => format!("{scheme} ***"),
-                    None => "***".to_string(),
-                }
-            } else {
-                v.clone()
-            };
-            (k.clone(), v)
-        })
-        .collect();
-    let query = req
-        .query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some(("token", _)) => "token=***".to_string(),
-            _ => p.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut st = shared.lock();
-    if st.journal.len() >= JOURNAL_CAP {
-        st.journal.drain(..JOURNAL_CAP / 10);
-    }
-    st.journal.push(JournalEntry {
-        at: now_millis(),
-        method: req.method.clone(),
-        path: req.path.clone(),
-        query,
-        headers,
-        body_size: req.body.len(),
-        status,
-        fault,
-    });
+fn record(shared: &Shared, req: &Request, status: u16, fault: Option<&str>) {
+    // Built (capped and masked) before taking the lock.
+    let mut entry = JournalEntry::new(
+        now_millis(),
+        &req.method,
+        &req.path,
+        &req.query,
+        &req.headers,
+    );
+    entry.body_size = req.body.len();
+    entry.status = status;
+    entry.fault = fault.map(str::to_string);
+    shared.lock().journal.push(entry);
 }
 
 fn dispatch(shared: &Arc<Shared>, req: &Request, is_support: bool) -> Response {

@@ -13,6 +13,7 @@
 
 mod api;
 mod context;
+mod faults;
 mod http;
 mod http_conn;
 mod http_framing;
@@ -21,6 +22,7 @@ mod http_server;
 mod http_tests;
 mod http_write;
 mod input_schema;
+mod journal;
 mod operations;
 mod programs;
 mod registry;
@@ -85,6 +87,9 @@ pub struct EmulatorConfig {
     pub max_head_bytes: usize,
     /// The longest request target (path and query); longer is 414. Default 16 KiB.
     pub max_target_bytes: usize,
+    /// The request journal's cap in bytes (about what its entries hold in memory); the oldest
+    /// entries go first. It also keeps at most 100,000 entries. Default 64 MiB.
+    pub journal_max_bytes: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -105,6 +110,7 @@ impl Default for EmulatorConfig {
             io_timeout: Duration::from_secs(30),
             max_head_bytes: 64 * 1024,
             max_target_bytes: 16 * 1024,
+            journal_max_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use super::faults::Fault;
+use super::journal::Journal;
 use super::registry::{built_in_actors, Actor, Build, Program};
 use super::util::{iso_millis, new_id, now_millis};
 pub(crate) use super::webhook_state::{AdHocWebhook, Dispatch, Webhook};
@@ -25,6 +27,7 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(config: EmulatorConfig, base_url: String, stop: Arc<AtomicBool>) -> Shared {
         let mut state = State::new();
+        state.journal = Journal::new(config.journal_max_bytes);
         state.record_user_agent = config.record_user_agent;
         Shared {
             config,
@@ -263,28 +266,6 @@ pub(crate) struct KeyValueStore {
     pub list_count: u64,
 }
 
-/// A fault injected through `/_emulator/faults`.
-#[derive(Clone)]
-pub(crate) struct Fault {
-    pub id: String,
-    pub method: String,
-    pub path: String,
-    pub remaining: u64,
-    pub action: Value,
-}
-
-/// One line of the request journal.
-pub(crate) struct JournalEntry {
-    pub at: u64,
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    pub headers: Vec<(String, String)>,
-    pub body_size: usize,
-    pub status: u16,
-    pub fault: Option<String>,
-}
-
 pub(crate) struct State {
     pub user: User,
     pub actors: Vec<Actor>,
@@ -299,7 +280,7 @@ pub(crate) struct State {
     /// Request queues exist only as runs' default queue ids (their API answers 501).
     pub queues: std::collections::HashSet<String>,
     pub faults: Vec<Fault>,
-    pub journal: Vec<JournalEntry>,
+    pub journal: Journal,
     /// Per-resource request counts in the current second: key -> (second, count).
     pub rate: HashMap<String, (u64, u64)>,
     pub dispatches: Vec<Dispatch>,
@@ -310,9 +291,6 @@ pub(crate) struct State {
     /// Whether new runs record their start request's User-Agent (`/_emulator/settings`).
     pub record_user_agent: bool,
 }
-
-/// Entries the journal keeps before dropping the oldest.
-pub(crate) const JOURNAL_CAP: usize = 100_000;
 
 impl State {
     fn new() -> State {
@@ -334,7 +312,7 @@ impl State {
             stores: HashMap::new(),
             queues: Default::default(),
             faults: Vec::new(),
-            journal: Vec::new(),
+            journal: Journal::new(usize::MAX),
             rate: HashMap::new(),
             dispatches: Vec::new(),
             webhooks: Vec::new(),

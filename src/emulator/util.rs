@@ -204,6 +204,25 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
+/// Matches a path against a glob where `*` is exactly one segment and `**` any number of them.
+/// Segments compare both as sent and percent-decoded.
+pub(crate) fn glob_matches(glob: &str, path: &str) -> bool {
+    let g: Vec<&str> = glob.split('/').filter(|s| !s.is_empty()).collect();
+    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    fn rec(g: &[&str], p: &[&str]) -> bool {
+        match (g.first(), p.first()) {
+            (None, None) => true,
+            (Some(&"**"), _) => rec(&g[1..], p) || (!p.is_empty() && rec(g, &p[1..])),
+            (Some(gs), Some(ps)) => {
+                (*gs == "*" || gs == ps || *gs == percent_decode(ps, false))
+                    && rec(&g[1..], &p[1..])
+            }
+            _ => false,
+        }
+    }
+    rec(&g, &p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +249,18 @@ mod tests {
         assert_eq!(percent_decode("a%2Fb+c", false), "a/b+c");
         assert_eq!(percent_decode("100%", false), "100%");
         assert_eq!(percent_decode("%zz%4", false), "%zz%4");
+    }
+
+    #[test]
+    fn globs_match_by_segment() {
+        assert!(glob_matches("/v2/actors/*/runs", "/v2/actors/abc/runs"));
+        assert!(!glob_matches("/v2/actors/*/runs", "/v2/actors/a/b/runs"));
+        assert!(glob_matches("/v2/**", "/v2/actors/a/b/runs"));
+        assert!(glob_matches(
+            "/v2/actors/apify~hello-world/runs",
+            "/v2/actors/apify%7Ehello-world/runs"
+        ));
+        assert!(!glob_matches("/v2/datasets", "/v2/datasets/x"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use super::faults::{self, FaultAction, FaultTarget};
 use super::reply::ApiError;
 use super::state::{Run, Shared, State};
 use super::util::{is_loopback_host, iso_millis, new_id, now_millis};
@@ -412,55 +413,44 @@ fn deliver(shared: &Arc<Shared>, p: &Pending) {
         shared.config.webhook_retries.saturating_add(1)
     };
     let mut delay = shared.config.webhook_retry_delay;
+    let path = url_path(&hook.request_url);
     for attempt in 1..=attempts {
         if shared.stop.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
-        let mut req = agent
-            .post(&hook.request_url)
-            .header("Content-Type", "application/json")
-            .header("X-Apify-Webhook", hook.id.as_str())
-            .header("X-Apify-Webhook-Dispatch-Id", p.dispatch_id.as_str())
-            .header("X-Apify-Request-Origin", "WEBHOOK");
-        if let Some(key) = &hook.idempotency_key {
-            req = req.header("X-Apify-Webhook-Idempotency-Key", key.as_str());
-        }
-        for (k, v) in &p.headers {
-            let v = v
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string());
-            req = req.header(k.as_str(), v.as_str());
-        }
-        let started_at = now_millis();
-        let (status, body, error) = match req.send(p.payload.as_str()) {
-            Ok(mut r) => {
-                let mut body = Vec::new();
-                let read = r
-                    .body_mut()
-                    .as_reader()
-                    .take(MAX_RESPONSE_BODY)
-                    .read_to_end(&mut body);
-                let body = String::from_utf8_lossy(&body).into_owned();
-                (
-                    Some(r.status().as_u16()),
-                    Some(body),
-                    read.err().map(|e| e.to_string()),
-                )
-            }
-            Err(e) => (None, None, Some(e.to_string())),
+        let fault = {
+            let mut st = shared.lock();
+            faults::take(&mut st.faults, FaultTarget::WebhookDelivery, "POST", path)
         };
-        let ok = status.is_some_and(|s| (200..300).contains(&s));
+        let sends = match fault {
+            Some(FaultAction::Drop {}) => 0,
+            Some(FaultAction::Duplicate {}) => 2,
+            Some(FaultAction::Delay { ms }) => {
+                super::http::sleep_unless_stopped(Duration::from_millis(ms), &shared.stop);
+                1
+            }
+            _ => 1,
+        };
+        let mut calls: Vec<DispatchCall> = (0..sends).map(|_| send(&agent, p)).collect();
+        if sends == 0 {
+            let now = now_millis();
+            calls.push(DispatchCall {
+                started_at: now,
+                finished_at: now,
+                error_message: Some(
+                    "dropped by an injected fault: the attempt was not sent".into(),
+                ),
+                response_status: None,
+                response_body: None,
+            });
+        }
+        let ok = calls
+            .iter()
+            .any(|c| c.response_status.is_some_and(|s| (200..300).contains(&s)));
         {
             let mut st = shared.lock();
             if let Some(d) = st.dispatches.iter_mut().find(|d| d.id == p.dispatch_id) {
-                d.calls.push(DispatchCall {
-                    started_at,
-                    finished_at: now_millis(),
-                    error_message: error,
-                    response_status: status,
-                    response_body: body,
-                });
+                d.calls.extend(calls);
                 d.status = if ok {
                     "SUCCEEDED"
                 } else if attempt == attempts {
@@ -477,6 +467,59 @@ fn deliver(shared: &Arc<Shared>, p: &Pending) {
         super::http::sleep_unless_stopped(delay, &shared.stop);
         delay = delay.saturating_mul(2);
     }
+}
+
+/// One HTTP attempt of a dispatch, as recorded.
+fn send(agent: &ureq::Agent, p: &Pending) -> DispatchCall {
+    let hook = &p.hook;
+    let mut req = agent
+        .post(&hook.request_url)
+        .header("Content-Type", "application/json")
+        .header("X-Apify-Webhook", hook.id.as_str())
+        .header("X-Apify-Webhook-Dispatch-Id", p.dispatch_id.as_str())
+        .header("X-Apify-Request-Origin", "WEBHOOK");
+    if let Some(key) = &hook.idempotency_key {
+        req = req.header("X-Apify-Webhook-Idempotency-Key", key.as_str());
+    }
+    for (k, v) in &p.headers {
+        let v = v
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string());
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let started_at = now_millis();
+    let (status, body, error) = match req.send(p.payload.as_str()) {
+        Ok(mut r) => {
+            let mut body = Vec::new();
+            let read = r
+                .body_mut()
+                .as_reader()
+                .take(MAX_RESPONSE_BODY)
+                .read_to_end(&mut body);
+            let body = String::from_utf8_lossy(&body).into_owned();
+            (
+                Some(r.status().as_u16()),
+                Some(body),
+                read.err().map(|e| e.to_string()),
+            )
+        }
+        Err(e) => (None, None, Some(e.to_string())),
+    };
+    DispatchCall {
+        started_at,
+        finished_at: now_millis(),
+        error_message: error,
+        response_status: status,
+        response_body: body,
+    }
+}
+
+/// The path of a delivery URL (what a delivery fault's glob matches): `http://host/a/b?q` is `/a/b`.
+fn url_path(url: &str) -> &str {
+    let rest = url.strip_prefix("http://").unwrap_or(url);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or("/")
 }
 
 #[cfg(test)]

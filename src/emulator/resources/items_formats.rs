@@ -1,6 +1,6 @@
-//! The table and markup formats of dataset items: CSV, HTML, XML and RSS.
+//! The table and markup formats of dataset items, written item by item: CSV, HTML, XML and RSS.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -38,72 +38,75 @@ fn cell_text(v: &Value) -> String {
     }
 }
 
-/// The columns of a table of flattened rows: in the order first seen, except that with `fields`
-/// they follow the order of the fields given (an item lacking the first field must not move it
-/// behind the others), each field's nested columns (`field/...`) kept together.
-fn table_columns(rows: &[Vec<(String, Value)>], fields: Option<&[String]>) -> Vec<String> {
-    let mut columns: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for row in rows {
-        for (k, _) in row {
-            if seen.insert(k.as_str()) {
-                columns.push(k.clone());
+/// The columns of a table of flattened rows, gathered row by row: in the order first seen,
+/// except that with `fields` they follow the order of the fields given (an item lacking the first
+/// field must not move it behind the others), each field's nested columns (`field/...`) kept
+/// together.
+#[derive(Default)]
+pub(crate) struct Columns {
+    list: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl Columns {
+    pub(crate) fn add(&mut self, obj: &Map<String, Value>) {
+        for (k, _) in flat_row(obj) {
+            if !self.seen.contains(&k) {
+                self.seen.insert(k.clone());
+                self.list.push(k);
             }
         }
     }
-    if let Some(fields) = fields {
-        let rank = |column: &str| {
-            fields
-                .iter()
-                .position(|f| {
-                    column
-                        .strip_prefix(f.as_str())
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-                })
-                .unwrap_or(fields.len())
-        };
-        // A stable sort: nested columns of one field keep their first-seen order.
-        columns.sort_by_cached_key(|c| rank(c));
+
+    pub(crate) fn finish(self, fields: Option<&[String]>) -> Vec<String> {
+        let mut columns = self.list;
+        if let Some(fields) = fields {
+            let rank = |column: &str| {
+                fields
+                    .iter()
+                    .position(|f| {
+                        column
+                            .strip_prefix(f.as_str())
+                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                    })
+                    .unwrap_or(fields.len())
+            };
+            // A stable sort: nested columns of one field keep their first-seen order.
+            columns.sort_by_cached_key(|c| rank(c));
+        }
+        columns
     }
-    columns
 }
 
-/// CSV with `delimiter`, columns as [`table_columns`] orders them.
-pub(crate) fn to_csv(
-    objects: &[Map<String, Value>],
-    fields: Option<&[String]>,
-    delimiter: &str,
-    skip_header_row: bool,
-) -> String {
-    let rows: Vec<Vec<(String, Value)>> = objects.iter().map(flat_row).collect();
-    let columns = table_columns(&rows, fields);
-    let d = delimiter;
-    let quote = |s: &str| {
-        if s.contains(d) || s.contains('"') || s.contains('\n') || s.contains('\r') {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    let mut out = String::new();
-    if !skip_header_row {
-        out.push_str(&columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(d));
-        out.push('\n');
+fn csv_quote(s: &str, d: &str) -> String {
+    if s.contains(d) || s.contains('"') || s.contains('\n') || s.contains('\r') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
     }
-    for row in rows {
-        let map: HashMap<&str, &Value> = row.iter().map(|(k, v)| (k.as_str(), v)).collect();
-        let cells: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                map.get(c.as_str())
-                    .map(|v| quote(&cell_text(v)))
-                    .unwrap_or_default()
-            })
-            .collect();
-        out.push_str(&cells.join(d));
-        out.push('\n');
-    }
-    out
+}
+
+/// The CSV header line.
+pub(crate) fn csv_head(out: &mut String, columns: &[String], d: &str) {
+    let cells: Vec<String> = columns.iter().map(|c| csv_quote(c, d)).collect();
+    out.push_str(&cells.join(d));
+    out.push('\n');
+}
+
+/// One CSV line of an item.
+pub(crate) fn csv_row(out: &mut String, obj: &Map<String, Value>, columns: &[String], d: &str) {
+    let row = flat_row(obj);
+    let map: HashMap<&str, &Value> = row.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let cells: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            map.get(c.as_str())
+                .map(|v| csv_quote(&cell_text(v), d))
+                .unwrap_or_default()
+        })
+        .collect();
+    out.push_str(&cells.join(d));
+    out.push('\n');
 }
 
 fn escape_xml(s: &str) -> String {
@@ -131,16 +134,11 @@ fn xml_name(s: &str) -> String {
     }
 }
 
+/// An element for a value; recursion is bounded by the depth pushes may have.
 fn xml_value(out: &mut String, name: &str, v: &Value) {
     let tag = xml_name(name);
     match v {
-        Value::Object(m) => {
-            out.push_str(&format!("<{tag}>"));
-            for (k, v) in m {
-                xml_value(out, k, v);
-            }
-            out.push_str(&format!("</{tag}>"));
-        }
+        Value::Object(m) => xml_object(out, &tag, m),
         Value::Array(a) => {
             for v in a {
                 xml_value(out, name, v);
@@ -150,51 +148,52 @@ fn xml_value(out: &mut String, name: &str, v: &Value) {
     }
 }
 
-pub(crate) fn to_xml(objects: &[Map<String, Value>], root: &str, row: &str) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+fn xml_object(out: &mut String, tag: &str, m: &Map<String, Value>) {
+    out.push_str(&format!("<{tag}>"));
+    for (k, v) in m {
+        xml_value(out, k, v);
+    }
+    out.push_str(&format!("</{tag}>"));
+}
+
+pub(crate) fn xml_head(out: &mut String, root: &str) {
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!("<{}>\n", xml_name(root)));
-    for o in objects {
-        xml_value(&mut out, row, &Value::Object(o.clone()));
-        out.push('\n');
-    }
+}
+
+/// One item as an XML element named `row` (RSS: `item`).
+pub(crate) fn xml_row(out: &mut String, obj: &Map<String, Value>, row: &str) {
+    xml_object(out, &xml_name(row), obj);
+    out.push('\n');
+}
+
+pub(crate) fn xml_tail(out: &mut String, root: &str) {
     out.push_str(&format!("</{}>\n", xml_name(root)));
-    out
 }
 
-pub(crate) fn to_rss(objects: &[Map<String, Value>]) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Dataset items</title>\n",
-    );
-    for o in objects {
-        xml_value(&mut out, "item", &Value::Object(o.clone()));
-        out.push('\n');
-    }
-    out.push_str("</channel></rss>\n");
-    out
-}
+pub(crate) const RSS_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Dataset items</title>\n";
+pub(crate) const RSS_TAIL: &str = "</channel></rss>\n";
 
-pub(crate) fn to_html(objects: &[Map<String, Value>], fields: Option<&[String]>) -> String {
-    let rows: Vec<Vec<(String, Value)>> = objects.iter().map(flat_row).collect();
-    let columns = table_columns(&rows, fields);
-    let mut out = String::from(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body><table>\n<tr>",
-    );
-    for c in &columns {
+pub(crate) fn html_head(out: &mut String, columns: &[String]) {
+    out.push_str("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body><table>\n<tr>");
+    for c in columns {
         out.push_str(&format!("<th>{}</th>", escape_xml(c)));
     }
     out.push_str("</tr>\n");
-    for row in rows {
-        out.push_str("<tr>");
-        let map: HashMap<&str, &Value> = row.iter().map(|(k, v)| (k.as_str(), v)).collect();
-        for c in &columns {
-            let cell = map
-                .get(c.as_str())
-                .map(|v| cell_text(v))
-                .unwrap_or_default();
-            out.push_str(&format!("<td>{}</td>", escape_xml(&cell)));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</table></body></html>\n");
-    out
 }
+
+pub(crate) fn html_row(out: &mut String, obj: &Map<String, Value>, columns: &[String]) {
+    let row = flat_row(obj);
+    out.push_str("<tr>");
+    let map: HashMap<&str, &Value> = row.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    for c in columns {
+        let cell = map
+            .get(c.as_str())
+            .map(|v| cell_text(v))
+            .unwrap_or_default();
+        out.push_str(&format!("<td>{}</td>", escape_xml(&cell)));
+    }
+    out.push_str("</tr>\n");
+}
+
+pub(crate) const HTML_TAIL: &str = "</table></body></html>\n";

@@ -9,6 +9,7 @@ pub(crate) mod datasets;
 pub(crate) mod definitions;
 pub(crate) mod items_formats;
 pub(crate) mod items_query;
+pub(crate) mod items_stream;
 pub(crate) mod key_value_stores;
 pub(crate) mod logs;
 pub(crate) mod run_start;

@@ -9,7 +9,8 @@ use crate::emulator::http::Response;
 use crate::emulator::reply::{ApiError, ApiResult};
 use crate::emulator::state::Status;
 
-use super::items_query::{items_response, ItemsQuery};
+use super::items_query::ItemsQuery;
+use super::items_stream::items_response;
 use super::key_value_stores::check_record_key;
 use super::run_start::{start_run, StartSpec};
 
@@ -78,7 +79,7 @@ pub(crate) fn run_sync(ctx: &Ctx, spec: StartSpec, output_record: bool) -> ApiRe
         }
         Some(q) => {
             drop(st);
-            Ok(items_response(shared, &ds_id, &q, 201)?.with_header("X-Apify-Run-Id", run_id))
+            Ok(items_response(shared, &ds_id, q, 201)?.with_header("X-Apify-Run-Id", run_id))
         }
     }
 }

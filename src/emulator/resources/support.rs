@@ -4,17 +4,18 @@ use serde_json::{json, Value};
 
 use super::webhooks;
 use crate::emulator::context::Ctx;
-use crate::emulator::http::{Request, Response};
-use crate::emulator::reply::{data_response, ApiError, ApiResult};
-use crate::emulator::state::{Fault, Shared};
-use crate::emulator::util::{iso_millis, new_id, percent_decode};
+use crate::emulator::faults::Fault;
+use crate::emulator::http::Response;
+use crate::emulator::journal::JournalEntry;
+use crate::emulator::reply::{data_response, json_response, ApiError, ApiResult};
+use crate::emulator::util::{glob_matches, iso_millis};
 
 pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
     match (ctx.req.method.as_str(), segs) {
         ("POST", ["faults"]) => add_fault(ctx),
         ("GET", ["faults"]) => {
             let st = ctx.shared.lock();
-            let list: Vec<Value> = st.faults.iter().map(fault_json).collect();
+            let list: Vec<Value> = st.faults.iter().map(Fault::to_json).collect();
             Ok(data_response(200, Value::Array(list)))
         }
         ("GET", ["settings"]) => Ok(settings_response(ctx)),
@@ -43,36 +44,7 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
             ctx.shared.lock().faults.clear();
             Ok(Response::empty(204))
         }
-        ("GET", ["requests"]) => {
-            let filter = ctx.query.get("path").map(str::to_string);
-            let method = ctx.query.get("method").map(str::to_ascii_uppercase);
-            let st = ctx.shared.lock();
-            let list: Vec<Value> = st
-                .journal
-                .iter()
-                .filter(|e| filter.as_deref().is_none_or(|g| glob_matches(g, &e.path)))
-                .filter(|e| method.as_deref().is_none_or(|m| m == e.method))
-                .map(|e| {
-                    let headers: serde_json::Map<String, Value> = e
-                        .headers
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                        .collect();
-                    json!({
-                        "at": iso_millis(e.at),
-                        "atMillis": e.at,
-                        "method": e.method,
-                        "path": e.path,
-                        "query": e.query,
-                        "headers": headers,
-                        "bodySize": e.body_size,
-                        "status": e.status,
-                        "fault": e.fault,
-                    })
-                })
-                .collect();
-            Ok(data_response(200, Value::Array(list)))
-        }
+        ("GET", ["requests"]) => journal_page(ctx),
         ("DELETE", ["requests"]) => {
             ctx.shared.lock().journal.clear();
             Ok(Response::empty(204))
@@ -97,98 +69,77 @@ fn settings_response(ctx: &Ctx) -> Response {
     data_response(200, json!({"recordUserAgent": record}))
 }
 
-const FAULT_KINDS: &[&str] = &["status", "reset", "truncate", "delay", "lostResponse"];
-
 fn add_fault(ctx: &Ctx) -> ApiResult {
     let body = ctx.json_object_body()?;
-    let method = match body.get("method") {
-        None | Some(Value::Null) => "*".to_string(),
-        Some(Value::String(s)) => s.to_ascii_uppercase(),
-        Some(_) => return Err(ApiError::bad_request("'method' must be a string")),
-    };
-    let Some(path) = body.get("path").and_then(Value::as_str) else {
-        return Err(ApiError::bad_request(
-            "'path' (a glob where * is one path segment) is required",
-        ));
-    };
-    let times = match body.get("times") {
-        None | Some(Value::Null) => 1,
-        Some(v) => v
-            .as_u64()
-            .filter(|t| *t > 0)
-            .ok_or_else(|| ApiError::bad_request("'times' must be a positive integer"))?,
-    };
-    let action = body.get("action").cloned().unwrap_or(Value::Null);
-    let kind = action["kind"].as_str().unwrap_or("");
-    if !FAULT_KINDS.contains(&kind) {
-        return Err(ApiError::bad_request(format!(
-            "'action.kind' must be one of {FAULT_KINDS:?}, got {}",
-            action["kind"]
-        )));
-    }
-    if kind == "status" {
-        match action["status"].as_u64() {
-            Some(s) if (100..=599).contains(&s) => {}
-            _ => {
-                return Err(ApiError::bad_request(
-                    "'action.status' must be an HTTP status code (100..599)",
-                ))
-            }
-        }
-    }
-    if kind == "delay" && action["ms"].as_u64().is_none() {
-        return Err(ApiError::bad_request(
-            "'action.ms' must be a non-negative integer",
-        ));
-    }
-    let fault = Fault {
-        id: new_id(),
-        method,
-        path: path.to_string(),
-        remaining: times,
-        action,
-    };
-    let out = fault_json(&fault);
+    let fault = Fault::parse(&body).map_err(ApiError::bad_request)?;
+    let out = fault.to_json();
     ctx.shared.lock().faults.push(fault);
     Ok(data_response(201, out))
 }
 
-fn fault_json(f: &Fault) -> Value {
-    json!({"id": f.id, "method": f.method, "path": f.path, "times": f.remaining, "action": f.action})
+/// `GET /_emulator/requests`: `data` is the page of entries (oldest first), as it always was;
+/// `total`, `offset`, `limit` and `count` beside it (and in the `X-Apify-Pagination-*` headers)
+/// say where the page stands. No `limit` = every entry from `offset`: the journal's own caps
+/// bound it. Filters: `path` (glob), `method`, `status`, `fault` (a kind, or `*` for any).
+fn journal_page(ctx: &Ctx) -> ApiResult {
+    let path = ctx.query.get("path").filter(|p| !p.is_empty());
+    let method = ctx.query.get("method").map(str::to_ascii_uppercase);
+    let status = ctx.q_uint("status")?;
+    let fault = ctx.query.get("fault").filter(|f| !f.is_empty());
+    let offset = ctx.q_uint("offset")?.unwrap_or(0) as usize;
+    let limit = ctx.q_uint("limit")?.map_or(usize::MAX, |l| l as usize);
+    let keep = |e: &JournalEntry| {
+        path.is_none_or(|g| glob_matches(g, &e.path))
+            && method.as_deref().is_none_or(|m| m == e.method)
+            && status.is_none_or(|s| s == u64::from(e.status))
+            && fault.is_none_or(|f| e.fault.as_deref().is_some_and(|k| f == "*" || f == k))
+    };
+    // Under the lock only the page's pointers are taken; the JSON is built after.
+    let (total, evicted, bytes, page) = {
+        let st = ctx.shared.lock();
+        let (total, page) = st.journal.page(keep, offset, limit);
+        (total, st.journal.evicted, st.journal.bytes(), page)
+    };
+    let list: Vec<Value> = page.iter().map(|e| entry_json(e)).collect();
+    let count = list.len();
+    let limit_json = if limit == usize::MAX {
+        Value::Null
+    } else {
+        json!(limit)
+    };
+    let body = json!({
+        "data": list,
+        "total": total,
+        "offset": offset,
+        "limit": limit_json,
+        "count": count,
+        "evicted": evicted,
+        "bytes": bytes,
+    });
+    Ok(json_response(200, &body)
+        .with_header("X-Apify-Pagination-Total", total.to_string())
+        .with_header("X-Apify-Pagination-Offset", offset.to_string())
+        .with_header("X-Apify-Pagination-Count", count.to_string()))
 }
 
-/// Takes one use of the first fault that matches the request, if any.
-pub(crate) fn take_fault(shared: &Shared, req: &Request) -> Option<Value> {
-    let mut st = shared.lock();
-    let idx = st.faults.iter().position(|f| {
-        (f.method == "*" || f.method == req.method) && glob_matches(&f.path, &req.path)
-    })?;
-    let fault = &mut st.faults[idx];
-    fault.remaining -= 1;
-    let action = fault.action.clone();
-    if fault.remaining == 0 {
-        st.faults.remove(idx);
-    }
-    Some(action)
-}
-
-/// Matches a path against a glob where `*` is exactly one segment and `**` any number of them.
-/// Segments compare both as sent and percent-decoded.
-pub(crate) fn glob_matches(glob: &str, path: &str) -> bool {
-    let g: Vec<&str> = glob.split('/').filter(|s| !s.is_empty()).collect();
-    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    fn rec(g: &[&str], p: &[&str]) -> bool {
-        match (g.first(), p.first()) {
-            (None, None) => true,
-            (Some(&"**"), _) => rec(&g[1..], p) || (!p.is_empty() && rec(g, &p[1..])),
-            (Some(gs), Some(ps)) => {
-                (*gs == "*" || gs == ps || *gs == percent_decode(ps, false))
-                    && rec(&g[1..], &p[1..])
-            }
-            _ => false,
-        }
-    }
-    rec(&g, &p)
+fn entry_json(e: &JournalEntry) -> Value {
+    let headers: serde_json::Map<String, Value> = e
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    json!({
+        "at": iso_millis(e.at),
+        "atMillis": e.at,
+        "method": e.method,
+        "path": e.path,
+        "query": e.query,
+        "headers": headers,
+        "droppedHeaders": e.dropped_headers,
+        "bodySize": e.body_size,
+        "status": e.status,
+        "fault": e.fault,
+    })
 }
 
 pub(crate) fn user_me(ctx: &Ctx) -> Value {
@@ -222,21 +173,4 @@ pub(crate) fn user_me(ctx: &Ctx) -> Value {
         "createdAt": iso_millis(st.user.created_at),
         "isPaying": false,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob_matches;
-
-    #[test]
-    fn globs_match_by_segment() {
-        assert!(glob_matches("/v2/actors/*/runs", "/v2/actors/abc/runs"));
-        assert!(!glob_matches("/v2/actors/*/runs", "/v2/actors/a/b/runs"));
-        assert!(glob_matches("/v2/**", "/v2/actors/a/b/runs"));
-        assert!(glob_matches(
-            "/v2/actors/apify~hello-world/runs",
-            "/v2/actors/apify%7Ehello-world/runs"
-        ));
-        assert!(!glob_matches("/v2/datasets", "/v2/datasets/x"));
-    }
 }
