@@ -47,7 +47,8 @@ pub(crate) const CHUNKS_AHEAD: usize = 2;
 const FIRST_GUESS_ITEM_BYTES: u64 = 256;
 /// The largest single item accepted (the API's own limit is 9 MB a push).
 const MAX_ITEM_BYTES: usize = 64 << 20;
-/// Times one read goes on after windows cut in the middle.
+/// Times in a row a read goes on after windows cut in the middle with no item handed out in
+/// between (a read that keeps making progress goes on).
 const RESUMES: u32 = 3;
 
 /// How an iterator sizes its pages and how far it reads ahead. Pages are streamed and split as
@@ -318,6 +319,7 @@ impl PageReader {
                     }
                 }
                 Ok(Msg::Chunk(chunk)) => {
+                    self.resumes = 0;
                     window.items += chunk.ranges.len() as u64;
                     window.bytes += chunk.text.len() as u64;
                     self.current = Some(window);
@@ -385,14 +387,14 @@ impl PageReader {
         if e.http_status() == Some(429) && self.parallel > 1 {
             // Rate limited while reading ahead: fewer at once, and this window again.
             self.parallel = (self.parallel / 2).max(1);
-            log::warn!(target: "apify", "dataset read rate limited: {} page(s) at once from now on", self.parallel);
+            log::warn!(target: "apify", "dataset read rate limited, retrying with {} page(s) at once from now on", self.parallel);
             return Ok(());
         }
         let cut = matches!(e, Error::Transport { .. } | Error::Timeout { .. });
         if headed && cut && self.resumes < RESUMES {
             // Cut in the middle (the request itself was already retried by the transport).
             self.resumes += 1;
-            log::warn!(target: "apify", "dataset page cut short, reading on from offset {}: {e}", self.offset);
+            log::warn!(target: "apify", "dataset page cut short, retrying from offset {}: {e}", self.offset);
             return Ok(());
         }
         Err(e)

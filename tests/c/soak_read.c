@@ -7,7 +7,8 @@
  *   -> "items N fnv1a HASH retries R\n" on stdout
  *
  * HASH is 64-bit FNV-1a over every item's text followed by '\n', in order; R is the number of
- * retries the library logged (APIFY_LOG_WARN messages that say "retrying"). Token and base URL
+ * retries the library logged (APIFY_LOG_WARN messages that say "retrying": requests retried by
+ * the transport, and pages cut short read again from where they stopped). Token and base URL
  * come from APIFY_TOKEN and APIFY_API_BASE_URL.
  */
 #include <stdio.h>
