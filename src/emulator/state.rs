@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use super::config::EmulatorConfig;
 use super::faults::Fault;
 use super::journal::Journal;
 use super::registry::{built_in_actors, Actor, Build, Program};
 use super::util::{iso_millis, new_id, now_millis};
 pub(crate) use super::webhook_state::{AdHocWebhook, Dispatch, Webhook};
-use super::EmulatorConfig;
 
 /// Everything the request handlers and run workers share.
 pub(crate) struct Shared {

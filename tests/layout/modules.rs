@@ -6,15 +6,6 @@ use std::path::{Path, PathBuf};
 
 use crate::tokens::{read_tree, tokenize, Tok};
 
-/// Items of `src/emulator/mod.rs` its submodules may use without that counting as an edge to
-/// the root module: the configuration is plain data (std types only) that the root defines for
-/// the public API, so `state -> emulator -> state` is not a real circle. (It can move to a
-/// `config.rs` once the HTTP work that adds fields to it has landed; then this list goes.)
-const ROOT_DATA_ITEMS: &[(&str, &str)] = &[
-    ("crate::emulator", "EmulatorConfig"),
-    ("crate::emulator", "DEFAULT_TOKEN"),
-];
-
 pub struct FileMod {
     pub module: String,
     pub file: PathBuf,
@@ -241,15 +232,9 @@ impl Crate {
     pub fn edges(&self) -> BTreeMap<usize, BTreeMap<usize, String>> {
         let mut g: BTreeMap<usize, BTreeMap<usize, String>> = BTreeMap::new();
         for u in &self.uses {
-            let Some((module, item)) = self.resolve(&u.scope, &u.segs, 0) else {
+            let Some((module, _item)) = self.resolve(&u.scope, &u.segs, 0) else {
                 continue;
             };
-            if ROOT_DATA_ITEMS
-                .iter()
-                .any(|(m, i)| *m == module && item.as_deref() == Some(*i))
-            {
-                continue;
-            }
             let Some(to) = self.file_of(&module) else {
                 continue;
             };
