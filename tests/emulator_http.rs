@@ -357,21 +357,28 @@ fn at_the_cap_with_every_connection_busy_a_newcomer_gets_503() {
     let mut busy: Vec<TcpStream> = (0..3)
         .map(|i| {
             let mut s = connect(&api);
-            let head = format!("PUT /v2/key-value-stores/{id}/records/k{i} HTTP/1.1\r\nHost: x\r\n{a}Content-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nab");
+            let head = format!("PUT /v2/key-value-stores/{id}/records/k{i} HTTP/1.1\r\nHost: x\r\n{a}Content-Type: text/plain\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n");
             s.write_all(head.as_bytes()).unwrap();
+            // The interim answer proves the server has read the head: the connection is inside
+            // a request, not idle (an idle one could be replaced by the newcomer).
+            let mut seen = Vec::new();
+            let mut byte = [0u8; 1];
+            while !seen.ends_with(b"\r\n\r\n") {
+                s.read_exact(&mut byte).expect("100 Continue");
+                seen.push(byte[0]);
+            }
+            assert!(seen.starts_with(b"HTTP/1.1 100"), "{}", String::from_utf8_lossy(&seen));
             s
         })
         .collect();
-    // Give the server a moment to read those heads (a connection it has not yet seen a byte
-    // from counts as idle and could be replaced). The newcomer sends nothing.
-    std::thread::sleep(Duration::from_millis(500));
+    // The newcomer sends nothing.
     let reply = read_all(&mut connect(&api));
     assert_eq!(reply.status(), 503, "{}", reply.text);
     assert!(reply.text.contains("Retry-After: 1"), "{}", reply.text);
     assert!(reply.closed);
     // The busy ones finish normally, and then there is room again.
     for s in &mut busy {
-        s.write_all(b"cde").unwrap();
+        s.write_all(b"abcde").unwrap();
         let r = read_all(s);
         assert_eq!(r.status(), 201, "{}", r.text);
     }
