@@ -138,8 +138,8 @@ pub mod emulator;
 #[doc(hidden)]
 pub mod ffi;
 
-// The README's Rust examples are compiled (and the ones without `no_run` run) by `cargo test
-// --doc`.
-#[cfg(doctest)]
+// The README's Rust examples are compiled (and the ones without `no_run` run) as doctests; one
+// of them starts the emulator, so they need that feature: `cargo test --all-features --doc`.
+#[cfg(all(doctest, feature = "emulator"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

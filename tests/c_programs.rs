@@ -347,7 +347,7 @@ fn compile(
         cmd.args(["-g", "-O2"]);
     }
     cmd.arg("-I")
-        .arg(root.join("include"))
+        .arg(&artifacts::installed().include_dir)
         .arg("-I")
         .arg(root.join("tests/c"))
         .arg(root.join(&program.source))
@@ -738,6 +738,10 @@ fn the_examples_makefile_builds_dynamic_and_static_programs() {
         .arg(crate_dir().join("examples-c"))
         .arg(format!("-j{jobs}"))
         .arg(format!("LIBDIR={}", lib.display()))
+        .arg(format!(
+            "INCDIR={}",
+            artifacts::installed().include_dir.display()
+        ))
         .arg(format!("BUILDDIR={}", dir.display()))
         .arg("dynamic")
         .arg(dir.join("static/quickstart"))

@@ -38,6 +38,41 @@ pub fn static_library() -> PathBuf {
     installed().lib_dir.join("libapify.a")
 }
 
+/// The cargo that runs this test (`cargo test` sets `CARGO`).
+pub fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Prepares a command that runs cargo (itself or through a script) inside a test: `CARGO` and
+/// this run's target directory are passed on, so the dependencies `cargo test` compiled are
+/// reused; what cargo sets for this test process describes it, not the build to come, and is
+/// removed: left in, a dependency's build script that watches one of them (ring's:
+/// CARGO_MANIFEST_DIR) would see a change and rebuild, and so would the next `cargo test`.
+pub fn for_nested_cargo(cmd: &mut Command, target: &Path) {
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PKG_")
+            || [
+                "CARGO_MANIFEST_DIR",
+                "CARGO_MANIFEST_PATH",
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_BIN_NAME",
+            ]
+            .contains(&key.as_ref())
+        {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    cmd.env("CARGO", cargo()).env("CARGO_TARGET_DIR", target);
+}
+
+/// The target directory of this test run.
+pub fn this_target_dir() -> PathBuf {
+    target_dir(&std::env::current_exe().expect("the test binary's path"))
+}
+
 /// The target directory of this test run: the test binary is `<target>/<profile>/deps/<name>`.
 fn target_dir(exe: &Path) -> PathBuf {
     let deps = exe.parent().expect("the test binary is in a directory");
@@ -60,35 +95,12 @@ fn install() -> Installed {
     }
     let started = Instant::now();
     let mut cmd = Command::new("sh");
-    // What cargo sets for this test process describes it, not the build to come; left in, a
-    // dependency's build script that watches one of them (ring's: CARGO_MANIFEST_DIR) would see
-    // a change and rebuild, and so would the next `cargo test`.
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        if key.starts_with("CARGO_PKG_")
-            || [
-                "CARGO_MANIFEST_DIR",
-                "CARGO_MANIFEST_PATH",
-                "CARGO_CRATE_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_TARGET_TMPDIR",
-                "CARGO_BIN_NAME",
-            ]
-            .contains(&key.as_ref())
-        {
-            cmd.env_remove(key.as_ref());
-        }
-    }
+    for_nested_cargo(&mut cmd, &target);
     let out = cmd
         .arg(crate_dir.join("scripts/install.sh"))
         .env("PREFIX", &prefix)
         .env("PROFILE", "dev")
         .env("FEATURES", features.join(","))
-        .env(
-            "CARGO",
-            std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
-        )
-        .env("CARGO_TARGET_DIR", &target)
         .env_remove("DESTDIR")
         .env_remove("LIBDIR")
         .env_remove("INCLUDEDIR")
