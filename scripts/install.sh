@@ -31,7 +31,9 @@ FEATURES=${FEATURES:-}
 case "$PREFIX$LIBDIR$INCLUDEDIR" in
     *[!A-Za-z0-9_./+@:-]*) echo "install.sh: PREFIX, LIBDIR and INCLUDEDIR may hold only letters, digits and _./+@:- (got $PREFIX, $LIBDIR, $INCLUDEDIR)" >&2; exit 2 ;;
 esac
-case "$PREFIX" in /*) ;; *) echo "install.sh: PREFIX must be an absolute path (got $PREFIX)" >&2; exit 2 ;; esac
+for dir in "PREFIX=$PREFIX" "LIBDIR=$LIBDIR" "INCLUDEDIR=$INCLUDEDIR"; do
+    case "${dir#*=}" in /*) ;; *) echo "install.sh: ${dir%%=*} must be an absolute path (got ${dir#*=})" >&2; exit 2 ;; esac
+done
 
 version=$(sed -n 's/^version = "\([0-9]*\.[0-9]*\.[0-9]*\)"$/\1/p' Cargo.toml | head -n 1)
 [ -n "$version" ] || { echo "install.sh: no version in Cargo.toml" >&2; exit 1; }

@@ -200,7 +200,7 @@ fn export() {
         "{}",
         lines[0]
     );
-    assert!(lines.iter().any(|l| *l == "99,9801"), "{csv}");
+    assert!(lines.contains(&"99,9801"), "{csv}");
 }
 
 /// Every example in `examples/` that is not a benchmark has a test here.
