@@ -1,6 +1,8 @@
 //! The repository's reduced copy of the Apify OpenAPI document (`tests/openapi/`): it carries no
 //! prose, every operation and schema the emulator tests validate against, and, where this machine
 //! has the upstream document, it is exactly what `tests/openapi/reduce.py` makes of it.
+// tests/common/ starts emulators.
+#![cfg(feature = "emulator")]
 
 mod common;
 

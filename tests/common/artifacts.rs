@@ -2,8 +2,8 @@
 //! library is built and installed by `scripts/install.sh`, the command users run, with its
 //! SONAME and exported-symbol list, here in the dev profile and with this test build's features
 //! (so cargo reuses the dependencies `cargo test` compiled), into
-//! `<target>/capi-tests/<test binary>/prefix`: once per test process (cargo runs one test binary
-//! at a time, and its lock orders the builds).
+//! `<target>/capi-tests/prefix`: once per test process (cargo runs one test binary at a time,
+//! and its lock orders the builds).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -85,8 +85,9 @@ fn target_dir(exe: &Path) -> PathBuf {
 fn install() -> Installed {
     let exe = std::env::current_exe().expect("the test binary's path");
     let target = target_dir(&exe);
-    let name = exe.file_name().unwrap().to_string_lossy().into_owned();
-    let prefix = target.join("capi-tests").join(name).join("prefix");
+    // One prefix for the target directory (the debug libapify.a is about 200 MB): cargo runs
+    // one test binary at a time, and each installs before it uses the library.
+    let prefix = target.join("capi-tests").join("prefix");
     let _ = std::fs::remove_dir_all(&prefix);
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut features = Vec::new();
