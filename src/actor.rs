@@ -298,7 +298,7 @@ impl RunnableClient {
     }
 
     /// Like [`call_with`](Self::call_with), and meanwhile delivers each run's log text to
-    /// `on_log` (see [`RunClient::wait_with_log`]); both callbacks run on this thread.
+    /// `on_log` (see [`RunClient::wait_with_log`](crate::RunClient::wait_with_log)); both callbacks run on this thread.
     pub fn call_with_log<I: Serialize + ?Sized>(
         &self,
         input: &I,

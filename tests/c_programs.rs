@@ -1,7 +1,7 @@
 //! The C ABI from C: builds every C/C++ example (`examples-c/`) and every C test program
 //! (`tests/c/test_*.c`) with the system compiler (`cc`, `c++`) and the strict flags, links each
-//! against the `libapify.so` and `libapify.a` this `cargo test` built, and runs it against a
-//! fresh in-process emulator, checking its exit status and its output. Then the same programs
+//! against the `libapify.so` and `libapify.a` that `scripts/install.sh` built and installed for
+//! this test run (`tests/common/artifacts.rs`), and runs it against a fresh in-process emulator, checking its exit status and its output. Then the same programs
 //! are built with `-fsanitize=address,undefined` (linked to the normal, unsanitized
 //! `libapify.so`) and run with leak detection on (ASAN_OPTIONS=detect_leaks=1, UBSan
 //! halt_on_error=1), and, where `valgrind` is on PATH, the dynamic builds run under
@@ -18,7 +18,7 @@
 //! No sanitizer or valgrind suppressions are used: none is needed. libapify's Rust code,
 //! unsanitized in the library, allocates through the C allocator that ASan and valgrind
 //! intercept, and it leaves no definite leak behind.
-#![cfg(all(feature = "emulator", target_os = "linux"))]
+#![cfg(all(feature = "emulator", feature = "capi", target_os = "linux"))]
 
 use std::fs;
 use std::io::Read;
@@ -268,7 +268,7 @@ fn programs() -> Vec<Program> {
     all
 }
 
-/// The libraries this `cargo test` built (see `tests/common/artifacts.rs`): the directory of
+/// The libraries installed for this test run (see `tests/common/artifacts.rs`): the directory of
 /// `libapify.so` (for `-L` and `LD_LIBRARY_PATH`) and the path of `libapify.a`.
 #[derive(Clone, Debug)]
 struct Libs {
@@ -347,7 +347,7 @@ fn compile(
         cmd.args(["-g", "-O2"]);
     }
     cmd.arg("-I")
-        .arg(root.join("include"))
+        .arg(&artifacts::installed().include_dir)
         .arg("-I")
         .arg(root.join("tests/c"))
         .arg(root.join(&program.source))
@@ -738,6 +738,10 @@ fn the_examples_makefile_builds_dynamic_and_static_programs() {
         .arg(crate_dir().join("examples-c"))
         .arg(format!("-j{jobs}"))
         .arg(format!("LIBDIR={}", lib.display()))
+        .arg(format!(
+            "INCDIR={}",
+            artifacts::installed().include_dir.display()
+        ))
         .arg(format!("BUILDDIR={}", dir.display()))
         .arg("dynamic")
         .arg(dir.join("static/quickstart"))

@@ -1,16 +1,17 @@
 //! The C ABI from Python: runs `tests/python/test_ctypes.py` (ctypes, standard library only)
 //! against `libapify.so` and an in-process emulator. Skipped, with a note, when `python3` is not
 //! installed.
-#![cfg(feature = "emulator")]
+#![cfg(all(feature = "emulator", feature = "capi"))]
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use apify::emulator::{Emulator, EmulatorConfig};
-use common::artifacts::shared_library;
+use artifacts::shared_library;
 
-mod common;
+#[path = "common/artifacts.rs"]
+mod artifacts;
 
 fn python3() -> Option<&'static str> {
     let found = Command::new("python3")

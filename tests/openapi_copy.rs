@@ -3,6 +3,8 @@
 //! has the upstream document, it is exactly what `tests/openapi/reduce.py` makes of it. The
 //! response checker routes every operation of it, compiles every response schema, and (with the
 //! upstream document) accepts the spec's own examples.
+// tests/common/ starts emulators.
+#![cfg(feature = "emulator")]
 
 mod common;
 

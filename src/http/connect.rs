@@ -149,6 +149,31 @@ pub(crate) struct AgentSettings<'a> {
     pub root_certs_pem: &'a [Vec<u8>],
 }
 
+/// The roots a client trusts: Mozilla's, compiled in (`webpki-root-certs`, the one bundle in
+/// the build, so the same on any system, one without a CA store included), plus the client's
+/// own PEM certificates (a private CA). The system's store is not read. ring is the crypto
+/// provider, given here because ureq comes without its `rustls` feature (which would compile in
+/// a second bundle, webpki-roots); ureq calls this setter "unversioned" as it follows rustls
+/// 0.23: a ureq on another rustls would fail to compile here, not misbehave.
+fn tls_config(extra_pem: &[Vec<u8>]) -> Result<ureq::tls::TlsConfig> {
+    let mut roots: Vec<ureq::tls::Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    for pem in extra_pem {
+        let cert = ureq::tls::Certificate::from_pem(pem).map_err(|e| {
+            Error::InvalidArgument(format!("the root certificate is not valid PEM: {e}"))
+        })?;
+        roots.push(cert);
+    }
+    Ok(ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .build())
+}
+
 /// Builds the one agent of a client: no redirects (the transport decides), HTTP statuses as
 /// answers, a pool shared by clones, and the connection chain that reports progress. Answers
 /// the proxy it uses, if any.
@@ -171,24 +196,7 @@ pub(crate) fn build_agent(s: &AgentSettings<'_>) -> Result<(ureq::Agent, Option<
         })?),
     };
     config = config.proxy(proxy.clone());
-    if !s.root_certs_pem.is_empty() {
-        let mut roots: Vec<ureq::tls::Certificate<'static>> =
-            webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                .iter()
-                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
-                .collect();
-        for pem in s.root_certs_pem {
-            let cert = ureq::tls::Certificate::from_pem(pem).map_err(|e| {
-                Error::InvalidArgument(format!("the root certificate is not valid PEM: {e}"))
-            })?;
-            roots.push(cert);
-        }
-        config = config.tls_config(
-            ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
-                .build(),
-        );
-    }
+    config = config.tls_config(tls_config(s.root_certs_pem)?);
     // The order of ureq's default chain (HTTP CONNECT proxy, TCP, TLS), with the two marks.
     let chain =
         ().chain(ConnectProxyConnector::default())
