@@ -127,10 +127,7 @@ pub use webhooks::{
     WebhookInfo, WebhookSpec, TERMINAL_RUN_EVENTS,
 };
 
-// The emulator is being restructured in another branch; its items get their docs there.
-// TODO(lead): remove this allow after the merge.
 #[cfg(feature = "emulator")]
-#[allow(missing_docs)]
 pub mod emulator;
 // The C ABI, for the C library: its contract is include/apify.h, so it stays out of the Rust
 // docs (hidden, not private: its re-exports serve its own tests).
