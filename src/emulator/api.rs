@@ -82,10 +82,11 @@ fn record(shared: &Shared, req: &Request, status: u16, fault: Option<&str>) {
 }
 
 fn dispatch(shared: &Arc<Shared>, req: &Request, is_support: bool) -> Response {
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         shared,
         req,
         query: Query::parse(&req.query),
+        anonymous: false,
     };
     let segs: Vec<String> = req
         .path
@@ -98,7 +99,7 @@ fn dispatch(shared: &Arc<Shared>, req: &Request, is_support: bool) -> Response {
         // Without a token, a signed URL or a storage's `generalAccess` may still allow a read.
         let anonymous = e.kind == "token-not-provided" && !is_support;
         match anonymous.then(|| public_access::allows(&ctx, &segs)) {
-            Some(Ok(true)) => {}
+            Some(Ok(true)) => ctx.anonymous = true,
             Some(Err(refused)) => return refused.into_response(),
             Some(Ok(false)) | None => return e.into_response(),
         }

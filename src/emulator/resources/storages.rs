@@ -218,7 +218,13 @@ impl Kind {
             ("GET", []) => (|| {
                 let mut st = ctx.shared.lock();
                 self.get_mut(&mut st, id)?.touch(false);
-                Ok(data_response(200, self.json(&st, id, base, false)))
+                let mut body = self.json(&st, id, base, false);
+                if ctx.anonymous {
+                    // The signing secret is for those who may write.
+                    body.as_object_mut()
+                        .map(|o| o.shift_remove("urlSigningSecretKey"));
+                }
+                Ok(data_response(200, body))
             })(),
             ("PUT", []) => (|| {
                 let body = ctx.json_object_body()?;
