@@ -4,8 +4,6 @@
 
 use crate::emulator::context::Ctx;
 use crate::emulator::reply::{ApiError, ApiResult};
-use crate::emulator::rq_state::RequestQueue;
-use crate::emulator::util::now_millis;
 
 use super::storages::Kind;
 use super::{rq_locks, rq_requests};
@@ -34,37 +32,4 @@ pub(crate) fn queue_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResul
         ("POST", ["head", "lock"]) => rq_locks::lock_head(ctx, id),
         _ => Err(ApiError::no_route()),
     }
-}
-
-/// The request's `clientKey`: 1 to 32 characters when given (an empty one is none).
-pub(crate) fn client_key(ctx: &Ctx) -> Result<Option<String>, ApiError> {
-    match ctx.query.get("clientKey") {
-        None | Some("") => Ok(None),
-        Some(k) if k.chars().count() <= 32 => Ok(Some(k.to_string())),
-        Some(k) => Err(ApiError::new(
-            400,
-            "invalid-client-key",
-            format!(
-                "'clientKey' must have 1 to 32 characters, got {}",
-                k.chars().count()
-            ),
-        )),
-    }
-}
-
-/// Runs `f` on the queue under the state's lock, after noting the client's access.
-pub(crate) fn with_queue<T>(
-    ctx: &Ctx,
-    id: &str,
-    client: Option<&str>,
-    f: impl FnOnce(&mut RequestQueue, u64) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    let now = now_millis();
-    let mut st = ctx.shared.lock();
-    let queue = st
-        .queues
-        .get_mut(id)
-        .ok_or_else(|| ApiError::not_found("Request queue", id))?;
-    queue.client_access(client, now);
-    f(queue, now)
 }

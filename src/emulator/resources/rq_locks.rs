@@ -9,8 +9,8 @@ use crate::emulator::reply::{data_response, ApiError, ApiResult};
 use crate::emulator::state_views::head_json;
 use crate::emulator::util::iso_millis;
 
-use super::request_queues::{client_key, with_queue};
-use super::rq_requests::MAX_BATCH;
+use super::rq_support::MAX_BATCH;
+use super::rq_support::{client_key, with_queue};
 
 /// Most requests `GET head` answers.
 const MAX_HEAD: u64 = 1000;

@@ -10,10 +10,8 @@ use crate::emulator::reply::{data_response, json_kind, ApiError, ApiResult};
 use crate::emulator::rq_state::{Draft, ListFilter, Registration};
 use crate::emulator::state_views::request_json;
 
-use super::request_queues::{client_key, with_queue};
+use super::rq_support::{client_key, with_queue, MAX_BATCH};
 
-/// Most requests one batch add or delete takes.
-pub(crate) const MAX_BATCH: usize = 25;
 /// Most requests one listing page holds.
 const MAX_LIST_LIMIT: u64 = 10_000;
 
