@@ -475,3 +475,97 @@ fn queues_are_named_listed_renamed_and_deleted_and_runs_have_one() {
     assert_eq!(via_run["actRunId"], rid);
     assert_eq!(via_run["totalRequestCount"], 1);
 }
+
+/// Two crawler threads over one queue: 1,000 unique URLs and 1,000 duplicates added in batches
+/// of 25, both lock the head and mark requests handled, and each lets some of its locks expire
+/// (its lock cut to 0.2 s and never handled): every URL is handled exactly once and no lock is
+/// left. Locks are otherwise long (60 s), so a slow machine cannot expire them by accident.
+#[test]
+fn two_crawlers_handle_every_unique_url_exactly_once() {
+    let api = Api::start();
+    let q = new_queue(&api, Some("crawl"));
+    let urls: Vec<Value> = (0..2000)
+        .map(|i| json!({"url": format!("https://e.com/page/{}", i % 1000)}))
+        .collect();
+    for chunk in urls.chunks(25) {
+        let r = api
+            .post_json(
+                &format!("/v2/request-queues/{q}/requests/batch"),
+                &json!(chunk),
+            )
+            .expect(201)
+            .data();
+        assert!(r["unprocessedRequests"].as_array().unwrap().is_empty());
+    }
+    assert_eq!(counts(&api, &q), (1000, 0, 1000));
+    let crawl = |client: &'static str| {
+        let api = Api::connect(&api.base, &api.token);
+        let q = q.clone();
+        move || {
+            let mut handled = Vec::new();
+            let mut dropped_once = HashSet::new();
+            for _ in 0..10_000 {
+                let locked = lock(
+                    &api,
+                    &q,
+                    &format!("lockSecs=60&limit=10&clientKey={client}"),
+                );
+                if locked.is_empty() {
+                    let (_, _, pending) = counts(&api, &q);
+                    if pending == 0 {
+                        return handled;
+                    }
+                    // Locked by the other crawler or expiring: look again shortly.
+                    sleep(Duration::from_millis(50));
+                    continue;
+                }
+                for r in locked {
+                    let id = r["id"].as_str().unwrap().to_string();
+                    // Every 97th request is abandoned once: its lock must expire.
+                    let n: usize = r["url"]
+                        .as_str()
+                        .unwrap()
+                        .rsplit('/')
+                        .next()
+                        .unwrap()
+                        .parse()
+                        .unwrap();
+                    if n % 97 == 0 && dropped_once.insert(id.clone()) {
+                        api.request(
+                            "PUT",
+                            &format!(
+                                "/v2/request-queues/{q}/requests/{id}/lock?lockSecs=0.2&clientKey={client}"
+                            ),
+                            &[],
+                            None,
+                        )
+                        .expect(200);
+                        continue;
+                    }
+                    let full = api
+                        .get(&format!("/v2/request-queues/{q}/requests/{id}"))
+                        .expect(200)
+                        .data();
+                    let reg = mark_handled(&api, &q, &full, client);
+                    assert_eq!(reg["wasAlreadyHandled"], false, "{id} handled twice");
+                    handled.push(r["url"].as_str().unwrap().to_string());
+                }
+            }
+            panic!("crawler {client} did not finish");
+        }
+    };
+    let a = std::thread::spawn(crawl("crawler-a"));
+    let b = std::thread::spawn(crawl("crawler-b"));
+    let mut all = a.join().unwrap();
+    all.extend(b.join().unwrap());
+    assert_eq!(all.len(), 1000);
+    assert_eq!(all.iter().collect::<HashSet<_>>().len(), 1000);
+    assert_eq!(counts(&api, &q), (1000, 1000, 0));
+    let d = queue(&api, &q);
+    assert_eq!(d["hadMultipleClients"], true);
+    let locked = api
+        .get(&format!("/v2/request-queues/{q}/requests?filter=locked"))
+        .expect(200)
+        .data();
+    assert!(locked["items"].as_array().unwrap().is_empty());
+}
