@@ -68,8 +68,8 @@ fn unknown_paths_unimplemented_operations_and_wrong_methods() {
         .as_str()
         .unwrap()
         .contains("schedules_get"));
-    let r = api.post_json("/v2/request-queues", &json!({})).expect(501);
-    assert!(r.text().contains("requestQueues_post"), "{}", r.text());
+    let r = api.post_json("/v2/schedules", &json!({})).expect(501);
+    assert!(r.text().contains("schedules_post"), "{}", r.text());
     // A known path with a method the API does not have.
     let r = api.request("PATCH", "/v2/datasets", &[], None).expect(405);
     assert_eq!(r.error_type(), "method-not-allowed");

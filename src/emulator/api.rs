@@ -11,7 +11,8 @@ use super::journal::JournalEntry;
 use super::operations::operations;
 use super::reply::{data_response, ApiError, ApiResult};
 use super::resources::{
-    actors, builds, datasets, key_value_stores, logs, runs, support, tasks, webhooks,
+    actors, builds, datasets, key_value_stores, logs, public_access, request_queues, runs, support,
+    tasks, webhooks,
 };
 use super::state::Shared;
 use super::util::{now_millis, percent_decode, Query};
@@ -81,14 +82,12 @@ fn record(shared: &Shared, req: &Request, status: u16, fault: Option<&str>) {
 }
 
 fn dispatch(shared: &Arc<Shared>, req: &Request, is_support: bool) -> Response {
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         shared,
         req,
         query: Query::parse(&req.query),
+        anonymous: false,
     };
-    if let Err(e) = authenticate(&ctx) {
-        return e.into_response();
-    }
     let segs: Vec<String> = req
         .path
         .split('/')
@@ -96,6 +95,15 @@ fn dispatch(shared: &Arc<Shared>, req: &Request, is_support: bool) -> Response {
         .map(|s| percent_decode(s, false))
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    if let Err(e) = authenticate(&ctx) {
+        // Without a token, a signed URL or a storage's `generalAccess` may still allow a read.
+        let anonymous = e.kind == "token-not-provided" && !is_support;
+        match anonymous.then(|| public_access::allows(&ctx, &segs)) {
+            Some(Ok(true)) => ctx.anonymous = true,
+            Some(Err(refused)) => return refused.into_response(),
+            Some(Ok(false)) | None => return e.into_response(),
+        }
+    }
     if !is_support {
         if let Err(e) = rate_limit(&ctx) {
             return e.into_response();
@@ -243,6 +251,7 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         },
         "datasets" => datasets::route_datasets(ctx, m, rest),
         "key-value-stores" => key_value_stores::route_stores(ctx, m, rest),
+        "request-queues" => request_queues::route_queues(ctx, m, rest),
         "webhooks" => webhooks::route_webhooks(ctx, m, rest),
         "webhook-dispatches" => webhooks::route_dispatches(ctx, m, rest),
         _ => Err(ApiError::no_route()),

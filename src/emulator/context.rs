@@ -16,6 +16,8 @@ pub(crate) struct Ctx<'a> {
     pub shared: &'a Arc<Shared>,
     pub req: &'a Request,
     pub query: Query,
+    /// Let in without a token (a signed URL or `generalAccess`): may read, never sees secrets.
+    pub anonymous: bool,
 }
 
 impl Ctx<'_> {

@@ -29,11 +29,14 @@ mod programs;
 mod registry;
 mod reply;
 mod resources;
+mod rq_state;
+mod signing;
 mod state;
 mod state_views;
 mod util;
 mod webhook_delivery;
 mod webhook_state;
+mod zip;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};

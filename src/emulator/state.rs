@@ -11,6 +11,7 @@ use super::config::EmulatorConfig;
 use super::faults::Fault;
 use super::journal::Journal;
 use super::registry::{built_in_actors, Actor, Build, Program};
+pub(crate) use super::rq_state::RequestQueue;
 use super::util::{iso_millis, new_id, now_millis};
 pub(crate) use super::webhook_state::{AdHocWebhook, Dispatch, Webhook};
 
@@ -239,6 +240,9 @@ pub(crate) struct Dataset {
     /// The item count the pagination `Total` reports and when it was taken (see
     /// `EmulatorConfig::total_refresh`).
     pub reported_total: Option<(std::time::Instant, u64)>,
+    pub general_access: String,
+    /// The secret that signs the dataset's public URLs (`urlSigningSecretKey`).
+    pub signing_key: String,
 }
 
 /// One key-value record: the bytes and content type exactly as stored.
@@ -264,6 +268,9 @@ pub(crate) struct KeyValueStore {
     pub write_count: u64,
     pub delete_count: u64,
     pub list_count: u64,
+    pub general_access: String,
+    /// The secret that signs the store's public URLs (`urlSigningSecretKey`).
+    pub signing_key: String,
 }
 
 pub(crate) struct State {
@@ -277,8 +284,7 @@ pub(crate) struct State {
     pub run_order: Vec<String>,
     pub datasets: HashMap<String, Dataset>,
     pub stores: HashMap<String, KeyValueStore>,
-    /// Request queues exist only as runs' default queue ids (their API answers 501).
-    pub queues: std::collections::HashSet<String>,
+    pub queues: HashMap<String, RequestQueue>,
     pub faults: Vec<Fault>,
     pub journal: Journal,
     /// Per-resource request counts in the current second: key -> (second, count).
@@ -310,7 +316,7 @@ impl State {
             run_order: Vec::new(),
             datasets: HashMap::new(),
             stores: HashMap::new(),
-            queues: Default::default(),
+            queues: HashMap::new(),
             faults: Vec::new(),
             journal: Journal::new(usize::MAX),
             rate: HashMap::new(),
@@ -391,6 +397,8 @@ impl State {
                 read_count: 0,
                 write_count: 0,
                 reported_total: None,
+                general_access: "FOLLOW_USER_SETTING".into(),
+                signing_key: signing_key(),
             },
         );
         id
@@ -417,14 +425,30 @@ impl State {
                 write_count: 0,
                 delete_count: 0,
                 list_count: 0,
+                general_access: "FOLLOW_USER_SETTING".into(),
+                signing_key: signing_key(),
             },
         );
         id
     }
 
-    pub(crate) fn new_queue(&mut self) -> String {
+    /// Finds a request queue by id or name.
+    pub(crate) fn queue_id(&self, id: &str) -> Option<String> {
+        if self.queues.contains_key(id) {
+            return Some(id.to_string());
+        }
+        let name = strip_owner(id, &self.user.username)?;
+        self.queues
+            .values()
+            .find(|q| q.name.as_deref() == Some(name))
+            .map(|q| q.id.clone())
+    }
+
+    pub(crate) fn new_queue(&mut self, name: Option<String>) -> String {
         let id = new_id();
-        self.queues.insert(id.clone());
+        self.seq += 1;
+        let queue = RequestQueue::new(id.clone(), self.seq, name, now_millis());
+        self.queues.insert(id.clone(), queue);
         id
     }
 
@@ -477,6 +501,11 @@ impl State {
             run.log.push('\n');
         }
     }
+}
+
+/// A new URL-signing secret: two ids, about 200 bits.
+fn signing_key() -> String {
+    format!("{}{}", new_id(), new_id())
 }
 
 /// `owner~name` to `name` when the owner is this user; a bare name as is.

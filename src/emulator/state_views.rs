@@ -2,6 +2,8 @@
 
 use serde_json::{json, Value};
 
+use super::rq_state::{QueueRequest, RequestQueue};
+use super::signing::content_signature;
 use super::state::{Dataset, KeyValueStore, Run, State};
 use super::util::{iso_millis, now_millis};
 
@@ -114,8 +116,13 @@ impl State {
             "actRunId": ds.act_run_id,
             "fields": Value::Null,
             "consoleUrl": format!("{console_base}/storage/datasets/{}", ds.id),
-            "itemsPublicUrl": format!("{console_base}/v2/datasets/{}/items", ds.id),
-            "generalAccess": "FOLLOW_USER_SETTING",
+            "itemsPublicUrl": format!(
+                "{console_base}/v2/datasets/{}/items?signature={}",
+                ds.id,
+                content_signature(&ds.signing_key, &ds.id, 0)
+            ),
+            "urlSigningSecretKey": ds.signing_key,
+            "generalAccess": ds.general_access,
             "stats": {
                 "readCount": ds.read_count,
                 "writeCount": ds.write_count,
@@ -137,9 +144,18 @@ impl State {
             "actId": st.act_id,
             "actRunId": st.act_run_id,
             "consoleUrl": format!("{console_base}/storage/key-value-stores/{}", st.id),
-            "keysPublicUrl": format!("{console_base}/v2/key-value-stores/{}/keys", st.id),
-            "recordsPublicUrl": format!("{console_base}/v2/key-value-stores/{}/records", st.id),
-            "generalAccess": "FOLLOW_USER_SETTING",
+            "keysPublicUrl": format!(
+                "{console_base}/v2/key-value-stores/{}/keys?signature={}",
+                st.id,
+                content_signature(&st.signing_key, &st.id, 0)
+            ),
+            "recordsPublicUrl": format!(
+                "{console_base}/v2/key-value-stores/{}/records?signature={}",
+                st.id,
+                content_signature(&st.signing_key, &st.id, 0)
+            ),
+            "urlSigningSecretKey": st.signing_key,
+            "generalAccess": st.general_access,
             "stats": {
                 "readCount": st.read_count,
                 "writeCount": st.write_count,
@@ -149,4 +165,57 @@ impl State {
             },
         })
     }
+
+    pub(crate) fn queue_json(&self, q: &RequestQueue, console_base: &str) -> Value {
+        json!({
+            "id": q.id,
+            "name": q.name,
+            "title": q.title,
+            "userId": self.user.id,
+            "username": self.user.username,
+            "createdAt": iso_millis(q.created_at),
+            "modifiedAt": iso_millis(q.modified_at),
+            "accessedAt": iso_millis(q.accessed_at),
+            "totalRequestCount": q.total_count(),
+            "handledRequestCount": q.handled_count(),
+            "pendingRequestCount": q.pending_count(),
+            "hadMultipleClients": q.had_multiple_clients,
+            "actId": q.act_id,
+            "actRunId": q.act_run_id,
+            "consoleUrl": format!("{console_base}/storage/request-queues/{}", q.id),
+            "generalAccess": q.general_access,
+            "stats": {
+                "readCount": q.stats.read_count,
+                "writeCount": q.stats.write_count,
+                "deleteCount": q.stats.delete_count,
+                "headItemReadCount": q.stats.head_item_read_count,
+                "storageBytes": q.storage_bytes(),
+            },
+        })
+    }
+}
+
+/// A request as the API shows it: its fields, id, uniqueKey and (when handled) handledAt.
+pub(crate) fn request_json(r: &QueueRequest) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert("id".into(), json!(r.id));
+    out.insert("uniqueKey".into(), json!(r.unique_key));
+    for (k, v) in &r.fields {
+        out.insert(k.clone(), v.clone());
+    }
+    if let Some(at) = &r.handled_at {
+        out.insert("handledAt".into(), json!(at));
+    }
+    Value::Object(out)
+}
+
+/// A request in a queue head: the few fields a crawler needs to pick it.
+pub(crate) fn head_json(r: &QueueRequest) -> Value {
+    json!({
+        "id": r.id,
+        "uniqueKey": r.unique_key,
+        "url": r.fields.get("url"),
+        "method": r.fields.get("method"),
+        "retryCount": r.fields.get("retryCount"),
+    })
 }

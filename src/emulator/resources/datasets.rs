@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::emulator::context::Ctx;
-use crate::emulator::reply::{json_kind, ApiError, ApiResult};
+use crate::emulator::reply::{data_response, json_kind, ApiError, ApiResult};
 use crate::emulator::state::Item;
 
 use super::items_query::ItemsQuery;
@@ -30,6 +30,17 @@ pub(crate) fn dataset_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiRes
             items_response(ctx.shared, id, q, 200)
         }
         ("POST", ["items"]) => push_items(ctx, id),
+        // Field statistics come from a dataset's fields schema, which emulated datasets do
+        // not have: the platform then answers null.
+        ("GET", ["statistics"]) => {
+            if !ctx.shared.lock().datasets.contains_key(id) {
+                return Err(ApiError::not_found("Dataset", id));
+            }
+            Ok(data_response(
+                200,
+                serde_json::json!({"fieldStatistics": null}),
+            ))
+        }
         _ => Err(ApiError::no_route()),
     }
 }

@@ -5,7 +5,9 @@ use serde_json::{json, Value};
 use crate::emulator::context::Ctx;
 use crate::emulator::http::Response;
 use crate::emulator::reply::{data_response, ApiError, ApiResult};
+use crate::emulator::signing::hmac_signature;
 use crate::emulator::util::{encode_segment, now_millis};
+use crate::emulator::zip;
 
 use super::storages::{data_free_created, Kind};
 
@@ -40,6 +42,7 @@ pub(crate) fn store_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResul
     }
     match (m, rest) {
         ("GET", ["keys"]) => list_keys(ctx, id),
+        ("GET", ["records"]) => records_zip(ctx, id),
         (_, ["records", key]) => record(ctx, m, id, key),
         _ => Err(ApiError::no_route()),
     }
@@ -65,6 +68,7 @@ fn list_keys(ctx: &Ctx, id: &str) -> ApiResult {
         .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
     s.list_count += 1;
     s.accessed_at = now_millis();
+    let secret = s.signing_key.clone();
     use std::ops::Bound;
     let lower = match start {
         Some(k) => Bound::Excluded(k.to_string()),
@@ -87,7 +91,11 @@ fn list_keys(ctx: &Ctx, id: &str) -> ApiResult {
             json!({
                 "key": k,
                 "size": size,
-                "recordPublicUrl": format!("{base}/v2/key-value-stores/{id}/records/{}", encode_segment(k)),
+                "recordPublicUrl": format!(
+                    "{base}/v2/key-value-stores/{id}/records/{}?signature={}",
+                    encode_segment(k),
+                    hmac_signature(&secret, k)
+                ),
             })
         })
         .collect();
@@ -169,4 +177,53 @@ fn record(ctx: &Ctx, m: &str, id: &str, key: &str) -> ApiResult {
         }
         _ => Err(ApiError::no_route()),
     }
+}
+
+/// `GET .../records`: every record (or those whose key starts with `prefix`) as one ZIP
+/// archive, a file per record named by its key.
+fn records_zip(ctx: &Ctx, id: &str) -> ApiResult {
+    if ctx.query.get("collection").is_some_and(|c| !c.is_empty()) {
+        return Err(ApiError::new(
+            400,
+            "invalid-collection",
+            "'collection' needs a key-value store schema with collections; emulated stores have none",
+        ));
+    }
+    let prefix = ctx.query.get("prefix").unwrap_or("").to_string();
+    let mut st = ctx.shared.lock();
+    let s = st
+        .stores
+        .get_mut(id)
+        .ok_or_else(|| ApiError::not_found("Key-value store", id))?;
+    s.read_count += 1;
+    s.accessed_at = now_millis();
+    let records: Vec<(String, std::sync::Arc<Vec<u8>>)> = s
+        .records
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(k, r)| (k.clone(), r.data.clone()))
+        .collect();
+    drop(st);
+    let bytes: u64 = records
+        .iter()
+        .map(|(k, d)| d.len() as u64 + 2 * k.len() as u64 + 76)
+        .sum();
+    if records.len() > zip::MAX_ENTRIES || bytes + 22 > zip::MAX_BYTES {
+        return Err(ApiError::new(
+            400,
+            "invalid-request",
+            format!(
+                "{} records of {bytes} bytes do not fit one ZIP archive (at most {} records, 4 GiB); narrow it with 'prefix'",
+                records.len(),
+                zip::MAX_ENTRIES
+            ),
+        ));
+    }
+    let archive = zip::archive(records.iter().map(|(k, d)| (k.as_str(), d.as_slice())));
+    Ok(
+        Response::bytes(200, "application/zip", archive).with_header(
+            "Content-Disposition",
+            format!("attachment; filename=\"{id}.zip\""),
+        ),
+    )
 }

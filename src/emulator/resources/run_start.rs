@@ -186,7 +186,11 @@ pub(crate) fn start_run(ctx: &Ctx, spec: StartSpec) -> String {
         );
         let dataset_id = st.new_dataset(None);
         let kvs_id = st.new_store(None);
-        let queue_id = st.new_queue();
+        let queue_id = st.new_queue(None);
+        if let Some(q) = st.queues.get_mut(&queue_id) {
+            q.act_id = Some(act_id.clone());
+            q.act_run_id = Some(run_id.clone());
+        }
         if let Some(ds) = st.datasets.get_mut(&dataset_id) {
             ds.act_id = Some(act_id.clone());
             ds.act_run_id = Some(run_id.clone());

@@ -13,7 +13,7 @@ use crate::emulator::state::{Run, Shared, Status};
 use crate::emulator::webhook_delivery;
 
 use super::logs::log_response;
-use super::{datasets, key_value_stores};
+use super::{datasets, key_value_stores, request_queues};
 
 pub(crate) fn route_runs(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
     match (m, rest) {
@@ -94,6 +94,13 @@ pub(crate) fn run_sub(ctx: &Ctx, m: &str, run_id: &str, rest: &[&str]) -> ApiRes
         (_, ["key-value-store", sub @ ..]) => {
             let kvs = ctx.shared.lock().runs[run_id].kvs_id.clone();
             key_value_stores::store_sub(ctx, m, &kvs, sub)
+        }
+        (_, ["request-queue", sub @ ..]) => {
+            let queue = ctx.shared.lock().runs[run_id].queue_id.clone();
+            if !ctx.shared.lock().queues.contains_key(&queue) {
+                return Err(ApiError::not_found("Request queue", &queue));
+            }
+            request_queues::queue_sub(ctx, m, &queue, sub)
         }
         _ => Err(ApiError::no_route()),
     }

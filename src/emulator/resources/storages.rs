@@ -1,5 +1,6 @@
-//! What datasets and key-value stores share: their collection endpoints (list, get-or-create by
-//! name) and the get, update and delete of one storage.
+//! What datasets, key-value stores and request queues share: their collection endpoints (list,
+//! get-or-create by name) and the get, update (name, title, `generalAccess`) and delete of one
+//! storage.
 
 use serde_json::{json, Map, Value};
 
@@ -27,13 +28,22 @@ fn check_storage_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The two storage kinds that share their collection endpoints (list, get-or-create, get,
+/// The storage kinds that share their collection endpoints (list, get-or-create, get,
 /// update, delete).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Dataset,
     Store,
+    Queue,
 }
+
+/// The values of `generalAccess`.
+pub(crate) const GENERAL_ACCESS: &[&str] = &[
+    "ANYONE_WITH_ID_CAN_READ",
+    "ANYONE_WITH_NAME_CAN_READ",
+    "FOLLOW_USER_SETTING",
+    "RESTRICTED",
+];
 
 /// The metadata fields every storage has.
 trait Meta {
@@ -42,6 +52,7 @@ trait Meta {
     fn seq(&self) -> u64;
     fn set_name(&mut self, name: Option<String>);
     fn set_title(&mut self, title: Option<String>);
+    fn set_general_access(&mut self, access: String);
     fn touch(&mut self, modified: bool);
 }
 
@@ -63,6 +74,9 @@ macro_rules! impl_meta {
             fn set_title(&mut self, title: Option<String>) {
                 self.title = title;
             }
+            fn set_general_access(&mut self, access: String) {
+                self.general_access = access;
+            }
             fn touch(&mut self, modified: bool) {
                 let now = now_millis();
                 self.accessed_at = now;
@@ -75,12 +89,14 @@ macro_rules! impl_meta {
 }
 impl_meta!(crate::emulator::state::Dataset);
 impl_meta!(crate::emulator::state::KeyValueStore);
+impl_meta!(crate::emulator::state::RequestQueue);
 
 impl Kind {
     fn label(self) -> &'static str {
         match self {
             Kind::Dataset => "Dataset",
             Kind::Store => "Key-value store",
+            Kind::Queue => "Request queue",
         }
     }
 
@@ -88,6 +104,7 @@ impl Kind {
         match self {
             Kind::Dataset => "datasets",
             Kind::Store => "key-value-stores",
+            Kind::Queue => "request-queues",
         }
     }
 
@@ -96,6 +113,7 @@ impl Kind {
         match self {
             Kind::Dataset => st.dataset_id(id),
             Kind::Store => st.store_id(id),
+            Kind::Queue => st.queue_id(id),
         }
     }
 
@@ -103,6 +121,7 @@ impl Kind {
         match self {
             Kind::Dataset => st.new_dataset(name),
             Kind::Store => st.new_store(name),
+            Kind::Queue => st.new_queue(name),
         }
     }
 
@@ -110,6 +129,7 @@ impl Kind {
         match self {
             Kind::Dataset => st.datasets.values().map(|d| d as &dyn Meta).collect(),
             Kind::Store => st.stores.values().map(|s| s as &dyn Meta).collect(),
+            Kind::Queue => st.queues.values().map(|q| q as &dyn Meta).collect(),
         }
     }
 
@@ -117,6 +137,7 @@ impl Kind {
         let found = match self {
             Kind::Dataset => st.datasets.get_mut(id).map(|d| d as &mut dyn Meta),
             Kind::Store => st.stores.get_mut(id).map(|s| s as &mut dyn Meta),
+            Kind::Queue => st.queues.get_mut(id).map(|q| q as &mut dyn Meta),
         };
         found.ok_or_else(|| ApiError::not_found(self.label(), id))
     }
@@ -125,6 +146,7 @@ impl Kind {
         match self {
             Kind::Dataset => drop(st.datasets.remove(id)),
             Kind::Store => drop(st.stores.remove(id)),
+            Kind::Queue => drop(st.queues.remove(id)),
         }
     }
 
@@ -139,6 +161,7 @@ impl Kind {
                 v
             }
             Kind::Store => st.store_json(&st.stores[id], base),
+            Kind::Queue => st.queue_json(&st.queues[id], base),
         }
     }
 
@@ -195,7 +218,13 @@ impl Kind {
             ("GET", []) => (|| {
                 let mut st = ctx.shared.lock();
                 self.get_mut(&mut st, id)?.touch(false);
-                Ok(data_response(200, self.json(&st, id, base, false)))
+                let mut body = self.json(&st, id, base, false);
+                if ctx.anonymous {
+                    // The signing secret is for those who may write.
+                    body.as_object_mut()
+                        .map(|o| o.shift_remove("urlSigningSecretKey"));
+                }
+                Ok(data_response(200, body))
             })(),
             ("PUT", []) => (|| {
                 let body = ctx.json_object_body()?;
@@ -224,6 +253,9 @@ impl Kind {
                 if let Some(title) = update.title {
                     storage.set_title(title);
                 }
+                if let Some(access) = update.general_access {
+                    storage.set_general_access(access);
+                }
                 storage.touch(true);
                 Ok(data_response(200, self.json(&st, id, base, false)))
             })(),
@@ -242,6 +274,7 @@ impl Kind {
 struct Update {
     name: Option<Option<String>>,
     title: Option<Option<String>>,
+    general_access: Option<String>,
 }
 
 fn read_update(body: &Map<String, Value>) -> Result<Update, ApiError> {
@@ -259,9 +292,24 @@ fn read_update(body: &Map<String, Value>) -> Result<Update, ApiError> {
     if let Some(Some(n)) = &name {
         check_storage_name(n)?;
     }
+    let general_access = match body.get("generalAccess") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if GENERAL_ACCESS.contains(&s.as_str()) => Some(s.clone()),
+        Some(other) => {
+            return Err(ApiError::new(
+                400,
+                "invalid-value",
+                format!(
+                    "'generalAccess' must be one of {}, got {other}",
+                    GENERAL_ACCESS.join(", ")
+                ),
+            ))
+        }
+    };
     Ok(Update {
         name,
         title: field("title")?,
+        general_access,
     })
 }
 
