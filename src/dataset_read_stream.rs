@@ -37,7 +37,10 @@ impl Pool {
     }
 
     pub(super) fn give(&self, chunk: Chunk) {
-        let (bytes, mut ranges) = (chunk.text.into_bytes(), chunk.ranges);
+        self.give_buffers((chunk.text.into_bytes(), chunk.ranges));
+    }
+
+    fn give_buffers(&self, (bytes, mut ranges): Buffers) {
         // Not the buffer of a huge item, and no more than a read has in flight.
         if bytes.capacity() < CHUNK_BYTES || bytes.capacity() > 2 * CHUNK_BYTES {
             return;
@@ -171,6 +174,9 @@ fn stream_window_inner(
             (buf, ranges) = (rest, next_ranges);
         }
         if last {
+            // The next window's worker fills it again (no new zeroed buffer per window); all
+            // of it stays, as initialized bytes not to zero again.
+            pool.give_buffers((buf, ranges));
             let _ = tx.send(Ok(Msg::End));
             return Ok(());
         }

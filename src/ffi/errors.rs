@@ -1,6 +1,7 @@
 //! Statuses, failures on their way to C, and the thread's last error.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::ffi::{c_char, CString};
 use std::ptr;
 
@@ -171,8 +172,20 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<Failure>> = const { RefCell::new(None) };
 }
 
+/// Whether any thread ever set a last error. Until one does, every thread's last error is
+/// already clear, so clearing it after each successful call (a thread-local access per item of
+/// an iterator, through `__tls_get_addr` in a shared library) can be skipped.
+static ANY_LAST_ERROR: AtomicBool = AtomicBool::new(false);
+
 /// Sets (or with `None` clears) this thread's last error.
 pub(super) fn set_last_error(f: Option<Failure>) {
+    if f.is_some() {
+        ANY_LAST_ERROR.store(true, Ordering::Relaxed);
+    } else if !ANY_LAST_ERROR.load(Ordering::Relaxed) {
+        // Only this thread's own stores matter (another's last error is not this thread's), and
+        // those it sees in program order.
+        return;
+    }
     LAST_ERROR.with(|e| *e.borrow_mut() = f);
 }
 
