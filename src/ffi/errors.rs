@@ -1,9 +1,9 @@
 //! Statuses, failures on their way to C, and the thread's last error.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::ffi::{c_char, CString};
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 
