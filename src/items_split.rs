@@ -430,22 +430,49 @@ fn bytes_equal(word: u64, b: u8) -> u64 {
 #[inline(always)]
 fn scan_string<const CONTROLS: bool>(page: &[u8], i: usize) -> Scan<usize> {
     let mut i = i + 1;
-    while let Some(chunk) = page.get(i..i + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let mut hits = bytes_equal(word, b'"') | bytes_equal(word, b'\\');
-        if CONTROLS {
-            hits |= bytes_below(word, 0x20);
-        }
-        if hits != 0 {
-            i += (hits.trailing_zeros() / 8) as usize;
-            if chunk[(hits.trailing_zeros() / 8) as usize] == b'"' {
-                return Ok(i + 1);
+    // Two words a step: one branch and one bounds check per 16 bytes.
+    while let Some(block) = page.get(i..i + 16) {
+        let (lo, hi) = block.split_at(8);
+        let lo = special::<CONTROLS>(u64::from_le_bytes(lo.try_into().expect("8 bytes")));
+        let hi = special::<CONTROLS>(u64::from_le_bytes(hi.try_into().expect("8 bytes")));
+        if lo | hi != 0 {
+            // The lowest hit of a word is exact (see `bytes_below`); `hi` counts if `lo` has none.
+            let at = if lo != 0 {
+                lo.trailing_zeros() / 8
+            } else {
+                8 + hi.trailing_zeros() / 8
+            } as usize;
+            if block[at] == b'"' {
+                return Ok(i + at + 1);
             }
-            break;
+            return scan_string_rest(page, i + at);
+        }
+        i += 16;
+    }
+    if let Some(chunk) = page.get(i..i + 8) {
+        let hits = special::<CONTROLS>(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        if hits != 0 {
+            let at = (hits.trailing_zeros() / 8) as usize;
+            if chunk[at] == b'"' {
+                return Ok(i + at + 1);
+            }
+            return scan_string_rest(page, i + at);
         }
         i += 8;
     }
     scan_string_rest(page, i)
+}
+
+/// High bit set in each byte of `word` that may end a run of plain string bytes: '"', '\\' and,
+/// when `CONTROLS`, a control character (same caveat as [`bytes_below`]).
+#[inline(always)]
+fn special<const CONTROLS: bool>(word: u64) -> u64 {
+    let hits = bytes_equal(word, b'"') | bytes_equal(word, b'\\');
+    if CONTROLS {
+        hits | bytes_below(word, 0x20)
+    } else {
+        hits
+    }
 }
 
 /// The rest of a string from `i`, a byte inside it (after its opening quote) where a run of
