@@ -104,7 +104,7 @@ fn scan_array<const CONTROLS: bool>(
     items: &mut Vec<Range<usize>>,
     commit: &mut (usize, usize),
 ) -> Scan<usize> {
-    let mut i = skip_whitespace(page, i);
+    let mut i = skip_ws::<CONTROLS>(page, i);
     if first && page.get(i) == Some(&b']') {
         return Ok(i + 1);
     }
@@ -120,7 +120,7 @@ fn scan_array<const CONTROLS: bool>(
         }
         match page.get(i) {
             Some(b'{') => {
-                i = skip_whitespace(page, i + 1);
+                i = skip_ws::<CONTROLS>(page, i + 1);
                 if page.get(i) == Some(&b'}') {
                     i += 1;
                 } else {
@@ -131,7 +131,7 @@ fn scan_array<const CONTROLS: bool>(
                 }
             }
             Some(b'[') => {
-                i = skip_whitespace(page, i + 1);
+                i = skip_ws::<CONTROLS>(page, i + 1);
                 if page.get(i) == Some(&b']') {
                     i += 1;
                 } else {
@@ -153,20 +153,20 @@ fn scan_array<const CONTROLS: bool>(
             if stack.is_empty() {
                 items.push(start..i);
             }
-            i = skip_whitespace(page, i);
+            i = skip_ws::<CONTROLS>(page, i);
             match (page.get(i), stack.last()) {
                 (Some(b','), Some(true)) => {
-                    i = skip_whitespace(page, i + 1);
+                    i = skip_ws::<CONTROLS>(page, i + 1);
                     i = key_and_colon::<CONTROLS>(page, i, "a string key")?;
                     break;
                 }
                 (Some(b','), None) => {
-                    i = skip_whitespace(page, i + 1);
+                    i = skip_ws::<CONTROLS>(page, i + 1);
                     *commit = (i, items.len());
                     break;
                 }
                 (Some(b','), _) => {
-                    i = skip_whitespace(page, i + 1);
+                    i = skip_ws::<CONTROLS>(page, i + 1);
                     break;
                 }
                 (Some(b'}'), Some(true)) | (Some(b']'), Some(false)) => {
@@ -306,11 +306,11 @@ fn key_and_colon<const CONTROLS: bool>(
     if page.get(i) != Some(&b'"') {
         return Err(error(page, i, expected));
     }
-    let i = skip_whitespace(page, scan_string::<CONTROLS>(page, i)?);
+    let i = skip_ws::<CONTROLS>(page, scan_string::<CONTROLS>(page, i)?);
     if page.get(i) != Some(&b':') {
         return Err(error(page, i, "':' after a key"));
     }
-    Ok(skip_whitespace(page, i + 1))
+    Ok(skip_ws::<CONTROLS>(page, i + 1))
 }
 
 /// After the closing `]` at `i`: only whitespace may follow.
@@ -336,6 +336,19 @@ fn error(page: &[u8], offset: usize, expected: &'static str) -> Box<SplitError> 
         expected,
         found: page.get(offset).copied(),
     })
+}
+
+/// [`skip_whitespace`] inside the array, where `!CONTROLS` says the page has no tab, LF or CR:
+/// then only spaces can be whitespace (and compact JSON has none).
+#[inline(always)]
+fn skip_ws<const CONTROLS: bool>(page: &[u8], mut i: usize) -> usize {
+    if CONTROLS {
+        return skip_whitespace(page, i);
+    }
+    while page.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    i
 }
 
 /// The first index at or after `i` that is not JSON whitespace (space, tab, LF, CR).
