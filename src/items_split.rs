@@ -446,56 +446,45 @@ fn scan_string<const CONTROLS: bool>(page: &[u8], i: usize) -> Scan<usize> {
     // Two words a step: one branch and one bounds check per 16 bytes.
     while let Some(block) = page.get(i..i + 16) {
         let (lo, hi) = block.split_at(8);
-        let (lo_quotes, lo_others) =
-            special::<CONTROLS>(u64::from_le_bytes(lo.try_into().expect("8 bytes")));
-        let (hi_quotes, hi_others) =
-            special::<CONTROLS>(u64::from_le_bytes(hi.try_into().expect("8 bytes")));
-        if lo_quotes | lo_others | hi_quotes | hi_others != 0 {
-            let (quotes, others, at) = if lo_quotes | lo_others != 0 {
-                (lo_quotes, lo_others, i)
+        let lo = special::<CONTROLS>(u64::from_le_bytes(lo.try_into().expect("8 bytes")));
+        let hi = special::<CONTROLS>(u64::from_le_bytes(hi.try_into().expect("8 bytes")));
+        if lo | hi != 0 {
+            // The lowest hit of a word is exact (see `bytes_below`); `hi` counts if `lo` has none.
+            let at = if lo != 0 {
+                lo.trailing_zeros() / 8
             } else {
-                (hi_quotes, hi_others, i + 8)
-            };
-            return string_end(page, quotes, others, at);
+                8 + hi.trailing_zeros() / 8
+            } as usize;
+            if block[at] == b'"' {
+                return Ok(i + at + 1);
+            }
+            return scan_string_rest(page, i + at);
         }
         i += 16;
     }
     if let Some(chunk) = page.get(i..i + 8) {
-        let (quotes, others) =
-            special::<CONTROLS>(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        if quotes | others != 0 {
-            return string_end(page, quotes, others, i);
+        let hits = special::<CONTROLS>(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        if hits != 0 {
+            let at = (hits.trailing_zeros() / 8) as usize;
+            if chunk[at] == b'"' {
+                return Ok(i + at + 1);
+            }
+            return scan_string_rest(page, i + at);
         }
         i += 8;
     }
     scan_string_rest(page, i)
 }
 
-/// Where a string goes on from the word at `at` with these hits (not both none): just after
-/// the word's first quote if that comes before its first other hit, else from that hit, out of
-/// line. Decided from the masks, not by loading the byte again (which would put a load after
-/// the `trailing_zeros` on the critical path of every string).
+/// High bit set in each byte of `word` that may end a run of plain string bytes: '"', '\\' and,
+/// when `CONTROLS`, a control character (same caveat as [`bytes_below`]).
 #[inline(always)]
-fn string_end(page: &[u8], quotes: u64, others: u64, at: usize) -> Scan<usize> {
-    // Each mask's lowest hit is exact (see `bytes_below`); an empty mask counts 64.
-    let (q, o) = (quotes.trailing_zeros(), others.trailing_zeros());
-    if q < o {
-        Ok(at + (q / 8) as usize + 1)
-    } else {
-        scan_string_rest(page, at + (o / 8) as usize)
-    }
-}
-
-/// High bit set in each byte of `word` that ends a run of plain string bytes: '"' in the first
-/// mask; '\\' and, when `CONTROLS`, a control character in the second (same caveat as
-/// [`bytes_below`]).
-#[inline(always)]
-fn special<const CONTROLS: bool>(word: u64) -> (u64, u64) {
-    let others = bytes_equal(word, b'\\');
+fn special<const CONTROLS: bool>(word: u64) -> u64 {
+    let hits = bytes_equal(word, b'"') | bytes_equal(word, b'\\');
     if CONTROLS {
-        (bytes_equal(word, b'"'), others | bytes_below(word, 0x20))
+        hits | bytes_below(word, 0x20)
     } else {
-        (bytes_equal(word, b'"'), others)
+        hits
     }
 }
 
