@@ -511,6 +511,21 @@ impl RawItems {
         Ok(Some(&self.chunk.text[r]))
     }
 
+    /// Whether the next item is already here (then [`RawItems::next_buffered`] answers it).
+    #[inline]
+    pub(crate) fn has_buffered(&self) -> bool {
+        self.next < self.chunk.ranges.len()
+    }
+
+    /// The next item, already here (see [`RawItems::has_buffered`]): the per-item path of the C
+    /// iterator, with no `Result` to build and look at.
+    #[inline]
+    pub(crate) fn next_buffered(&mut self) -> &str {
+        let r = self.chunk.ranges[self.next].clone();
+        self.next += 1;
+        &self.chunk.text[r]
+    }
+
     /// Moves to the next chunk with items; `false` at the end. Out of line: once a chunk, so
     /// that the per-item path above stays small.
     #[inline(never)]

@@ -177,16 +177,20 @@ thread_local! {
 /// an iterator, through `__tls_get_addr` in a shared library) can be skipped.
 static ANY_LAST_ERROR: AtomicBool = AtomicBool::new(false);
 
-/// Sets (or with `None` clears) this thread's last error.
-pub(super) fn set_last_error(f: Option<Failure>) {
-    if f.is_some() {
-        ANY_LAST_ERROR.store(true, Ordering::Relaxed);
-    } else if !ANY_LAST_ERROR.load(Ordering::Relaxed) {
-        // Only this thread's own stores matter (another's last error is not this thread's), and
-        // those it sees in program order.
-        return;
+/// Sets this thread's last error.
+pub(super) fn set_last_error(f: Failure) {
+    ANY_LAST_ERROR.store(true, Ordering::Relaxed);
+    LAST_ERROR.with(|e| *e.borrow_mut() = Some(f));
+}
+
+/// Clears this thread's last error (after a call that succeeded).
+#[inline]
+pub(super) fn clear_last_error() {
+    // Only this thread's own stores matter (another's last error is not this thread's), and
+    // those it sees in program order.
+    if ANY_LAST_ERROR.load(Ordering::Relaxed) {
+        LAST_ERROR.with(|e| *e.borrow_mut() = None);
     }
-    LAST_ERROR.with(|e| *e.borrow_mut() = f);
 }
 
 // ---------------------------------------------------------------- library
