@@ -446,7 +446,19 @@ fn bytes_equal(word: u64, b: u8) -> u64 {
 #[inline(always)]
 fn scan_string<const CONTROLS: bool>(page: &[u8], i: usize) -> Scan<usize> {
     let mut i = i + 1;
-    // Two words a step: one branch and one bounds check per 16 bytes.
+    // Keys and other short strings end in their first word: that one alone, before 16-byte steps.
+    if let Some(chunk) = page.get(i..i + 8) {
+        let hits = special::<CONTROLS>(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        if hits != 0 {
+            let at = (hits.trailing_zeros() / 8) as usize;
+            if chunk[at] == b'"' {
+                return Ok(i + at + 1);
+            }
+            return scan_string_rest(page, i + at);
+        }
+        i += 8;
+    }
+    // Then two words a step: one branch and one bounds check per 16 bytes.
     while let Some(block) = page.get(i..i + 16) {
         let (lo, hi) = block.split_at(8);
         let lo = special::<CONTROLS>(u64::from_le_bytes(lo.try_into().expect("8 bytes")));
