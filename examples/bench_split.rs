@@ -1,6 +1,7 @@
 //! Micro-benchmark for issue 13: splitting a page of dataset items into items, serde_json's
 //! `RawValue` path (borrowed `Vec<&RawValue>` and owned `Vec<Box<RawValue>>`, what dataset.rs
-//! does today) against the purpose-built splitter `split_items` (src/items_split.rs). Builds a
+//! did before) against the purpose-built splitter (src/items_split.rs): `split_items` on the whole
+//! page, and `StreamSplitter` on 256 KiB pieces as a read uses it. Builds a
 //! page of 1,000,000 items (about 130 MB) in memory, times each way best of 5 (wall clock) and
 //! prints MB/s (10^6 bytes per second of page).
 //!
@@ -112,6 +113,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "split_items",
         best_of(5, n, || {
             items_split::split_items(&page).map_or(0, |v| v.len())
+        }),
+    );
+    // What a read does: the page in 256 KiB pieces (the stream worker's chunks), each split as it
+    // arrives, the bytes of an item cut at a piece's end given again with the next piece.
+    report(
+        "StreamSplitter, 256 KiB pieces (a read)",
+        best_of(5, n, || {
+            let mut splitter = items_split::StreamSplitter::new();
+            let (mut count, mut at, mut ranges) = (0, 0, Vec::new());
+            loop {
+                let end = (at + (256 << 10)).min(page.len());
+                let last = end == page.len();
+                ranges.clear();
+                match splitter.split(&page[at..end], last, &mut ranges) {
+                    Ok(used) => at += used,
+                    Err(_) => return 0,
+                }
+                count += ranges.len();
+                if last {
+                    return count;
+                }
+            }
         }),
     );
     Ok(())

@@ -503,7 +503,35 @@ impl RawItems {
     }
 
     /// The next item's JSON text; `None` at the end. Borrowed until the next call.
+    #[inline]
     pub fn next_text(&mut self) -> Result<Option<&str>> {
+        if self.next >= self.chunk.ranges.len() && !self.next_chunk()? {
+            return Ok(None);
+        }
+        let r = self.chunk.ranges[self.next].clone();
+        self.next += 1;
+        Ok(Some(&self.chunk.text[r]))
+    }
+
+    /// Whether the next item is already here (then [`RawItems::next_buffered`] answers it).
+    #[inline]
+    pub(crate) fn has_buffered(&self) -> bool {
+        self.next < self.chunk.ranges.len()
+    }
+
+    /// The next item, already here (see [`RawItems::has_buffered`]): the per-item path of the C
+    /// iterator, with no `Result` to build and look at.
+    #[inline]
+    pub(crate) fn next_buffered(&mut self) -> &str {
+        let r = self.chunk.ranges[self.next].clone();
+        self.next += 1;
+        &self.chunk.text[r]
+    }
+
+    /// Moves to the next chunk with items; `false` at the end. Out of line: once a chunk, so
+    /// that the per-item path above stays small.
+    #[inline(never)]
+    fn next_chunk(&mut self) -> Result<bool> {
         while self.next >= self.chunk.ranges.len() {
             match self.reader.next_chunk()? {
                 Some(chunk) => {
@@ -511,12 +539,10 @@ impl RawItems {
                     self.reader.recycle(done);
                     self.next = 0;
                 }
-                None => return Ok(None),
+                None => return Ok(false),
             }
         }
-        let r = self.chunk.ranges[self.next].clone();
-        self.next += 1;
-        Ok(Some(&self.chunk.text[r]))
+        Ok(true)
     }
 
     /// The offset after the rows of the pages read so far (as [`DatasetIter::next_offset`]).

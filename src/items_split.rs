@@ -3,7 +3,10 @@
 //!
 //! [`split_items`] checks the whole page with `std::str::from_utf8`, then makes one pass over the
 //! bytes with a small explicit stack (no recursion, so no depth limit of its own) and a
-//! word-at-a-time scan through string contents. It checks the page as strictly as
+//! word-at-a-time scan through string contents (16 bytes a step). A first pass (a vectorized
+//! minimum) finds whether the piece holds any control character: compact JSON has none, and then
+//! strings need looking only for '"' and '\\', and whitespace can only be spaces; otherwise every
+//! check is made. It checks the page as strictly as
 //! `serde_json::from_slice::<Vec<&RawValue>>` does, so both accept and refuse the same pages, with
 //! two differences: a UTF-8 byte order mark at the start is skipped (serde_json refuses it), and
 //! nesting deeper than serde_json's 128 levels is accepted (parsing such an item later fails
@@ -41,6 +44,10 @@ impl fmt::Display for SplitError {
 
 impl std::error::Error for SplitError {}
 
+/// What the scanning functions answer: an error boxed, so that a result fits in two registers
+/// (the error path is rare: once at the end of a streamed piece).
+type Scan<T> = Result<T, Box<SplitError>>;
+
 /// The UTF-8 byte order mark, skipped at the start of a page.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -65,6 +72,10 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 // measures.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn split_items(page: &[u8]) -> Result<Vec<Range<usize>>, SplitError> {
+    split_page(page).map_err(|e| *e)
+}
+
+fn split_page(page: &[u8]) -> Scan<Vec<Range<usize>>> {
     if let Err(e) = std::str::from_utf8(page) {
         let offset = e.valid_up_to();
         return Err(error(page, offset, "valid UTF-8"));
@@ -75,7 +86,11 @@ pub(crate) fn split_items(page: &[u8]) -> Result<Vec<Range<usize>>, SplitError> 
         return Err(error(page, i, "'[' (the start of the array)"));
     }
     let mut items = Vec::new();
-    let end = scan_array(page, i + 1, true, &mut items, &mut (0, 0))?;
+    let end = if has_control(page) {
+        scan_array::<true>(page, i + 1, true, &mut items, &mut (0, 0))?
+    } else {
+        scan_array::<false>(page, i + 1, true, &mut items, &mut (0, 0))?
+    };
     finish(page, end, items)
 }
 
@@ -83,15 +98,16 @@ pub(crate) fn split_items(page: &[u8]) -> Result<Vec<Range<usize>>, SplitError> 
 /// between elements) up to its closing `]`, pushing each element's range to `items`; answers the
 /// index after the `]`. At each comma between elements, `commit` becomes (the index after it,
 /// the elements pushed so far): where a scan of a page cut short can go on. A page cut short
-/// fails at its end (the error's `found` is `None`), never earlier.
-fn scan_array(
+/// fails at its end (the error's `found` is `None`), never earlier. `CONTROLS`: as for
+/// [`scan_string`].
+fn scan_array<const CONTROLS: bool>(
     page: &[u8],
     i: usize,
     first: bool,
     items: &mut Vec<Range<usize>>,
     commit: &mut (usize, usize),
-) -> Result<usize, SplitError> {
-    let mut i = skip_whitespace(page, i);
+) -> Scan<usize> {
+    let mut i = skip_ws::<CONTROLS>(page, i);
     if first && page.get(i) == Some(&b']') {
         return Ok(i + 1);
     }
@@ -107,18 +123,18 @@ fn scan_array(
         }
         match page.get(i) {
             Some(b'{') => {
-                i = skip_whitespace(page, i + 1);
+                i = skip_ws::<CONTROLS>(page, i + 1);
                 if page.get(i) == Some(&b'}') {
                     i += 1;
                 } else {
                     stack.push(true);
-                    i = key_and_colon(page, i, "a string key or '}'")?;
+                    i = key_and_colon::<CONTROLS>(page, i, "a string key or '}'")?;
                     value_or_end = false;
                     continue;
                 }
             }
             Some(b'[') => {
-                i = skip_whitespace(page, i + 1);
+                i = skip_ws::<CONTROLS>(page, i + 1);
                 if page.get(i) == Some(&b']') {
                     i += 1;
                 } else {
@@ -127,7 +143,7 @@ fn scan_array(
                     continue;
                 }
             }
-            Some(b'"') => i = scan_string(page, i)?,
+            Some(b'"') => i = scan_string::<CONTROLS>(page, i)?,
             Some(b'-' | b'0'..=b'9') => i = scan_number(page, i)?,
             Some(b't') => i = scan_literal(page, i, b"true")?,
             Some(b'f') => i = scan_literal(page, i, b"false")?,
@@ -140,20 +156,20 @@ fn scan_array(
             if stack.is_empty() {
                 items.push(start..i);
             }
-            i = skip_whitespace(page, i);
+            i = skip_ws::<CONTROLS>(page, i);
             match (page.get(i), stack.last()) {
                 (Some(b','), Some(true)) => {
-                    i = skip_whitespace(page, i + 1);
-                    i = key_and_colon(page, i, "a string key")?;
+                    i = skip_ws::<CONTROLS>(page, i + 1);
+                    i = key_and_colon::<CONTROLS>(page, i, "a string key")?;
                     break;
                 }
                 (Some(b','), None) => {
-                    i = skip_whitespace(page, i + 1);
+                    i = skip_ws::<CONTROLS>(page, i + 1);
                     *commit = (i, items.len());
                     break;
                 }
                 (Some(b','), _) => {
-                    i = skip_whitespace(page, i + 1);
+                    i = skip_ws::<CONTROLS>(page, i + 1);
                     break;
                 }
                 (Some(b'}'), Some(true)) | (Some(b']'), Some(false)) => {
@@ -220,7 +236,7 @@ impl StreamSplitter {
     ) -> Result<usize, SplitError> {
         let used = self.split_inner(buf, last, items).map_err(|mut e| {
             e.offset += self.base;
-            e
+            *e
         })?;
         self.base += used;
         Ok(used)
@@ -231,7 +247,7 @@ impl StreamSplitter {
         buf: &[u8],
         last: bool,
         items: &mut Vec<Range<usize>>,
-    ) -> Result<usize, SplitError> {
+    ) -> Scan<usize> {
         let (mut i, mut first) = (0, false);
         match self.expect {
             Expect::Open => {
@@ -259,7 +275,12 @@ impl StreamSplitter {
         }
         let before = items.len();
         let mut commit = (i, before);
-        match scan_array(buf, i, first, items, &mut commit) {
+        let scanned = if has_control(buf) {
+            scan_array::<true>(buf, i, first, items, &mut commit)
+        } else {
+            scan_array::<false>(buf, i, first, items, &mut commit)
+        };
+        match scanned {
             Ok(end) => {
                 self.expect = Expect::Closed;
                 let end = skip_whitespace(buf, end);
@@ -279,24 +300,24 @@ impl StreamSplitter {
 }
 
 /// A key at `i` (else the error says `expected`), then `:`; the index of the value after them.
-#[inline]
-fn key_and_colon(page: &[u8], i: usize, expected: &'static str) -> Result<usize, SplitError> {
+#[inline(always)]
+fn key_and_colon<const CONTROLS: bool>(
+    page: &[u8],
+    i: usize,
+    expected: &'static str,
+) -> Scan<usize> {
     if page.get(i) != Some(&b'"') {
         return Err(error(page, i, expected));
     }
-    let i = skip_whitespace(page, scan_string(page, i)?);
+    let i = skip_ws::<CONTROLS>(page, scan_string::<CONTROLS>(page, i)?);
     if page.get(i) != Some(&b':') {
         return Err(error(page, i, "':' after a key"));
     }
-    Ok(skip_whitespace(page, i + 1))
+    Ok(skip_ws::<CONTROLS>(page, i + 1))
 }
 
 /// After the closing `]` at `i`: only whitespace may follow.
-fn finish(
-    page: &[u8],
-    i: usize,
-    items: Vec<Range<usize>>,
-) -> Result<Vec<Range<usize>>, SplitError> {
+fn finish(page: &[u8], i: usize, items: Vec<Range<usize>>) -> Scan<Vec<Range<usize>>> {
     let i = skip_whitespace(page, i);
     if i == page.len() {
         Ok(items)
@@ -312,16 +333,29 @@ fn finish(
 /// The error at `offset`, with the byte found there.
 #[cold]
 #[inline(never)]
-fn error(page: &[u8], offset: usize, expected: &'static str) -> SplitError {
-    SplitError {
+fn error(page: &[u8], offset: usize, expected: &'static str) -> Box<SplitError> {
+    Box::new(SplitError {
         offset,
         expected,
         found: page.get(offset).copied(),
+    })
+}
+
+/// [`skip_whitespace`] inside the array, where `!CONTROLS` says the page has no tab, LF or CR:
+/// then only spaces can be whitespace (and compact JSON has none).
+#[inline(always)]
+fn skip_ws<const CONTROLS: bool>(page: &[u8], mut i: usize) -> usize {
+    if CONTROLS {
+        return skip_whitespace(page, i);
     }
+    while page.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    i
 }
 
 /// The first index at or after `i` that is not JSON whitespace (space, tab, LF, CR).
-#[inline]
+#[inline(always)]
 fn skip_whitespace(page: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = page.get(i) {
         i += 1;
@@ -330,7 +364,7 @@ fn skip_whitespace(page: &[u8], mut i: usize) -> usize {
 }
 
 /// `literal` at `i` (whose first byte is already known to match); the index after it.
-fn scan_literal(page: &[u8], i: usize, literal: &'static [u8]) -> Result<usize, SplitError> {
+fn scan_literal(page: &[u8], i: usize, literal: &'static [u8]) -> Scan<usize> {
     let end = i + literal.len();
     match page.get(i..end) {
         Some(text) if text == literal => Ok(end),
@@ -352,7 +386,8 @@ fn scan_literal(page: &[u8], i: usize, literal: &'static [u8]) -> Result<usize, 
 }
 
 /// The number starting at `i` (a `-` or a digit); the index after it.
-fn scan_number(page: &[u8], mut i: usize) -> Result<usize, SplitError> {
+#[inline(always)]
+fn scan_number(page: &[u8], mut i: usize) -> Scan<usize> {
     let digit = |j: usize| page.get(j).is_some_and(u8::is_ascii_digit);
     let digits = |mut j: usize| {
         while digit(j) {
@@ -403,9 +438,76 @@ fn bytes_equal(word: u64, b: u8) -> u64 {
     bytes_below(word ^ (ONES * b as u64), 1)
 }
 
-/// The string whose opening quote is at `i`; the index after its closing quote.
-fn scan_string(page: &[u8], i: usize) -> Result<usize, SplitError> {
+/// The string whose opening quote is at `i`; the index after its closing quote. The common
+/// case, a string without escapes, is found here inline, 16 bytes at a time; `CONTROLS`:
+/// `page` may hold control characters (below 0x20), which must then be looked for too (else
+/// only '"' and '\\' end a run of plain bytes). Escapes, control characters and the end of the
+/// page go on out of line in [`scan_string_rest`].
+#[inline(always)]
+fn scan_string<const CONTROLS: bool>(page: &[u8], i: usize) -> Scan<usize> {
     let mut i = i + 1;
+    // Keys and other short strings end in their first word: that one alone, before 16-byte steps.
+    if let Some(chunk) = page.get(i..i + 8) {
+        let hits = special::<CONTROLS>(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        if hits != 0 {
+            let at = (hits.trailing_zeros() / 8) as usize;
+            if chunk[at] == b'"' {
+                return Ok(i + at + 1);
+            }
+            return scan_string_rest(page, i + at);
+        }
+        i += 8;
+    }
+    // Then two words a step: one branch and one bounds check per 16 bytes.
+    while let Some(block) = page.get(i..i + 16) {
+        let (lo, hi) = block.split_at(8);
+        let lo = special::<CONTROLS>(u64::from_le_bytes(lo.try_into().expect("8 bytes")));
+        let hi = special::<CONTROLS>(u64::from_le_bytes(hi.try_into().expect("8 bytes")));
+        if lo | hi != 0 {
+            // The lowest hit of a word is exact (see `bytes_below`); `hi` counts if `lo` has none.
+            let at = if lo != 0 {
+                lo.trailing_zeros() / 8
+            } else {
+                8 + hi.trailing_zeros() / 8
+            } as usize;
+            if block[at] == b'"' {
+                return Ok(i + at + 1);
+            }
+            return scan_string_rest(page, i + at);
+        }
+        i += 16;
+    }
+    if let Some(chunk) = page.get(i..i + 8) {
+        let hits = special::<CONTROLS>(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        if hits != 0 {
+            let at = (hits.trailing_zeros() / 8) as usize;
+            if chunk[at] == b'"' {
+                return Ok(i + at + 1);
+            }
+            return scan_string_rest(page, i + at);
+        }
+        i += 8;
+    }
+    scan_string_rest(page, i)
+}
+
+/// High bit set in each byte of `word` that may end a run of plain string bytes: '"', '\\' and,
+/// when `CONTROLS`, a control character (same caveat as [`bytes_below`]).
+#[inline(always)]
+fn special<const CONTROLS: bool>(word: u64) -> u64 {
+    let hits = bytes_equal(word, b'"') | bytes_equal(word, b'\\');
+    if CONTROLS {
+        hits | bytes_below(word, 0x20)
+    } else {
+        hits
+    }
+}
+
+/// The rest of a string from `i`, a byte inside it (after its opening quote) where a run of
+/// plain bytes ended or fewer than eight bytes are left: as [`scan_string`], checking every
+/// byte.
+#[inline(never)]
+fn scan_string_rest(page: &[u8], mut i: usize) -> Scan<usize> {
     loop {
         // Skip eight plain bytes at a time: none is '"', '\\' or a control character.
         while let Some(chunk) = page.get(i..i + 8) {
@@ -449,6 +551,12 @@ fn scan_string(page: &[u8], i: usize) -> Result<usize, SplitError> {
             None => return Err(error(page, i, "'\"' (the string is not closed)")),
         }
     }
+}
+
+/// Whether `page` holds a control character (below 0x20) anywhere: a minimum over all bytes,
+/// which the compiler vectorizes. Without one (compact JSON), strings need no check for them.
+fn has_control(page: &[u8]) -> bool {
+    page.iter().fold(u8::MAX, |m, &b| m.min(b)) < 0x20
 }
 
 #[cfg(test)]

@@ -404,3 +404,47 @@ fn streamed_pages_split_as_whole_ones() {
         }
     }
 }
+
+#[test]
+fn long_strings_are_checked_at_every_offset() {
+    // Strings longer than a word, with an escape, a quote or a control character at each offset:
+    // the word-at-a-time paths (with and without control characters elsewhere in the page) must
+    // find each one where a byte-by-byte scan would.
+    let mut rng = Rng(11);
+    let specials: &[&str] = &[
+        "\\\"", "\\\\", "\\u00e9", "\\n", "\"", "\\", "\u{1}", "\n", "é",
+    ];
+    for len in 0..40 {
+        for at in 0..=len {
+            for special in specials {
+                for newline_outside in [false, true] {
+                    let mut text = "abcdefghijklmnopqrstuvwxyz0123456789ABCD"[..len].to_string();
+                    text.insert_str(at, special);
+                    let sep = if newline_outside { "\n" } else { "" };
+                    let page = format!("[{{\"key\":\"{text}\"}},{sep}\"{text}{text}\"]");
+                    let bytes = page.as_bytes();
+                    let ours = split_items(bytes);
+                    match (&ours, serde_items(bytes)) {
+                        (Ok(ranges), Some(theirs)) => assert_eq!(texts(bytes, ranges), theirs),
+                        (Err(e), None) => {
+                            if *special == "\u{1}" {
+                                // The first control character is where the page goes wrong.
+                                assert_eq!(e.offset, page.find('\u{1}').unwrap(), "{page:?}");
+                            }
+                        }
+                        (_, theirs) => panic!(
+                            "disagree on {page:?}: ours {ours:?}, serde_json accepts: {}",
+                            theirs.is_some()
+                        ),
+                    }
+                    let streamed = split_streamed(bytes, &mut rng);
+                    match (&ours, &streamed) {
+                        (Ok(ranges), Ok(got)) => assert_eq!(&texts(bytes, ranges), got),
+                        (Err(a), Err(b)) => assert_eq!(a, b, "{page:?}"),
+                        _ => panic!("streamed disagrees on {page:?}: {ours:?}, {streamed:?}"),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -20,7 +20,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use serde_json::Value;
 
-use super::errors::{set_last_error, Failure};
+use super::errors::{clear_last_error, set_last_error, Failure};
 use super::*;
 
 /// Runs a fallible body inside the panic boundary and keeps the last error.
@@ -38,12 +38,12 @@ pub(super) fn guard(f: impl FnOnce() -> Result<(), Failure>) -> apify_status {
     });
     match result {
         Ok(()) => {
-            set_last_error(None);
+            clear_last_error();
             APIFY_STATUS_OK
         }
         Err(f) => {
             let status = f.status;
-            set_last_error(Some(f));
+            set_last_error(f);
             status
         }
     }

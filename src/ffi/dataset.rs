@@ -29,7 +29,18 @@ pub struct apify_dataset_iter {
 impl apify_dataset_iter {
     /// The next item's text (`None` at the end), valid until the next call; after a failure,
     /// the same failure every time (never a false end).
+    #[inline]
     fn next_text(&mut self) -> Result<Option<&str>, Failure> {
+        if self.failed.is_none() && self.inner.has_buffered() {
+            return Ok(Some(self.inner.next_buffered()));
+        }
+        self.next_slow()
+    }
+
+    /// `next_text` once a chunk (or after a failure): out of line, so that the per-item path
+    /// stays small.
+    #[inline(never)]
+    fn next_slow(&mut self) -> Result<Option<&str>, Failure> {
         if let Some(f) = &self.failed {
             return Err(Failure {
                 message: format!("the iterator stopped at an earlier error: {}", f.message),

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 
@@ -171,9 +172,25 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<Failure>> = const { RefCell::new(None) };
 }
 
-/// Sets (or with `None` clears) this thread's last error.
-pub(super) fn set_last_error(f: Option<Failure>) {
-    LAST_ERROR.with(|e| *e.borrow_mut() = f);
+/// Whether any thread ever set a last error. Until one does, every thread's last error is
+/// already clear, so clearing it after each successful call (a thread-local access per item of
+/// an iterator, through `__tls_get_addr` in a shared library) can be skipped.
+static ANY_LAST_ERROR: AtomicBool = AtomicBool::new(false);
+
+/// Sets this thread's last error.
+pub(super) fn set_last_error(f: Failure) {
+    ANY_LAST_ERROR.store(true, Ordering::Relaxed);
+    LAST_ERROR.with(|e| *e.borrow_mut() = Some(f));
+}
+
+/// Clears this thread's last error (after a call that succeeded).
+#[inline]
+pub(super) fn clear_last_error() {
+    // Only this thread's own stores matter (another's last error is not this thread's), and
+    // those it sees in program order.
+    if ANY_LAST_ERROR.load(Ordering::Relaxed) {
+        LAST_ERROR.with(|e| *e.borrow_mut() = None);
+    }
 }
 
 // ---------------------------------------------------------------- library
