@@ -38,8 +38,10 @@ VIEW_FLAG=
 if grep -q 'apify_dataset_iter_next_view' include/apify.h; then
     VIEW_FLAG=-DAPIFY_HAS_ITER_VIEW
 fi
-cc -O2 -std=c99 -Wall -Iinclude $VIEW_FLAG bench/read_items.c -o "$WORK/read_items" \
-    -L"$REL" -lapify -Wl,-rpath,"$REL"
+# The C library as users get it: installed (release, stripped) into a prefix of the work folder.
+PREFIX="$WORK/prefix" sh scripts/install.sh >&2
+cc -O2 -std=c99 -Wall -I"$WORK/prefix/include" $VIEW_FLAG bench/read_items.c -o "$WORK/read_items" \
+    -L"$WORK/prefix/lib" -lapify -Wl,-rpath,"$WORK/prefix/lib"
 HAS_PY=
 if python3 -c 'import apify_client' 2>/dev/null; then
     HAS_PY=1
