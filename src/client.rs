@@ -45,7 +45,7 @@ pub(crate) struct Inner {
     /// Webhook receivers of waits by webhook, by listen address, started on first use.
     receivers: Mutex<HashMap<String, Arc<Receiver>>>,
     /// Compiled input schemas by Actor and build (`validate_input`).
-    pub(crate) input_schemas: crate::input::SchemaCache,
+    pub(crate) input_schemas: crate::schema_cache::SchemaCache,
 }
 
 impl std::fmt::Debug for Client {

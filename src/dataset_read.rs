@@ -514,6 +514,7 @@ impl RawItems {
     }
 
     /// Whether the next item is already here (then [`RawItems::next_buffered`] answers it).
+    #[cfg(feature = "capi")]
     #[inline]
     pub(crate) fn has_buffered(&self) -> bool {
         self.next < self.chunk.ranges.len()
@@ -521,6 +522,7 @@ impl RawItems {
 
     /// The next item, already here (see [`RawItems::has_buffered`]): the per-item path of the C
     /// iterator, with no `Result` to build and look at.
+    #[cfg(feature = "capi")]
     #[inline]
     pub(crate) fn next_buffered(&mut self) -> &str {
         let r = self.chunk.ranges[self.next].clone();

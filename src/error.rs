@@ -153,7 +153,7 @@ pub enum Error {
     /// [`StartOptions::validate_input`](crate::StartOptions::validate_input)); nothing was
     /// started. The report names every problem.
     #[error("the input is not valid for {}: {}", .0.actor, .0.summary())]
-    InvalidInput(Box<crate::input::InputReport>),
+    InvalidInput(Box<crate::input_report::InputReport>),
 
     /// A synchronous run did not finish within the API's limit (HTTP 408); the run goes on.
     #[error("the synchronous run did not finish within the API's limit (about 300 s) and goes on running on the platform; the API does not say which run it was. For runs that take longer, start the run (start/call) and wait for it instead. Server said: {message}")]
@@ -247,14 +247,6 @@ impl Error {
         }
     }
 
-    /// A wait stopped by its callback, naming the run and its status then.
-    pub(crate) fn cancelled_wait(run: &crate::models::Run) -> Error {
-        Error::Cancelled {
-            run_id: Some(run.id.clone()),
-            run_status: Some(run.status.to_string()),
-        }
-    }
-
     /// What the server may have seen of the failed request; `None` where no request is meant
     /// (a cancellation).
     pub fn sent(&self) -> Option<Sent> {
@@ -288,7 +280,7 @@ impl Error {
     }
 
     /// The report of an input refused by its schema ([`Error::InvalidInput`]).
-    pub fn input_report(&self) -> Option<&crate::input::InputReport> {
+    pub fn input_report(&self) -> Option<&crate::input_report::InputReport> {
         match self {
             Error::InvalidInput(report) => Some(report),
             _ => None,

@@ -2,11 +2,9 @@
 //! ([`RunnableClient::validate_input`], or [`StartOptions::validate_input`] on a start), or on the
 //! server ([`RunnableClient::validate_input_remote`]).
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use serde::ser::SerializeStruct;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::actor::{Kind, RunnableClient, StartOptions};
@@ -14,116 +12,9 @@ use crate::client::id_segment;
 use crate::error::{Error, Result};
 use crate::http::{Call, Retry, Unknown};
 use crate::input_remote::report_of_refusal;
-use crate::input_schema::{escape, kind_of, short, Checker};
+use crate::input_report::InputReport;
+use crate::input_schema::{escape, kind_of, Checker};
 use crate::models::Page;
-
-/// How many compiled input schemas a client keeps (by Actor and build); the least recently used
-/// goes first.
-pub const INPUT_SCHEMA_CACHE_ENTRIES: usize = 32;
-
-/// The verdict on an input: valid or not, and every problem found.
-///
-/// Serialized as `{"valid": bool, "errors": [{"pointer", "field", "expected", "given",
-/// "message"}]}` (the C ABI's report).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InputReport {
-    /// True when the input has no problem.
-    pub valid: bool,
-    /// Every problem, sorted by pointer.
-    pub errors: Vec<InputProblem>,
-    /// The input as the run would get it: a task's input laid under it and the schema's
-    /// `default` values filled in (`None` for the server's check, which does not say).
-    #[serde(skip)]
-    pub input: Option<Value>,
-    /// The Actor or task checked for, as the caller named it.
-    #[serde(skip)]
-    pub actor: String,
-}
-
-/// One problem of an input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputProblem {
-    /// The RFC 6901 JSON pointer of the field, e.g. `/count`, `/startUrls/0/url` (`""`: the
-    /// whole input).
-    pub pointer: String,
-    /// What the schema wants, e.g. `>= 0`, `integer`, `one of "A", "B"`.
-    pub expected: String,
-    /// What was given, as short JSON text (`(missing)` for a required field that is absent;
-    /// `"***"` for a secret field).
-    pub given: String,
-    /// What is wrong, e.g. `must be >= 0, got -5`.
-    pub message: String,
-}
-
-impl InputProblem {
-    /// The pointer as a field name: no leading slash, dots for nesting (`startUrls.0.url`).
-    pub fn field(&self) -> String {
-        let tokens: Vec<String> = self
-            .pointer
-            .split('/')
-            .skip(1)
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
-            .collect();
-        tokens.join(".")
-    }
-}
-
-impl Serialize for InputProblem {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("InputProblem", 5)?;
-        m.serialize_field("pointer", &self.pointer)?;
-        m.serialize_field("field", &self.field())?;
-        m.serialize_field("expected", &self.expected)?;
-        m.serialize_field("given", &self.given)?;
-        m.serialize_field("message", &self.message)?;
-        m.end()
-    }
-}
-
-impl InputReport {
-    /// Every problem as `field: message`, joined by `; ` (`input` names the whole input).
-    pub fn summary(&self) -> String {
-        let parts: Vec<String> = self
-            .errors
-            .iter()
-            .map(|p| {
-                let field = p.field();
-                let field = if field.is_empty() {
-                    "input".into()
-                } else {
-                    field
-                };
-                format!("{field}: {}", p.message)
-            })
-            .collect();
-        parts.join("; ")
-    }
-}
-
-/// Compiled input schemas by (Actor id, build id), shared by a client's clones; at most
-/// [`INPUT_SCHEMA_CACHE_ENTRIES`], least recently used first out.
-#[derive(Default)]
-pub(crate) struct SchemaCache(Mutex<VecDeque<(String, String, Arc<Checker>)>>);
-
-impl SchemaCache {
-    fn get(&self, actor: &str, build: &str) -> Option<Arc<Checker>> {
-        let mut entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let i = entries.iter().position(|e| e.0 == actor && e.1 == build)?;
-        let entry = entries.remove(i)?;
-        let checker = entry.2.clone();
-        entries.push_back(entry);
-        Some(checker)
-    }
-
-    fn put(&self, actor: &str, build: &str, checker: Arc<Checker>) {
-        let mut entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        entries.retain(|e| !(e.0 == actor && e.1 == build));
-        entries.push_back((actor.to_string(), build.to_string(), checker));
-        while entries.len() > INPUT_SCHEMA_CACHE_ENTRIES {
-            entries.pop_front();
-        }
-    }
-}
 
 /// What a check is about: the Actor, the input (a task's merged in) and the build.
 pub(crate) struct Target {
@@ -148,7 +39,7 @@ impl RunnableClient {
     ///
     /// Reads the Actor (`GET /v2/acts/{id}`, and the task first) each time, and the build's
     /// schema only once per client and build (compiled and kept, see
-    /// [`INPUT_SCHEMA_CACHE_ENTRIES`]).
+    /// [`INPUT_SCHEMA_CACHE_ENTRIES`](crate::INPUT_SCHEMA_CACHE_ENTRIES)).
     ///
     /// ```no_run
     /// use serde_json::json;
@@ -462,61 +353,9 @@ fn is_input_refusal(kind: &str) -> bool {
     kind == "invalid-input" || kind.starts_with("schema-validation")
 }
 
-/// A value at a pointer as a problem shows it.
-pub(crate) fn shown_at(input: &Value, pointer: &str) -> String {
-    input
-        .pointer(pointer)
-        .map_or_else(|| "(missing)".to_string(), short)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reports_serialize_with_fields() {
-        let report = InputReport {
-            valid: false,
-            errors: vec![InputProblem {
-                pointer: "/start~1Urls/0/url".into(),
-                expected: "string".into(),
-                given: "1".into(),
-                message: "must be a string, got 1".into(),
-            }],
-            input: Some(serde_json::json!({"x": 1})),
-            actor: "a/b".into(),
-        };
-        assert_eq!(
-            serde_json::to_value(&report).unwrap(),
-            serde_json::json!({"valid": false, "errors": [{"pointer": "/start~1Urls/0/url",
-                "field": "start/Urls.0.url", "expected": "string", "given": "1",
-                "message": "must be a string, got 1"}]})
-        );
-        assert_eq!(
-            report.summary(),
-            "start/Urls.0.url: must be a string, got 1"
-        );
-        let whole = InputProblem {
-            pointer: String::new(),
-            ..report.errors[0].clone()
-        };
-        assert_eq!(whole.field(), "");
-    }
-
-    #[test]
-    fn the_cache_keeps_the_most_recent_entries() {
-        let cache = SchemaCache::default();
-        for i in 0..INPUT_SCHEMA_CACHE_ENTRIES + 1 {
-            cache.put("a", &i.to_string(), Arc::new(Checker::none()));
-        }
-        assert!(cache.get("a", "0").is_none());
-        assert!(cache.get("a", "1").is_some());
-        cache.put("a", "new", Arc::new(Checker::none()));
-        // "1" was used last, so "2" went.
-        assert!(cache.get("a", "1").is_some());
-        assert!(cache.get("a", "2").is_none());
-        assert!(cache.get("b", "1").is_none());
-    }
 
     #[test]
     fn build_numbers_and_refusals() {

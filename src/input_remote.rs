@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
-use crate::input::{shown_at, InputProblem};
-use crate::input_schema::{escape, short};
+use crate::input_report::InputProblem;
+use crate::input_schema::{escape, short, shown_at};
 
 /// The problems a refusal names: its validation errors, else the fields its message names,
 /// else the message itself about the whole input.

@@ -13,7 +13,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::input::InputProblem;
+use crate::input_report::InputProblem;
 
 /// Where the compiled schema lives for `boon` (a name, never fetched).
 const SCHEMA_URL: &str = "urn:libapify:input-schema";
@@ -344,6 +344,13 @@ pub(crate) fn kind_of(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// A value at a pointer as a problem shows it.
+pub(crate) fn shown_at(input: &Value, pointer: &str) -> String {
+    input
+        .pointer(pointer)
+        .map_or_else(|| "(missing)".to_string(), short)
 }
 
 #[cfg(test)]

@@ -86,12 +86,14 @@ mod error;
 mod http;
 mod input;
 mod input_remote;
+mod input_report;
 mod input_schema;
 mod items_split;
 mod key_value_store;
 mod models;
 mod receiver;
 mod run;
+mod schema_cache;
 mod start;
 mod start_knowledge;
 mod timestamps;
@@ -114,12 +116,13 @@ pub use http::{
     DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_RECORD_BYTES, MAX_PAGE_BYTES_CEILING, MIN_PAGE_BYTES,
     PAGE_BYTES_PER_ITEM,
 };
-pub use input::{InputProblem, InputReport, INPUT_SCHEMA_CACHE_ENTRIES};
+pub use input_report::{InputProblem, InputReport};
 pub use key_value_store::{
     check_record_key, KeyInfo, KeyIter, KeyValueStoreClient, KeysOptions, KeysPage,
 };
 pub use models::{Page, Record, Run, RunStatus};
 pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
+pub use schema_cache::INPUT_SCHEMA_CACHE_ENTRIES;
 pub use start::{RECONCILE_SKEW, START_MARKER_PREFIX};
 pub use start_knowledge::DEFAULT_RECONCILE_WINDOW;
 pub use webhooks::{

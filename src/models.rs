@@ -184,6 +184,17 @@ impl Record {
     }
 }
 
+// Here, not in error.rs: the error module stays below the models (which decode into `Error`).
+impl crate::Error {
+    /// A wait stopped by its callback, naming the run and its status then.
+    pub(crate) fn cancelled_wait(run: &Run) -> crate::Error {
+        crate::Error::Cancelled {
+            run_id: Some(run.id.clone()),
+            run_status: Some(run.status.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

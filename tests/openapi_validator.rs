@@ -2,6 +2,9 @@
 //! bodies fail with a message naming the operation and each problem's JSON pointer, and each
 //! named spec defect is real. (Routing and the whole document: `tests/openapi_copy.rs`.)
 
+// tests/common/ starts emulators.
+#![cfg(feature = "emulator")]
+
 mod common;
 
 use std::path::PathBuf;

@@ -12,7 +12,7 @@ pub const DEFAULT_TOKEN: &str = "emulator-token";
 pub struct EmulatorConfig {
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// Accepted API tokens (the first is the one reported by [`Emulator::token`]).
+    /// Accepted API tokens (the first is the one reported by [`Emulator::token`](super::Emulator::token)).
     pub tokens: Vec<String>,
     /// The cap on `waitForFinish`, in seconds (the platform's is 60).
     pub max_wait_secs: u64,

@@ -20,8 +20,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use serde_json::Value;
 
+use super::callbacks::apify_callbacks;
+use super::client_handle::apify_client;
+use super::errors::{
+    apify_status, APIFY_STATUS_INTERNAL, APIFY_STATUS_INVALID_JSON, APIFY_STATUS_INVALID_UTF8,
+    APIFY_STATUS_OK, APIFY_STATUS_PANIC,
+};
 use super::errors::{clear_last_error, set_last_error, Failure};
-use super::*;
+use crate::Client;
 
 /// Runs a fallible body inside the panic boundary and keeps the last error.
 pub(super) fn guard(f: impl FnOnce() -> Result<(), Failure>) -> apify_status {

@@ -3,14 +3,9 @@
 use std::ffi::c_char;
 
 use super::boundary::{ffi, ffi_plain, free_box};
+use super::client_handle::apify_client;
 use super::errors::apify_status;
 use super::options::{parse_object, ClientOpts};
-use crate::Client;
-
-/// A client of the Apify API. Safe to use from many threads at once.
-pub struct apify_client {
-    pub(super) client: Client,
-}
 
 /// Creates a client. `options_json` may be NULL; keys: token, baseUrl, maxRetries (default 8),
 /// minDelayBetweenRetriesMillis (default 500; the delay doubles per attempt, with jitter),

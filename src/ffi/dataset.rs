@@ -7,7 +7,7 @@ use std::ptr;
 use serde_json::value::RawValue;
 
 use super::boundary::{ffi, ffi_plain, free_box, IntoC};
-use super::client::apify_client;
+use super::client_handle::apify_client;
 use super::errors::{apify_status, Failure, APIFY_STATUS_CANCELLED, APIFY_STATUS_INVALID_JSON};
 use super::json::{join_raw, to_json};
 use super::options::{parse_object, ItemsOpts};

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use serde::Deserialize;
 
 use super::boundary::ffi;
-use super::client::apify_client;
+use super::client_handle::apify_client;
 use super::errors::{apify_status, Failure};
 use super::json::to_json;
 use super::options::{parse_object, Keys};

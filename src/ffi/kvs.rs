@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_int};
 
 use super::boundary::{bytes, ffi, ffi_plain, free_box, next_of};
-use super::client::apify_client;
+use super::client_handle::apify_client;
 use super::errors::{apify_status, Failure, APIFY_STATUS_NOT_FOUND};
 use super::json::to_json;
 use super::options::{parse_object, KeysOpts};

@@ -2,6 +2,11 @@
 //! out, one file per object. Every body goes through the boundary in `boundary.rs` (`ffi!`,
 //! `ffi_plain!`): panics are caught, arguments are checked and converted by kind, out-parameters
 //! are written only on success, and the thread's last error is set or cleared.
+//!
+//! The files form a stack, each importing only from the files below it (never `super::*`):
+//! `errors` (statuses, failures, the last error) at the bottom; `client_handle`, `callbacks` and
+//! `options` on it; then `boundary`; then the exported functions (`general` for the library's
+//! own). This file only declares them and re-exports the C surface.
 #![allow(unsafe_code)]
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
@@ -9,8 +14,10 @@
 mod boundary;
 mod callbacks;
 mod client;
+mod client_handle;
 mod dataset;
 mod errors;
+mod general;
 mod input;
 mod json;
 mod kvs;
@@ -27,8 +34,10 @@ mod webhook;
 pub use self::log::*;
 pub use callbacks::*;
 pub use client::*;
+pub use client_handle::*;
 pub use dataset::*;
 pub use errors::*;
+pub use general::*;
 pub use input::*;
 pub use json::*;
 pub use kvs::*;
@@ -37,5 +46,3 @@ pub use request::*;
 pub use run::*;
 pub use runnable::*;
 pub use webhook::*;
-
-use crate::Client;

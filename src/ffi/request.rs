@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use serde_json::Value;
 
 use super::boundary::{bytes, ffi};
-use super::client::apify_client;
+use super::client_handle::apify_client;
 use super::errors::{apify_status, Failure, APIFY_STATUS_INTERNAL};
 use super::record::{apify_record, new_record};
 

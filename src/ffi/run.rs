@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::boundary::ffi;
 use super::callbacks::apify_callbacks;
-use super::client::apify_client;
+use super::client_handle::apify_client;
 use super::errors::apify_status;
 use super::json::to_json;
 use crate::WaitOptions;

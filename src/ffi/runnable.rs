@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::boundary::ffi;
 use super::callbacks::{apify_callbacks, Callbacks};
-use super::client::apify_client;
+use super::client_handle::apify_client;
 use super::errors::{apify_status, Failure};
 use super::json::{join_raw, to_json};
 use super::options::{parse_object, CallOpts, LastRunOpts, RunsOpts};

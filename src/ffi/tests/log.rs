@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 use ::log::{Level, LevelFilter};
 
 use super::helpers::*;
+#[cfg(feature = "emulator")]
+use super::live::*;
 use crate::ffi::log::{
     env_level, installed, is_ours, level_code, parse_level, stderr_line, wanted_level,
 };

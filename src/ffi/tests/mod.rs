@@ -10,13 +10,16 @@
 //! status mappings, records, iterator ends, `apify_request` and `apify_request_bytes`, runs and
 //! their callbacks and logs, exports and the storages themselves, inputs checked against input
 //! schemas, against an in-process server on
-//! 127.0.0.1. Everything they share is in `helpers`.
+//! 127.0.0.1. Everything they share is in `helpers`, and
+//! what the emulator's tests share in `live`.
 
 mod argument_table;
 mod header;
 mod helpers;
 mod json_get;
 mod last_error;
+#[cfg(feature = "emulator")]
+mod live;
 mod log;
 mod options;
 mod static_strings;

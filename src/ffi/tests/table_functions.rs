@@ -1,9 +1,90 @@
 //! The argument-check table: every fallible function of the C ABI with its pointer parameters
 //! (as the header names them) and what each is. `header` checks it against the header.
 
-use super::argument_table::Param::*;
-use super::argument_table::{Func, Param, Shape, BYTES};
+use self::Param::*;
 use super::helpers::*;
+
+/// What a parameter of an `extern "C"` function is, for the argument checks.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Param {
+    /// `const apify_client *`.
+    Client,
+    /// A required UTF-8 string; a valid value.
+    Text(&'static str),
+    /// A UTF-8 string that may be NULL; a valid value (given in the valid call).
+    OptText(&'static str),
+    /// JSON text that may be NULL (NULL in the valid call).
+    OptJson(Shape),
+    /// JSON text that must be present; a valid value.
+    Json(Shape, &'static str),
+    /// An out-parameter (`T **`, `int *`).
+    Out,
+    /// `apify_dataset_iter *`.
+    DatasetIter,
+    /// `apify_key_iter *`.
+    KeyIter,
+    /// `const uint8_t *` with a non-zero length.
+    Bytes,
+    /// `const apify_callbacks *` that may be NULL (a valid struct in the valid call); version 0
+    /// is refused.
+    OptCallbacks,
+    /// `const apify_callbacks *` that must be given, with a `log` callback; version 0 is refused.
+    LogCallbacks,
+    /// A function pointer that must not be NULL (`apify_write_fn`).
+    WriteFn,
+    /// `void *userdata`: handed to the callbacks, never read; NULL in the valid call.
+    Userdata,
+    /// The log handler, a function pointer that may be NULL (NULL in the valid call).
+    LogHandler,
+}
+
+impl Param {
+    /// Whether NULL is a valid value.
+    pub(super) fn optional(self) -> bool {
+        matches!(
+            self,
+            Param::OptText(_)
+                | Param::OptJson(_)
+                | Param::OptCallbacks
+                | Param::Userdata
+                | Param::LogHandler
+        )
+    }
+
+    /// Whether the argument is text, checked for UTF-8.
+    pub(super) fn is_text(self) -> bool {
+        matches!(
+            self,
+            Param::Text(_) | Param::OptText(_) | Param::Json(..) | Param::OptJson(_)
+        )
+    }
+}
+
+/// What a JSON argument must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// An options object with a fixed set of keys.
+    Options,
+    /// A run input: an object.
+    Input,
+    /// `apify_request`'s query: an object of scalars.
+    Query,
+    /// Any JSON document (`apify_request`'s body, `apify_json_get`'s document).
+    Any,
+    /// Dataset items: an object or an array of objects.
+    Items,
+}
+
+/// An `extern "C"` function with its pointer parameters in order (names as in the header) and a
+/// caller that takes them as `void *`s (non-pointer arguments are fixed in the caller).
+pub(super) struct Func {
+    pub(super) name: &'static str,
+    pub(super) params: Vec<(&'static str, Param)>,
+    pub(super) call: fn(&[*mut c_void]) -> apify_status,
+}
+
+/// The bytes of a `Bytes` argument (its length is fixed in the caller).
+pub(super) const BYTES: &[u8] = b"abc";
 
 /// The argument-check table: `name(args) => [params];` a function. An argument is the index of
 /// a pointer parameter in `params`, `(write index)` or `(handler index)` for a function pointer

@@ -3,6 +3,7 @@
 //! and `apify_run_get_log`; version 0 refused, a non-zero answer cancels.
 
 use super::helpers::*;
+use super::live::*;
 
 /// What the callbacks saw, through `userdata`. The callbacks never panic (a panic cannot unwind
 /// through C): what is wrong goes to `problems`.

@@ -3,6 +3,7 @@
 //! answering its failure.
 
 use super::helpers::*;
+use super::live::*;
 
 #[test]
 fn not_found_maps_from_404() {

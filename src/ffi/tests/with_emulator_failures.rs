@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use super::helpers::*;
+use super::live::*;
 
 /// A loopback port nothing listens on.
 fn closed_port() -> u16 {

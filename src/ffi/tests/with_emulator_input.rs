@@ -4,6 +4,7 @@
 //! for an invalid input.
 
 use super::helpers::*;
+use super::live::*;
 
 const BAD: &str = r#"{"count": -5, "outcome": "MAYBE", "itemBytes": "ten"}"#;
 

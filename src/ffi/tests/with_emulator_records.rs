@@ -1,6 +1,7 @@
 //! Records through the accessors and iterators to their end, against the emulator.
 
 use super::helpers::*;
+use super::live::*;
 
 #[test]
 fn records_through_the_accessors() {

@@ -1,6 +1,7 @@
 //! `apify_request` and `apify_request_bytes`: any operation of the API, against the emulator.
 
 use super::helpers::*;
+use super::live::*;
 
 #[test]
 fn request_reaches_any_operation() {

@@ -2,6 +2,7 @@
 //! synchronous runs, reruns, resurrection and the run list, and one client from many threads.
 
 use super::helpers::*;
+use super::live::*;
 
 #[test]
 fn runs_and_tasks() {

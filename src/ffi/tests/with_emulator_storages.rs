@@ -2,6 +2,7 @@
 //! get / get-or-create / delete of datasets and key-value stores, and `apify_kvs_record_exists`.
 
 use super::helpers::*;
+use super::live::*;
 
 /// What the write callback got, through `userdata` (it never panics: a panic cannot unwind
 /// through C).

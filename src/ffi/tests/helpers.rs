@@ -1,6 +1,7 @@
-//! What the tests share: the names they use (`use super::helpers::*` is each test module's only
+//! What the tests share: the names they use (`use super::helpers::*` is each test module's
 //! import), reading strings and last errors the library hands out, checking failures and
-//! successes, clients, and the `Offline` fixture. The emulator's fixture and calls are in `live`.
+//! successes, clients, and the `Offline` fixture. The emulator's fixture and calls are in `live`,
+//! above this module (the `with_emulator_*` modules also `use super::live::*`).
 
 pub(crate) use std::collections::BTreeSet;
 pub(crate) use std::ffi::{c_char, c_int, c_void, CStr, CString};
@@ -9,11 +10,6 @@ pub(crate) use std::ptr;
 pub(crate) use serde_json::Value;
 
 pub(crate) use crate::ffi::*;
-
-#[cfg(feature = "emulator")]
-mod live;
-#[cfg(feature = "emulator")]
-pub(crate) use live::*;
 
 /// An address that is never a valid allocation of this library; out-parameters start as it and
 /// must still hold it after a failing call.

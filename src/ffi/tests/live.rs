@@ -4,7 +4,7 @@ pub(crate) use std::time::Duration;
 
 pub(crate) use serde_json::json;
 
-use super::*;
+use super::helpers::*;
 pub(crate) use crate::emulator::{Emulator, EmulatorConfig};
 
 /// The emulator's Actor whose items, records, log, duration and outcome its input sets.
