@@ -349,6 +349,46 @@ fn batches_take_25_requests_and_refuse_more() {
 }
 
 #[test]
+fn a_setting_leaves_part_of_the_next_batches_unprocessed() {
+    let api = Api::start();
+    let q = new_queue(&api, None);
+    let put = |body: Value| {
+        api.request(
+            "PUT",
+            "/_emulator/settings",
+            &[("Content-Type", "application/json")],
+            Some(body.to_string().as_bytes()),
+        )
+    };
+    assert!(put(json!({"rqUnprocessedBatches": -1}))
+        .expect(400)
+        .text()
+        .contains("rqUnprocessedBatches"));
+    put(json!({"rqUnprocessedBatches": 1})).expect(200);
+    let batch: Vec<Value> = (0..5)
+        .map(|i| json!({"url": format!("https://e.com/u{i}"), "method": "POST"}))
+        .collect();
+    let path = format!("/v2/request-queues/{q}/requests/batch");
+    let r = api.post_json(&path, &json!(batch)).expect(201).data();
+    assert_eq!(r["processedRequests"].as_array().unwrap().len(), 3);
+    let left = r["unprocessedRequests"].as_array().unwrap();
+    assert_eq!(left.len(), 2);
+    assert_eq!(left[0]["uniqueKey"], "https://e.com/u3");
+    assert_eq!(left[0]["url"], "https://e.com/u3");
+    assert_eq!(left[0]["method"], "POST");
+    // Only what was processed is in the queue; the setting is used up.
+    assert_eq!(counts(&api, &q), (3, 0, 3));
+    assert_eq!(
+        api.get("/_emulator/settings").expect(200).data()["rqUnprocessedBatches"],
+        0
+    );
+    let r = api.post_json(&path, &json!(left)).expect(201).data();
+    assert_eq!(r["processedRequests"].as_array().unwrap().len(), 2);
+    assert!(r["unprocessedRequests"].as_array().unwrap().is_empty());
+    assert_eq!(counts(&api, &q), (5, 0, 5));
+}
+
+#[test]
 fn cursor_listing_loses_and_repeats_nothing_while_requests_are_added() {
     let api = Api::start();
     let q = new_queue(&api, None);

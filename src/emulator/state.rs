@@ -296,6 +296,9 @@ pub(crate) struct State {
     pub seq: u64,
     /// Whether new runs record their start request's User-Agent (`/_emulator/settings`).
     pub record_user_agent: bool,
+    /// Batch adds still to answer with half their requests unprocessed (`/_emulator/settings`
+    /// `rqUnprocessedBatches`), to exercise clients' retries of `unprocessedRequests`.
+    pub rq_unprocessed_batches: u64,
 }
 
 impl State {
@@ -324,6 +327,7 @@ impl State {
             webhooks: Vec::new(),
             seq: 0,
             record_user_agent: true,
+            rq_unprocessed_batches: 0,
         }
     }
 

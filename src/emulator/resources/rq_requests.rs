@@ -197,11 +197,31 @@ pub(crate) fn batch_add(ctx: &Ctx, queue: &str) -> ApiResult {
     let client = client_key(ctx)?;
     let forefront = forefront(ctx)?;
     let list = batch_body(ctx)?;
-    let drafts = list
+    let mut drafts = list
         .iter()
         .enumerate()
         .map(|(i, v)| parse_draft(v, &format!("Request at index {i}")))
         .collect::<Result<Vec<_>, _>>()?;
+    // The platform may leave part of a batch unprocessed (to be sent again); a setting plays it.
+    let left = {
+        let mut st = ctx.shared.lock();
+        if st.rq_unprocessed_batches > 0 && drafts.len() > 1 {
+            st.rq_unprocessed_batches -= 1;
+            drafts.split_off(drafts.len().div_ceil(2))
+        } else {
+            Vec::new()
+        }
+    };
+    let unprocessed: Vec<Value> = left
+        .iter()
+        .map(|d| {
+            json!({
+                "uniqueKey": d.unique_key,
+                "url": d.fields.get("url"),
+                "method": d.fields.get("method").cloned().unwrap_or(json!("GET")),
+            })
+        })
+        .collect();
     let processed = with_queue(ctx, queue, client.as_deref(), |q, now| {
         Ok(drafts
             .into_iter()
@@ -218,7 +238,7 @@ pub(crate) fn batch_add(ctx: &Ctx, queue: &str) -> ApiResult {
         .collect();
     Ok(data_response(
         201,
-        json!({"processedRequests": processed, "unprocessedRequests": []}),
+        json!({"processedRequests": processed, "unprocessedRequests": unprocessed}),
     ))
 }
 

@@ -22,22 +22,36 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         ("PUT", ["settings"]) => {
             let body = ctx.json_object_body()?;
             let mut record = None;
+            let mut unprocessed = None;
             for (key, value) in &body {
                 match (key.as_str(), value) {
                     ("recordUserAgent", Value::Bool(b)) => record = Some(*b),
                     ("recordUserAgent", _) => {
                         return Err(ApiError::bad_request("'recordUserAgent' must be a boolean"))
                     }
+                    ("rqUnprocessedBatches", v) => match v.as_u64() {
+                        Some(n) => unprocessed = Some(n),
+                        None => {
+                            return Err(ApiError::bad_request(
+                                "'rqUnprocessedBatches' must be a whole number of at least 0",
+                            ))
+                        }
+                    },
                     (other, _) => {
                         return Err(ApiError::bad_request(format!(
-                            "unknown setting '{other}'; settings: recordUserAgent"
+                            "unknown setting '{other}'; settings: recordUserAgent, rqUnprocessedBatches"
                         )))
                     }
                 }
             }
+            let mut st = ctx.shared.lock();
             if let Some(b) = record {
-                ctx.shared.lock().record_user_agent = b;
+                st.record_user_agent = b;
             }
+            if let Some(n) = unprocessed {
+                st.rq_unprocessed_batches = n;
+            }
+            drop(st);
             Ok(settings_response(ctx))
         }
         ("DELETE", ["faults"]) => {
@@ -65,8 +79,14 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
 }
 
 fn settings_response(ctx: &Ctx) -> Response {
-    let record = ctx.shared.lock().record_user_agent;
-    data_response(200, json!({"recordUserAgent": record}))
+    let st = ctx.shared.lock();
+    data_response(
+        200,
+        json!({
+            "recordUserAgent": st.record_user_agent,
+            "rqUnprocessedBatches": st.rq_unprocessed_batches,
+        }),
+    )
 }
 
 fn add_fault(ctx: &Ctx) -> ApiResult {
