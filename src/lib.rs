@@ -91,6 +91,9 @@ mod items_split;
 mod key_value_store;
 mod models;
 mod receiver;
+mod request_queue;
+mod request_queue_batch;
+mod request_queue_models;
 mod run;
 mod start;
 mod start_knowledge;
@@ -119,6 +122,12 @@ pub use key_value_store::{
     check_record_key, KeyInfo, KeyIter, KeyValueStoreClient, KeysOptions, KeysPage,
 };
 pub use models::{Page, Record, Run, RunStatus};
+pub use request_queue::{RequestIter, RequestQueueClient, RequestQueueCollectionClient};
+pub use request_queue_batch::MAX_BATCH as MAX_REQUEST_BATCH;
+pub use request_queue_models::{
+    AddedRequest, BatchAdded, BatchOptions, QueueHead, QueueListOptions, QueueRequest, QueueUpdate,
+    RequestQueue, RequestsOptions, RequestsPage,
+};
 pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
 pub use start::{RECONCILE_SKEW, START_MARKER_PREFIX};
 pub use start_knowledge::DEFAULT_RECONCILE_WINDOW;
