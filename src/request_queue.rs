@@ -151,14 +151,14 @@ impl RequestQueueClient {
         Ok(self)
     }
 
-    fn path(&self) -> Result<String> {
+    pub(crate) fn path(&self) -> Result<String> {
         Ok(format!(
             "/v2/request-queues/{}",
             id_segment("the request queue id", &self.id)?
         ))
     }
 
-    fn request_path(&self, request_id: &str) -> Result<String> {
+    pub(crate) fn request_path(&self, request_id: &str) -> Result<String> {
         let id = request_id.trim();
         if id.is_empty() {
             return Err(Error::InvalidArgument(
@@ -173,8 +173,12 @@ impl RequestQueueClient {
     }
 
     /// A call that carries this client's key.
-    fn call(&self, method: &'static str, path: String) -> Call {
+    pub(crate) fn call(&self, method: &'static str, path: String) -> Call {
         Call::new(method, path).query("clientKey", &self.client_key)
+    }
+
+    pub(crate) fn http(&self) -> &crate::http::Transport {
+        self.client.http()
     }
 
     /// The queue's metadata (with its counts), or `None` if there is no such queue.
@@ -397,7 +401,7 @@ impl RequestQueueClient {
 
 /// `DELETE` resent only when the server cannot have acted on it, or after a lost answer; a 404
 /// after a lost answer is that attempt's success.
-fn delete_once(client: &Client, call: Call) -> Result<()> {
+pub(crate) fn delete_once(client: &Client, call: Call) -> Result<()> {
     let call = call.retry(Retry::OnlyIfNotProcessed);
     let mut lost = false;
     let result = client.http().send_guarded(
