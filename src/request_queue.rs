@@ -26,6 +26,32 @@ const MAX_CLIENT_KEY_CHARS: usize = 32;
 const MAX_LIST_LIMIT: u32 = 10_000;
 
 /// A request queue (by id or name), with this client's `clientKey`.
+///
+/// A crawler's loop: lock a few requests from the head, handle them, mark them handled (a
+/// request whose lock expires before that goes back to the queue for anyone).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use apify::{BatchOptions, QueueRequest};
+///
+/// let client = apify::Client::from_env()?;
+/// let meta = client.get_or_create_request_queue(Some("my-crawl"))?;
+/// let queue = client.request_queue(&meta.id);
+/// let seeds = [QueueRequest::new("https://example.com/"), QueueRequest::new("https://example.org/")];
+/// let added = queue.add_batch(&seeds, &BatchOptions::default())?;
+/// assert!(added.unprocessed.is_empty());
+/// loop {
+///     let head = queue.list_and_lock_head(Duration::from_secs(60), 10)?;
+///     if head.items.is_empty() {
+///         break;
+///     }
+///     for request in &head.items {
+///         // ... fetch request.url, add what it links to ...
+///         queue.mark_handled(request)?;
+///     }
+/// }
+/// # Ok::<(), apify::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct RequestQueueClient {
     client: Client,
