@@ -47,7 +47,7 @@ const MAX_LIST_LIMIT: u32 = 10_000;
 ///     }
 ///     for request in &head.items {
 ///         // ... fetch request.url, add what it links to ...
-///         queue.mark_handled(request)?;
+///         queue.mark_handled(request.id.as_deref().unwrap_or_default())?;
 ///     }
 /// }
 /// # Ok::<(), apify::Error>(())
@@ -293,9 +293,13 @@ impl RequestQueueClient {
         self.client.http().send(&call)?.data()
     }
 
-    /// Marks a request handled now (unless it was already): an update with `handled_at`.
-    pub fn mark_handled(&self, request: &QueueRequest) -> Result<AddedRequest> {
-        let mut r = request.clone();
+    /// Marks a request handled now (unless it was already). The request is read first and
+    /// written back whole with `handledAt`: an update replaces every field, and the head
+    /// answers only a few of them (`userData`, `headers`, ... would be lost).
+    pub fn mark_handled(&self, request_id: &str) -> Result<AddedRequest> {
+        // A missing request is the API's 404 error here.
+        let call = self.call("GET", self.request_path(request_id)?);
+        let mut r: QueueRequest = self.client.http().send(&call)?.data()?;
         if r.handled_at.is_none() {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)

@@ -194,13 +194,14 @@ fn requests_are_added_read_updated_handled_and_deleted() {
     let got = q.get_request(&first.request_id).unwrap().unwrap();
     assert_eq!(got.extra["userData"]["depth"], 2);
 
-    let handled = q.mark_handled(&got).unwrap();
+    let handled = q.mark_handled(got.id.as_deref().unwrap()).unwrap();
     assert_eq!(handled.request_id, first.request_id);
-    assert!(q
-        .get_request(&first.request_id)
-        .unwrap()
-        .unwrap()
-        .is_handled());
+    let after = q.get_request(&first.request_id).unwrap().unwrap();
+    assert!(after.is_handled());
+    assert_eq!(
+        after.extra["userData"]["depth"], 2,
+        "marking handled keeps the fields"
+    );
     assert_eq!(counts(&q), (3, 1, 2));
     let again = q
         .add(&QueueRequest::new("https://example.com/a"), false)
@@ -312,10 +313,12 @@ fn head_locks_belong_to_their_client_expire_and_are_given_back() {
 
     // A marks one handled while locked: it leaves the queue.
     let done = freed.items[0].clone();
-    a.mark_handled(&done).unwrap();
+    a.mark_handled(done.id.as_deref().unwrap()).unwrap();
     assert_eq!(counts(&a), (10, 1, 9));
     // B cannot change a request A holds.
-    let e = b.mark_handled(&freed.items[1]).unwrap_err();
+    let e = b
+        .mark_handled(freed.items[1].id.as_deref().unwrap())
+        .unwrap_err();
     assert_eq!(e.http_status(), Some(403), "{e}");
 }
 
@@ -375,7 +378,8 @@ fn iter_requests_yields_every_request_once_across_pages() {
 
     // Filters: the pending ones after a few are handled and a few locked.
     let locked = q.list_and_lock_head(MINUTE, 5).unwrap();
-    q.mark_handled(&locked.items[0]).unwrap();
+    q.mark_handled(locked.items[0].id.as_deref().unwrap())
+        .unwrap();
     let pending = q
         .iter_requests(&RequestsOptions::default().pending(true).limit(50))
         .count();
