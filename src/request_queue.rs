@@ -278,7 +278,9 @@ impl RequestQueueClient {
         }
     }
 
-    /// Replaces a request (it needs its `id`); a request with `handled_at` set is handled.
+    /// Replaces a request (it needs its `id`) whole: pass one read with
+    /// [`get_request`](Self::get_request), not a head item, whose missing fields would be
+    /// dropped. A request with `handled_at` set is handled.
     /// With `forefront`, a pending request moves to the head. A request locked by another
     /// client is refused (403).
     pub fn update_request(&self, request: &QueueRequest, forefront: bool) -> Result<AddedRequest> {
