@@ -14,7 +14,9 @@ use crate::client::{id_segment, Client};
 use crate::error::{Error, Result};
 use crate::http::{encode_component, Call, Retry, Unknown};
 use crate::models::Page;
-use crate::request_queue_batch::{add_in_batches, BatchReply, MAX_BATCH};
+use crate::request_queue_batch::{
+    add_in_batches, delete_in_batches, BatchDeleteReply, BatchReply, MAX_BATCH,
+};
 use crate::request_queue_models::{
     AddedRequest, BatchAdded, BatchOptions, QueueHead, QueueListOptions, QueueRequest, QueueUpdate,
     RequestQueue, RequestsOptions, RequestsPage,
@@ -177,14 +179,14 @@ impl RequestQueueClient {
         Ok(self)
     }
 
-    pub(crate) fn path(&self) -> Result<String> {
+    fn path(&self) -> Result<String> {
         Ok(format!(
             "/v2/request-queues/{}",
             id_segment("the request queue id", &self.id)?
         ))
     }
 
-    pub(crate) fn request_path(&self, request_id: &str) -> Result<String> {
+    fn request_path(&self, request_id: &str) -> Result<String> {
         let id = request_id.trim();
         if id.is_empty() {
             return Err(Error::InvalidArgument(
@@ -199,12 +201,8 @@ impl RequestQueueClient {
     }
 
     /// A call that carries this client's key.
-    pub(crate) fn call(&self, method: &'static str, path: String) -> Call {
+    fn call(&self, method: &'static str, path: String) -> Call {
         Call::new(method, path).query("clientKey", &self.client_key)
-    }
-
-    pub(crate) fn http(&self) -> &crate::http::Transport {
-        self.client.http()
     }
 
     /// The queue's metadata (with its counts), or `None` if there is no such queue.
@@ -316,6 +314,17 @@ impl RequestQueueClient {
     pub fn delete_request(&self, request_id: &str) -> Result<()> {
         let call = self.call("DELETE", self.request_path(request_id)?);
         delete_once(&self.client, call)
+    }
+
+    /// Deletes requests by id, in batches of 25. Ids that are not in the queue are no error
+    /// (they are gone already). Answers the ids the queue left unprocessed (empty when it took
+    /// them all), to be sent again later. Resent like a read: deleting twice is harmless.
+    pub fn delete_requests(&self, request_ids: &[&str]) -> Result<Vec<String>> {
+        let path = format!("{}/requests/batch", self.path()?);
+        delete_in_batches(request_ids, |body| {
+            let call = self.call("DELETE", path.clone()).json_body(&body)?;
+            self.client.http().send(&call)?.data::<BatchDeleteReply>()
+        })
     }
 
     /// The first `limit` pending requests (server default 100), without locking them: others
@@ -433,7 +442,7 @@ impl RequestQueueClient {
 
 /// `DELETE` resent only when the server cannot have acted on it, or after a lost answer; a 404
 /// after a lost answer is that attempt's success.
-pub(crate) fn delete_once(client: &Client, call: Call) -> Result<()> {
+fn delete_once(client: &Client, call: Call) -> Result<()> {
     let call = call.retry(Retry::OnlyIfNotProcessed);
     let mut lost = false;
     let result = client.http().send_guarded(

@@ -1,4 +1,4 @@
-//! Batch adds: requests split into batches of [`MAX_BATCH`], and the requests a batch answer
+//! Batch adds and deletes: requests split into batches of [`MAX_BATCH`], and the requests a batch answer
 //! leaves unprocessed sent again with backoff until the queue takes them or the retries run out.
 
 use std::time::Duration;
@@ -7,7 +7,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::request_queue::RequestQueueClient;
 use crate::request_queue_models::{AddedRequest, BatchAdded, BatchOptions, QueueRequest};
 
 /// Most requests one batch request takes (the API's limit), and one head lock.
@@ -69,45 +68,43 @@ pub(crate) fn add_in_batches(
     Ok(out)
 }
 
-impl RequestQueueClient {
-    /// Deletes requests by id, in batches of 25. Ids that are not in the queue are no error
-    /// (they are gone already). Answers the ids the queue left unprocessed (empty when it took
-    /// them all), to be sent again later. Resent like a read: deleting twice is harmless.
-    pub fn delete_requests(&self, request_ids: &[&str]) -> Result<Vec<String>> {
-        let path = format!("{}/requests/batch", self.path()?);
-        for (i, id) in request_ids.iter().enumerate() {
-            if id.trim().is_empty() {
-                return Err(Error::InvalidArgument(format!(
-                    "request id {i} of the batch must not be empty"
-                )));
-            }
+/// Deletes requests by id through `send` (one batch body of `{"id"}` objects each call);
+/// answers the ids the queue left unprocessed. Every id is checked before the first is sent.
+pub(crate) fn delete_in_batches(
+    request_ids: &[&str],
+    mut send: impl FnMut(Vec<Value>) -> Result<BatchDeleteReply>,
+) -> Result<Vec<String>> {
+    for (i, id) in request_ids.iter().enumerate() {
+        if id.trim().is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "request id {i} of the batch must not be empty"
+            )));
         }
-        let mut left = Vec::new();
-        for chunk in request_ids.chunks(MAX_BATCH) {
-            let body: Vec<Value> = chunk
-                .iter()
-                .map(|id| serde_json::json!({"id": id.trim()}))
-                .collect();
-            let call = self.call("DELETE", path.clone()).json_body(&body)?;
-            let reply: BatchDeleteReply = self.http().send(&call)?.data()?;
-            left.extend(
-                reply
-                    .unprocessed_requests
-                    .iter()
-                    .filter_map(|e| e.get("id").and_then(Value::as_str))
-                    .map(str::to_string),
-            );
-        }
-        Ok(left)
     }
+    let mut left = Vec::new();
+    for chunk in request_ids.chunks(MAX_BATCH) {
+        let body = chunk
+            .iter()
+            .map(|id| serde_json::json!({"id": id.trim()}))
+            .collect();
+        let reply = send(body)?;
+        left.extend(
+            reply
+                .unprocessed_requests
+                .iter()
+                .filter_map(|e| e.get("id").and_then(Value::as_str))
+                .map(str::to_string),
+        );
+    }
+    Ok(left)
 }
 
 /// The answer to one batch delete: what it left is all that matters.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct BatchDeleteReply {
+pub(crate) struct BatchDeleteReply {
     #[serde(default)]
-    unprocessed_requests: Vec<Value>,
+    pub unprocessed_requests: Vec<Value>,
 }
 
 #[cfg(test)]
