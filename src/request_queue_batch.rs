@@ -1,5 +1,6 @@
-//! Batch adds and deletes: requests split into batches of [`MAX_BATCH`], and the requests a batch answer
-//! leaves unprocessed sent again with backoff until the queue takes them or the retries run out.
+//! Batch adds and deletes: requests split into batches of [`MAX_BATCH`], and the requests a
+//! batch add leaves unprocessed sent again with backoff until the queue takes them or the
+//! retries run out.
 
 use std::time::Duration;
 
