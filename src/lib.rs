@@ -92,6 +92,9 @@ mod items_split;
 mod key_value_store;
 mod models;
 mod receiver;
+mod request_queue;
+mod request_queue_batch;
+mod request_queue_models;
 mod run;
 mod schema_cache;
 mod start;
@@ -121,6 +124,12 @@ pub use key_value_store::{
     check_record_key, KeyInfo, KeyIter, KeyValueStoreClient, KeysOptions, KeysPage,
 };
 pub use models::{Page, Record, Run, RunStatus};
+pub use request_queue::{RequestIter, RequestQueueClient, RequestQueueCollectionClient};
+pub use request_queue_batch::MAX_BATCH as MAX_REQUEST_BATCH;
+pub use request_queue_models::{
+    AddedRequest, BatchAdded, BatchOptions, QueueHead, QueueListOptions, QueueRequest, QueueUpdate,
+    RequestQueue, RequestsOptions, RequestsPage,
+};
 pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
 pub use schema_cache::INPUT_SCHEMA_CACHE_ENTRIES;
 pub use start::{RECONCILE_SKEW, START_MARKER_PREFIX};
