@@ -541,3 +541,25 @@ fn requests_left_unprocessed_are_resent_then_reported() {
     assert_eq!(out.unprocessed, reqs[..2].to_vec());
     assert!(out.processed.is_empty());
 }
+
+#[test]
+fn requests_the_emulator_leaves_unprocessed_are_resent_until_all_are_in() {
+    let (_emu, client) = setup();
+    let q = new_queue(&client);
+    // The next two batch answers each take only the first half of what they are sent.
+    support(
+        &client,
+        "PUT",
+        "/_emulator/settings",
+        Some(json!({"rqUnprocessedBatches": 2})),
+    );
+    let out = q
+        .add_batch(&requests("u", 10), &BatchOptions::default())
+        .unwrap();
+    assert!(out.unprocessed.is_empty(), "{:?}", out.unprocessed);
+    assert_eq!(out.processed.len(), 10);
+    assert_eq!(counts(&q), (10, 0, 10));
+    // 10 -> 5 taken, the other 5 resent -> 3 taken, the last 2 resent -> taken.
+    let posts = journal(&client, "POST", "/v2/request-queues/*/requests/batch");
+    assert_eq!(posts.len(), 3);
+}
