@@ -426,10 +426,23 @@ fn render(
         "operations: {}; typed in Rust: {typed}; dedicated C: {dedicated}; answered by the emulator: {answers}\n",
         ops.len()
     ));
-    let mut tag = "";
+    // One section per tag, in the order tags first appear (the spec interleaves some).
+    let mut tags: Vec<&str> = Vec::new();
     for op in ops {
-        if op.tag != tag {
-            tag = &op.tag;
+        if !tags.contains(&op.tag.as_str()) {
+            tags.push(&op.tag);
+        }
+    }
+    for (tag, op) in tags.iter().flat_map(|t| {
+        ops.iter()
+            .filter(move |o| o.tag == *t)
+            .map(move |o| (*t, o))
+    }) {
+        if ops
+            .iter()
+            .find(|o| o.tag == tag)
+            .is_some_and(|first| first.id == op.id)
+        {
             md.push_str(&format!(
                 "\n## {tag}\n\n| operationId | Request | Rust | C | Emulator |\n|---|---|---|---|---|\n"
             ));
