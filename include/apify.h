@@ -203,6 +203,8 @@ void apify_client_free(struct apify_client *client);
 
 // One page of items: `{"items": [...], "offset", "limit", "count", "total"}`. Options:
 // offset, limit, desc, fields, omit, clean, skipEmpty, skipHidden, unwind, flatten, view.
+//
+// API: `dataset_items_get`
 apify_status apify_dataset_list_items(const struct apify_client *c,
                                       const char *dataset_id,
                                       const char *options_json,
@@ -216,6 +218,8 @@ apify_status apify_dataset_list_items(const struct apify_client *c,
 // order, each exactly once, also with filters and while the dataset is being written. Pages
 // are streamed and split as they arrive: memory is about 1 MiB whatever the page size and the
 // dataset's size (plus the largest item).
+//
+// API: `dataset_items_get`
 apify_status apify_dataset_iter_new(const struct apify_client *c,
                                     const char *dataset_id,
                                     const char *options_json,
@@ -239,6 +243,8 @@ apify_status apify_dataset_iter_next_view(struct apify_dataset_iter *it,
 void apify_dataset_iter_free(struct apify_dataset_iter *it);
 
 // Pushes items: a JSON object or an array of objects, split under the 9 MB request limit.
+//
+// API: `dataset_items_post`
 apify_status apify_dataset_push_items(const struct apify_client *c,
                                       const char *dataset_id,
                                       const char *items_json);
@@ -247,6 +253,8 @@ apify_status apify_dataset_push_items(const struct apify_client *c,
 // a buffer (at most 64 KiB) at a time, whatever the dataset's size; the dataset-items options
 // apply. A non-zero answer from `write` stops with CANCELLED. An unknown format is
 // INVALID_ARGUMENT.
+//
+// API: `dataset_items_get`
 apify_status apify_dataset_export(const struct apify_client *c,
                                   const char *dataset_id,
                                   const char *format,
@@ -255,17 +263,23 @@ apify_status apify_dataset_export(const struct apify_client *c,
                                   void *userdata);
 
 // The dataset's metadata (`id`, `name`, `itemCount`, ...); NOT_FOUND when there is none.
+//
+// API: `dataset_get`
 apify_status apify_dataset_get(const struct apify_client *c,
                                const char *dataset_id,
                                char **out_json);
 
 // The dataset with this name, created if there is none (NULL: a new unnamed dataset); its
 // metadata, with `id`.
+//
+// API: `datasets_post`
 apify_status apify_dataset_get_or_create(const struct apify_client *c,
                                          const char *name,
                                          char **out_json);
 
 // Deletes a dataset; NOT_FOUND when there is none.
+//
+// API: `dataset_delete`
 apify_status apify_dataset_delete(const struct apify_client *c, const char *dataset_id);
 
 // The library's version, e.g. "0.1.0" (static; do not free).
@@ -305,6 +319,8 @@ void apify_string_free(char *s);
 // `startUrls.0.url`), what the schema wants, what was given (short JSON text; "(missing)" for
 // an absent required field) and what is wrong. The start options take "validateInput": true
 // to do the same check before a start.
+//
+// API: `actor_get`, `actorBuild_get`, `actors_builds_get`, `actor_build_default_get`, `actor_validateInput_post`
 apify_status apify_actor_validate_input(const struct apify_client *c,
                                         const char *actor_id,
                                         const char *input_json,
@@ -326,6 +342,8 @@ apify_status apify_actor_validate_input(const struct apify_client *c,
 apify_status apify_json_get(const char *json, const char *pointer, char **out_text);
 
 // Gets a record; NOT_FOUND when it does not exist.
+//
+// API: `keyValueStore_record_get`
 apify_status apify_kvs_get_record(const struct apify_client *c,
                                   const char *store_id,
                                   const char *key,
@@ -333,12 +351,16 @@ apify_status apify_kvs_get_record(const struct apify_client *c,
 
 // Whether a record exists (`*out_exists` 1 or 0), without reading it; NOT_FOUND when the store
 // does not exist.
+//
+// API: `keyValueStore_record_head`
 apify_status apify_kvs_record_exists(const struct apify_client *c,
                                      const char *store_id,
                                      const char *key,
                                      int *out_exists);
 
 // Stores `len` bytes at `data` (NULL allowed when `len` is 0) with a content type.
+//
+// API: `keyValueStore_record_put`
 apify_status apify_kvs_set_record(const struct apify_client *c,
                                   const char *store_id,
                                   const char *key,
@@ -347,12 +369,16 @@ apify_status apify_kvs_set_record(const struct apify_client *c,
                                   const char *content_type);
 
 // Deletes a record (a missing record is not an error; a missing store is NOT_FOUND).
+//
+// API: `keyValueStore_record_delete`
 apify_status apify_kvs_delete_record(const struct apify_client *c,
                                      const char *store_id,
                                      const char *key);
 
 // One page of keys: `{"items": [{"key", "size"}], "isTruncated", "nextExclusiveStartKey"}`.
 // Options: limit, exclusiveStartKey, prefix, collection.
+//
+// API: `keyValueStore_keys_get`
 apify_status apify_kvs_list_keys(const struct apify_client *c,
                                  const char *store_id,
                                  const char *options_json,
@@ -360,6 +386,8 @@ apify_status apify_kvs_list_keys(const struct apify_client *c,
 
 // An iterator over all keys of a store, following nextExclusiveStartKey. Options: limit (page
 // size), exclusiveStartKey, prefix, collection.
+//
+// API: `keyValueStore_keys_get`
 apify_status apify_key_iter_new(const struct apify_client *c,
                                 const char *store_id,
                                 const char *options_json,
@@ -373,15 +401,21 @@ apify_status apify_key_iter_next(struct apify_key_iter *it, char **out_key);
 void apify_key_iter_free(struct apify_key_iter *it);
 
 // The store's metadata (`id`, `name`, ...); NOT_FOUND when there is none.
+//
+// API: `keyValueStore_get`
 apify_status apify_kvs_get(const struct apify_client *c, const char *store_id, char **out_json);
 
 // The store with this name, created if there is none (NULL: a new unnamed store); its
 // metadata, with `id`.
+//
+// API: `keyValueStores_post`
 apify_status apify_kvs_get_or_create(const struct apify_client *c,
                                      const char *name,
                                      char **out_json);
 
 // Deletes a key-value store; NOT_FOUND when there is none.
+//
+// API: `keyValueStore_delete`
 apify_status apify_kvs_delete(const struct apify_client *c, const char *store_id);
 
 // Sets (or with NULL removes) the process-wide handler of the library's log messages.
@@ -442,11 +476,15 @@ apify_status apify_request_bytes(const struct apify_client *c,
                                  struct apify_record **out_response);
 
 // Gets a run; NOT_FOUND when there is none.
+//
+// API: `actorRun_get`
 apify_status apify_run_get(const struct apify_client *c, const char *run_id, char **out_run_json);
 
 // Waits for a run (long polling, up to 60 s a request): `wait_secs` < 0 without limit, 0 not
 // at all, else at most that long. OK with the run in whatever status it has then, terminal or
 // not (a FAILED run is OK here: read its `status`).
+//
+// API: `actorRun_get`
 apify_status apify_run_wait(const struct apify_client *c,
                             const char *run_id,
                             int64_t wait_secs,
@@ -454,6 +492,8 @@ apify_status apify_run_wait(const struct apify_client *c,
 
 // Like `apify_run_wait`, with callbacks (may be NULL): `progress` after every status answer
 // (non-zero: CANCELLED, the run goes on), `log` with the log text as it is written.
+//
+// API: `actorRun_get`, `log_get`
 apify_status apify_run_wait_with(const struct apify_client *c,
                                  const char *run_id,
                                  int64_t wait_secs,
@@ -461,22 +501,30 @@ apify_status apify_run_wait_with(const struct apify_client *c,
                                  char **out_run_json);
 
 // Aborts a run (`gracefully` non-zero lets it finish its work for up to 30 s).
+//
+// API: `actorRun_abort_post`
 apify_status apify_run_abort(const struct apify_client *c,
                              const char *run_id,
                              int gracefully,
                              char **out_run_json);
 
 // Resurrects a finished run (it runs again with the same storages); the run object.
+//
+// API: `PostResurrectRun`
 apify_status apify_run_resurrect(const struct apify_client *c,
                                  const char *run_id,
                                  char **out_run_json);
 
 // The run's log as it is now, as text.
+//
+// API: `actorRun_log_get`
 apify_status apify_run_get_log(const struct apify_client *c, const char *run_id, char **out_text);
 
 // Delivers the run's log text to `callbacks->log` as it is written (in order, each byte once)
 // until the run ends; OK then. A non-zero answer from the callback stops with CANCELLED. The
 // `log` callback is required.
+//
+// API: `log_get`
 apify_status apify_run_follow_log(const struct apify_client *c,
                                   const char *run_id,
                                   const struct apify_callbacks *callbacks);
@@ -488,6 +536,8 @@ apify_status apify_run_follow_log(const struct apify_client *c,
 // APIFY_STATUS_INVALID_INPUT and nothing is started). Exactly once: a start whose answer was lost
 // finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
 // is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
+//
+// API: `actors_runs_post`
 apify_status apify_actor_start(const struct apify_client *c,
                                const char *actor_id,
                                const char *input_json,
@@ -503,6 +553,8 @@ apify_status apify_actor_start(const struct apify_client *c,
 // instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up to this
 // many times; the last run is returned). OK whatever the final status (read its `status`:
 // SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+//
+// API: `actors_runs_post`
 apify_status apify_actor_call(const struct apify_client *c,
                               const char *actor_id,
                               const char *input_json,
@@ -511,6 +563,8 @@ apify_status apify_actor_call(const struct apify_client *c,
 
 // Like `apify_actor_call`, with callbacks (may be NULL): `progress` after every status answer
 // (non-zero: CANCELLED, the run goes on), `log` with each run's log text as it is written.
+//
+// API: `actors_runs_post`
 apify_status apify_actor_call_with(const struct apify_client *c,
                                    const char *actor_id,
                                    const char *input_json,
@@ -521,6 +575,8 @@ apify_status apify_actor_call_with(const struct apify_client *c,
 // Runs an Actor synchronously (up to about 300 s) and returns its OUTPUT record (or the record
 // the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
 // outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+//
+// API: `actor_runSync_post`
 apify_status apify_actor_run_sync(const struct apify_client *c,
                                   const char *actor_id,
                                   const char *input_json,
@@ -529,6 +585,8 @@ apify_status apify_actor_run_sync(const struct apify_client *c,
 
 // Runs an Actor synchronously and returns its dataset items as a JSON array (the dataset-items
 // options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_actor_run_sync`.
+//
+// API: `actor_runSyncGetDatasetItems_post`
 apify_status apify_actor_run_sync_get_items(const struct apify_client *c,
                                             const char *actor_id,
                                             const char *input_json,
@@ -542,6 +600,8 @@ apify_status apify_actor_run_sync_get_items(const struct apify_client *c,
 // APIFY_STATUS_INVALID_INPUT and nothing is started). For a task, `input_json` overrides the task's input key by key. Exactly once: a start whose answer was lost
 // finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
 // is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
+//
+// API: `actorTask_runs_post`
 apify_status apify_task_start(const struct apify_client *c,
                               const char *task_id,
                               const char *input_json,
@@ -557,6 +617,8 @@ apify_status apify_task_start(const struct apify_client *c,
 // instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up to this
 // many times; the last run is returned). OK whatever the final status (read its `status`:
 // SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+//
+// API: `actorTask_runs_post`
 apify_status apify_task_call(const struct apify_client *c,
                              const char *task_id,
                              const char *input_json,
@@ -565,6 +627,8 @@ apify_status apify_task_call(const struct apify_client *c,
 
 // Like `apify_task_call`, with callbacks (may be NULL): `progress` after every status answer
 // (non-zero: CANCELLED, the run goes on), `log` with each run's log text as it is written.
+//
+// API: `actorTask_runs_post`
 apify_status apify_task_call_with(const struct apify_client *c,
                                   const char *task_id,
                                   const char *input_json,
@@ -575,6 +639,8 @@ apify_status apify_task_call_with(const struct apify_client *c,
 // Runs a task synchronously (up to about 300 s) and returns its OUTPUT record (or the record
 // the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
 // outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+//
+// API: `actorTask_runSync_post`
 apify_status apify_task_run_sync(const struct apify_client *c,
                                  const char *task_id,
                                  const char *input_json,
@@ -583,6 +649,8 @@ apify_status apify_task_run_sync(const struct apify_client *c,
 
 // Runs a task synchronously and returns its dataset items as a JSON array (the dataset-items
 // options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_task_run_sync`.
+//
+// API: `actorTask_runSyncGetDatasetItems_post`
 apify_status apify_task_run_sync_get_items(const struct apify_client *c,
                                            const char *task_id,
                                            const char *input_json,
@@ -590,6 +658,8 @@ apify_status apify_task_run_sync_get_items(const struct apify_client *c,
                                            char **out_items_json);
 
 // The Actor's last run (options: status, e.g. "SUCCEEDED"); NOT_FOUND when it has none.
+//
+// API: `actor_runs_last_get`
 apify_status apify_actor_last_run(const struct apify_client *c,
                                   const char *actor_id,
                                   const char *options_json,
@@ -597,6 +667,8 @@ apify_status apify_actor_last_run(const struct apify_client *c,
 
 // One page of the Actor's runs: `{"items": [...], "total", "offset", "limit", "count", "desc"}`.
 // Options: offset, limit (default 100), desc, status.
+//
+// API: `actors_runs_get`
 apify_status apify_actor_list_runs(const struct apify_client *c,
                                    const char *actor_id,
                                    const char *options_json,

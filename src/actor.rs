@@ -221,6 +221,8 @@ impl RunnableClient {
     }
 
     /// The Actor's or task's metadata, or `None` if it does not exist.
+    ///
+    /// API: `actor_get`, `actorTask_get`
     pub fn get(&self) -> Result<Option<Value>> {
         match self.client.http().send(&Call::new("GET", self.base()?)) {
             Ok(r) => r.data().map(Some),
@@ -239,6 +241,8 @@ impl RunnableClient {
     /// after a resend is aborted at once (and logged), the oldest is returned. If the server does
     /// not record the marker, an ambiguous start ends with [`Error::OutcomeUnknown`] instead.
     /// Nothing else (input, timing) is ever taken as evidence that a run is this start's.
+    ///
+    /// API: `actors_runs_post`, `actorTask_runs_post`
     pub fn start<I: Serialize + ?Sized>(&self, input: &I, options: &StartOptions) -> Result<Run> {
         let body = self.json_input(input)?;
         self.start_body(body, options)
@@ -246,6 +250,8 @@ impl RunnableClient {
 
     /// Starts an Actor run whose input is any bytes with a content type (exactly once, as
     /// [`start`](Self::start)).
+    ///
+    /// API: `actors_runs_post`
     pub fn start_raw(
         &self,
         input: &[u8],
@@ -282,12 +288,16 @@ impl RunnableClient {
     /// `reruns_on_failure`, a run that ends FAILED or TIMED-OUT is started again (a new run each
     /// time) and the last attempt is returned; [`call_with`](Self::call_with) shows every
     /// attempt, its final state included, to its callback.
+    ///
+    /// API: `actors_runs_post`, `actorTask_runs_post`
     pub fn call<I: Serialize + ?Sized>(&self, input: &I, options: &CallOptions) -> Result<Run> {
         self.call_with(input, options, |_| ControlFlow::Continue(()))
     }
 
     /// Like [`call`](Self::call), calling `on_poll` after every status answer while waiting
     /// (progress display, cancellation with `ControlFlow::Break`).
+    ///
+    /// API: `actors_runs_post`, `actorTask_runs_post`
     pub fn call_with<I: Serialize + ?Sized>(
         &self,
         input: &I,
@@ -299,6 +309,8 @@ impl RunnableClient {
 
     /// Like [`call_with`](Self::call_with), and meanwhile delivers each run's log text to
     /// `on_log` (see [`RunClient::wait_with_log`](crate::RunClient::wait_with_log)); both callbacks run on this thread.
+    ///
+    /// API: `actors_runs_post`, `actorTask_runs_post`
     pub fn call_with_log<I: Serialize + ?Sized>(
         &self,
         input: &I,
@@ -380,6 +392,8 @@ impl RunnableClient {
 
     /// Runs synchronously (up to about 300 s) and returns the `OUTPUT` record, or the record
     /// `output_record_key` names.
+    ///
+    /// API: `actor_runSync_post`, `actorTask_runSync_post`
     pub fn run_sync<I: Serialize + ?Sized>(
         &self,
         input: &I,
@@ -398,6 +412,8 @@ impl RunnableClient {
 
     /// Runs synchronously (up to about 300 s) and returns the default dataset's items, read with
     /// `items` (clean, fields, limit, ...).
+    ///
+    /// API: `actor_runSyncGetDatasetItems_post`, `actorTask_runSyncGetDatasetItems_post`
     pub fn run_sync_get_items<T: DeserializeOwned, I: Serialize + ?Sized>(
         &self,
         input: &I,
@@ -413,6 +429,8 @@ impl RunnableClient {
     }
 
     /// One page of this Actor's or task's runs (newest first with `desc`).
+    ///
+    /// API: `actors_runs_get`, `actorTask_runs_get`
     pub fn runs(
         &self,
         offset: u64,
@@ -429,6 +447,8 @@ impl RunnableClient {
     }
 
     /// The last run (optionally with this status), or `None`.
+    ///
+    /// API: `actor_runs_last_get`, `actorTask_runs_last_get`
     pub fn last_run(&self, status: Option<&str>) -> Result<Option<Run>> {
         let call =
             Call::new("GET", format!("{}/runs/last", self.base()?)).query_opt("status", status);

@@ -122,6 +122,8 @@ impl Client {
 
     /// The dataset with this name, created if missing; `None` creates a new unnamed one.
     /// Answers the dataset's metadata (with its `id`).
+    ///
+    /// API: `datasets_post`
     pub fn get_or_create_dataset(&self, name: Option<&str>) -> Result<Value> {
         crate::key_value_store::get_or_create_storage(self, "/v2/datasets", "dataset", name)
     }
@@ -141,6 +143,8 @@ impl DatasetClient {
     }
 
     /// The dataset's metadata, or `None` if there is no such dataset.
+    ///
+    /// API: `dataset_get`, `actorRun_dataset_get`
     pub fn get(&self) -> Result<Option<Value>> {
         self.check()?;
         match self.client.http().send(&Call::new("GET", &self.path)) {
@@ -151,6 +155,8 @@ impl DatasetClient {
     }
 
     /// Deletes the dataset; a missing dataset is the API's 404 error.
+    ///
+    /// API: `dataset_delete`, `actorRun_dataset_delete`
     pub fn delete(&self) -> Result<()> {
         self.check()?;
         crate::key_value_store::delete_storage(&self.client, &self.path)
@@ -164,6 +170,8 @@ impl DatasetClient {
     }
 
     /// One page of items.
+    ///
+    /// API: `dataset_items_get`, `actorRun_dataset_items_get`
     pub fn list_items<T: DeserializeOwned>(&self, options: &ItemsOptions) -> Result<ItemsPage<T>> {
         self.check()?;
         let reply = self.client.http().send(&self.items_call(options, "json"))?;
@@ -191,6 +199,8 @@ impl DatasetClient {
 
     /// The items in another format (`jsonl`, `csv`, `xlsx`, `html`, `xml`, `rss`, `json`) as a
     /// byte stream, read as it arrives.
+    ///
+    /// API: `dataset_items_get`, `actorRun_dataset_items_get`
     pub fn export(&self, format: &str, options: &ItemsOptions) -> Result<Box<dyn Read + Send>> {
         self.check()?;
         if format.is_empty() || !format.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -208,6 +218,8 @@ impl DatasetClient {
     /// Pushes items (each must serialize to a JSON object), split into requests under
     /// [`MAX_PUSH_BYTES`]. A lost answer is not resent (it could duplicate items): the error
     /// says so.
+    ///
+    /// API: `dataset_items_post`, `actorRun_dataset_items_post`
     pub fn push_items<T: Serialize>(&self, items: &[T]) -> Result<()> {
         let mut texts = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -225,6 +237,8 @@ impl DatasetClient {
     }
 
     /// Pushes items given as JSON object texts, split under [`MAX_PUSH_BYTES`].
+    ///
+    /// API: `dataset_items_post`, `actorRun_dataset_items_post`
     pub fn push_json_texts<S: AsRef<str>>(&self, items: &[S]) -> Result<()> {
         self.check()?;
         let mut batch = String::from("[");

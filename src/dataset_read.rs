@@ -154,6 +154,8 @@ impl DatasetClient {
     /// }
     /// # Ok::<(), apify::Error>(())
     /// ```
+    ///
+    /// API: `dataset_items_get`, `actorRun_dataset_items_get`
     pub fn iter_items<T: DeserializeOwned>(
         &self,
         options: &ItemsOptions,
@@ -175,6 +177,8 @@ impl DatasetClient {
     /// }
     /// # Ok::<(), apify::Error>(())
     /// ```
+    ///
+    /// API: `dataset_items_get`, `actorRun_dataset_items_get`
     pub fn iter_items_with<T: DeserializeOwned>(
         &self,
         options: &ItemsOptions,
@@ -484,6 +488,8 @@ pub struct RawItems {
 impl DatasetClient {
     /// Like [`iter_items_with`](Self::iter_items_with), lending each item's JSON text from its
     /// page instead of making an owned item.
+    ///
+    /// API: `dataset_items_get`, `actorRun_dataset_items_get`
     pub fn read_raw_items(&self, options: &ItemsOptions, read: &ReadOptions) -> RawItems {
         RawItems::new(self, options, read)
     }

@@ -50,12 +50,16 @@ impl RunnableClient {
     /// }
     /// # Ok::<(), apify::Error>(())
     /// ```
+    ///
+    /// API: `actor_get`, `actorTask_get`, `actorBuild_get`, `actors_builds_get`, `actor_build_default_get`
     pub fn validate_input<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputReport> {
         self.validate_input_for_build(input, None)
     }
 
     /// Like [`validate_input`](Self::validate_input) against a given build (a tag such as
     /// `latest`, or a build number such as `0.0.3`; `None`: the Actor's default).
+    ///
+    /// API: `actor_get`, `actorTask_get`, `actorBuild_get`, `actors_builds_get`, `actor_build_default_get`
     pub fn validate_input_for_build<I: Serialize + ?Sized>(
         &self,
         input: &I,
@@ -76,11 +80,15 @@ impl RunnableClient {
     /// as the query's `build`); for a task, the task's input laid under `input` is checked
     /// against its Actor. The server's refusal (400 `invalid-input`) becomes a report with
     /// `valid: false` and the problems it names; other failures are errors.
+    ///
+    /// API: `actor_validateInput_post`, `actorTask_get`
     pub fn validate_input_remote<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputReport> {
         self.validate_input_remote_for_build(input, None)
     }
 
     /// Like [`validate_input_remote`](Self::validate_input_remote) against a given build.
+    ///
+    /// API: `actor_validateInput_post`, `actorTask_get`
     pub fn validate_input_remote_for_build<I: Serialize + ?Sized>(
         &self,
         input: &I,

@@ -92,6 +92,8 @@ impl Client {
 
     /// The key-value store with this name, created if missing; `None` creates a new unnamed one.
     /// Answers the store's metadata (with its `id`).
+    ///
+    /// API: `keyValueStores_post`
     pub fn get_or_create_key_value_store(&self, name: Option<&str>) -> Result<Value> {
         get_or_create_storage(self, "/v2/key-value-stores", "key-value store", name)
     }
@@ -153,6 +155,8 @@ impl KeyValueStoreClient {
     }
 
     /// The store's metadata, or `None` if there is no such store.
+    ///
+    /// API: `keyValueStore_get`, `actorRun_keyValueStore_get`
     pub fn get(&self) -> Result<Option<Value>> {
         id_segment("the key-value store id", &self.id)?;
         match self.client.http().send(&Call::new("GET", &self.path)) {
@@ -163,12 +167,16 @@ impl KeyValueStoreClient {
     }
 
     /// Deletes the store; a missing store is the API's 404 error.
+    ///
+    /// API: `keyValueStore_delete`, `actorRun_keyValueStore_delete`
     pub fn delete(&self) -> Result<()> {
         id_segment("the key-value store id", &self.id)?;
         delete_storage(&self.client, &self.path)
     }
 
     /// A record with its content type, or `None` when it does not exist.
+    ///
+    /// API: `keyValueStore_record_get`, `actorRun_keyValueStore_record_get`
     pub fn get_record(&self, key: &str) -> Result<Option<Record>> {
         match self.fetch_record(key) {
             Ok(record) => Ok(Some(record)),
@@ -187,6 +195,8 @@ impl KeyValueStoreClient {
     }
 
     /// Whether a record exists (a HEAD request).
+    ///
+    /// API: `keyValueStore_record_head`
     pub fn record_exists(&self, key: &str) -> Result<bool> {
         match self
             .client
@@ -205,6 +215,8 @@ impl KeyValueStoreClient {
     }
 
     /// Stores bytes with a content type.
+    ///
+    /// API: `keyValueStore_record_put`, `actorRun_keyValueStore_record_put`
     pub fn set_record(&self, key: &str, data: &[u8], content_type: &str) -> Result<()> {
         if content_type.trim().is_empty() {
             return Err(Error::InvalidArgument(
@@ -218,6 +230,8 @@ impl KeyValueStoreClient {
     }
 
     /// Stores a value as JSON.
+    ///
+    /// API: `keyValueStore_record_put`, `actorRun_keyValueStore_record_put`
     pub fn set_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
         let bytes = serde_json::to_vec(value).map_err(|e| {
             Error::InvalidArgument(format!("the value cannot be serialized as JSON: {e}"))
@@ -226,12 +240,16 @@ impl KeyValueStoreClient {
     }
 
     /// Stores UTF-8 text.
+    ///
+    /// API: `keyValueStore_record_put`, `actorRun_keyValueStore_record_put`
     pub fn set_text(&self, key: &str, text: &str) -> Result<()> {
         self.set_record(key, text.as_bytes(), "text/plain; charset=utf-8")
     }
 
     /// Deletes a record; deleting a missing record is not an error, deleting from a missing
     /// store is (the API answers 404 for both, so the store is looked up to tell them apart).
+    ///
+    /// API: `keyValueStore_record_delete`, `actorRun_keyValueStore_record_delete`
     pub fn delete_record(&self, key: &str) -> Result<()> {
         match self
             .client
@@ -248,6 +266,8 @@ impl KeyValueStoreClient {
     }
 
     /// One page of keys.
+    ///
+    /// API: `keyValueStore_keys_get`, `actorRun_keyValueStore_keys_get`
     pub fn list_keys(&self, options: &KeysOptions) -> Result<KeysPage> {
         id_segment("the key-value store id", &self.id)?;
         if let Some(l) = options.limit {
@@ -266,6 +286,8 @@ impl KeyValueStoreClient {
     }
 
     /// All keys, page after page, following `nextExclusiveStartKey` through any number of keys.
+    ///
+    /// API: `keyValueStore_keys_get`, `actorRun_keyValueStore_keys_get`
     pub fn iter_keys(&self, options: &KeysOptions) -> KeyIter {
         KeyIter {
             store: self.clone(),

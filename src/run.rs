@@ -155,6 +155,8 @@ impl RunClient {
     }
 
     /// The run, or `None` if there is no such run.
+    ///
+    /// API: `actorRun_get`
     pub fn get(&self) -> Result<Option<Run>> {
         match self.fetch() {
             Ok(run) => Ok(Some(run)),
@@ -181,12 +183,16 @@ impl RunClient {
     /// println!("{}", run.status); // may still be RUNNING: the budget ran out
     /// # Ok::<(), apify::Error>(())
     /// ```
+    ///
+    /// API: `actorRun_get`
     pub fn wait(&self, options: &WaitOptions) -> Result<Run> {
         self.wait_with(options, |_| ControlFlow::Continue(()))
     }
 
     /// Like [`wait`](Self::wait), calling `on_poll` with the run after every answer; returning
     /// `ControlFlow::Break` stops the wait with [`Error::Cancelled`].
+    ///
+    /// API: `actorRun_get`
     pub fn wait_with(
         &self,
         options: &WaitOptions,
@@ -248,6 +254,8 @@ impl RunClient {
     }
 
     /// Aborts the run; `gracefully` lets it finish its work for up to 30 s.
+    ///
+    /// API: `actorRun_abort_post`
     pub fn abort(&self, gracefully: bool) -> Result<Run> {
         self.check_id()?;
         let call = Call::new("POST", format!("{}/abort", self.path))
@@ -257,6 +265,8 @@ impl RunClient {
     }
 
     /// Restarts a finished run with the same storages.
+    ///
+    /// API: `PostResurrectRun`
     pub fn resurrect(&self) -> Result<Run> {
         self.check_id()?;
         let call = Call::new("POST", format!("{}/resurrect", self.path)).retry(Retry::UnlessLost);
@@ -264,6 +274,8 @@ impl RunClient {
     }
 
     /// The run's log as text.
+    ///
+    /// API: `actorRun_log_get`
     pub fn log(&self) -> Result<String> {
         self.check_id()?;
         let bytes = self
@@ -285,6 +297,8 @@ impl RunClient {
     /// })?;
     /// # Ok::<(), apify::Error>(())
     /// ```
+    ///
+    /// API: `log_get`
     pub fn follow_log(&self, mut on_text: impl FnMut(&str) -> ControlFlow<()>) -> Result<()> {
         self.check_id()?;
         let call = Call::new("GET", format!("/v2/logs/{}", encode_component(&self.id)))

@@ -32,6 +32,8 @@ impl RunClient {
     /// callbacks run on this thread. `on_poll` breaking ends the call with
     /// [`Error::Cancelled`]; `on_log` breaking only stops following the log. Once the run is
     /// terminal the call returns after the rest of its log was delivered.
+    ///
+    /// API: `actorRun_get`, `log_get`
     pub fn wait_with_log(
         &self,
         options: &WaitOptions,

@@ -126,11 +126,15 @@ impl Client {
     }
 
     /// One page of the user's webhook dispatches (every delivery with its attempts).
+    ///
+    /// API: `webhookDispatches_get`
     pub fn webhook_dispatches(&self, offset: u64, limit: u64, desc: bool) -> Result<Page<Value>> {
         list(self, "/v2/webhook-dispatches".into(), offset, limit, desc)
     }
 
     /// One webhook dispatch, or `None`.
+    ///
+    /// API: `webhookDispatch_get`
     pub fn webhook_dispatch(&self, id: &str) -> Result<Option<Value>> {
         let path = format!(
             "/v2/webhook-dispatches/{}",
@@ -158,6 +162,8 @@ fn get_opt<T: serde::de::DeserializeOwned>(client: &Client, path: String) -> Res
 
 impl WebhookCollectionClient {
     /// One page of webhooks.
+    ///
+    /// API: `webhooks_get`
     pub fn list(&self, offset: u64, limit: u64, desc: bool) -> Result<Page<WebhookInfo>> {
         let page = list(&self.client, "/v2/webhooks".into(), offset, limit, desc)?;
         Ok(Page {
@@ -181,6 +187,8 @@ impl WebhookCollectionClient {
 
     /// Creates a webhook. Not resent after a lost answer unless it has an idempotency key (the
     /// platform then answers the same webhook again).
+    ///
+    /// API: `webhooks_post`
     pub fn create(&self, spec: &WebhookSpec) -> Result<WebhookInfo> {
         if spec.webhook.event_types.is_empty() || spec.webhook.request_url.is_empty() {
             return Err(Error::InvalidArgument(
@@ -210,12 +218,16 @@ impl WebhookClient {
     }
 
     /// The webhook, or `None`.
+    ///
+    /// API: `webhook_get`
     pub fn get(&self) -> Result<Option<WebhookInfo>> {
         self.check()?;
         get_opt(&self.client, self.path.clone())
     }
 
     /// Changes the fields `spec` sets.
+    ///
+    /// API: `webhook_put`
     pub fn update(&self, spec: &WebhookSpec) -> Result<WebhookInfo> {
         self.check()?;
         let call = Call::new("PUT", &self.path).json_body(spec)?;
@@ -223,12 +235,16 @@ impl WebhookClient {
     }
 
     /// Deletes the webhook; a missing one is the API's 404 error.
+    ///
+    /// API: `webhook_delete`
     pub fn delete(&self) -> Result<()> {
         self.check()?;
         crate::key_value_store::delete_storage(&self.client, &self.path)
     }
 
     /// Sends a test delivery; answers the dispatch.
+    ///
+    /// API: `webhook_test_post`
     pub fn test(&self) -> Result<Value> {
         self.check()?;
         let call = Call::new("POST", format!("{}/test", self.path)).retry(Retry::UnlessLost);
@@ -236,6 +252,8 @@ impl WebhookClient {
     }
 
     /// One page of its dispatches.
+    ///
+    /// API: `webhook_webhookDispatches_get`
     pub fn dispatches(&self, offset: u64, limit: u64, desc: bool) -> Result<Page<Value>> {
         self.check()?;
         list(

@@ -64,6 +64,8 @@ pub type apify_write_fn =
 
 /// One page of items: `{"items": [...], "offset", "limit", "count", "total"}`. Options:
 /// offset, limit, desc, fields, omit, clean, skipEmpty, skipHidden, unwind, flatten, view.
+///
+/// API: `dataset_items_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_list_items(
     c: *const apify_client,
@@ -94,6 +96,8 @@ pub unsafe extern "C" fn apify_dataset_list_items(
 /// order, each exactly once, also with filters and while the dataset is being written. Pages
 /// are streamed and split as they arrive: memory is about 1 MiB whatever the page size and the
 /// dataset's size (plus the largest item).
+///
+/// API: `dataset_items_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_iter_new(
     c: *const apify_client,
@@ -170,6 +174,8 @@ pub unsafe extern "C" fn apify_dataset_iter_free(it: *mut apify_dataset_iter) {
 }
 
 /// Pushes items: a JSON object or an array of objects, split under the 9 MB request limit.
+///
+/// API: `dataset_items_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_push_items(
     c: *const apify_client,
@@ -204,6 +210,8 @@ pub unsafe extern "C" fn apify_dataset_push_items(
 /// a buffer (at most 64 KiB) at a time, whatever the dataset's size; the dataset-items options
 /// apply. A non-zero answer from `write` stops with CANCELLED. An unknown format is
 /// INVALID_ARGUMENT.
+///
+/// API: `dataset_items_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_export(
     c: *const apify_client,
@@ -248,6 +256,8 @@ pub unsafe extern "C" fn apify_dataset_export(
 }
 
 /// The dataset's metadata (`id`, `name`, `itemCount`, ...); NOT_FOUND when there is none.
+///
+/// API: `dataset_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_get(
     c: *const apify_client,
@@ -267,6 +277,8 @@ pub unsafe extern "C" fn apify_dataset_get(
 
 /// The dataset with this name, created if there is none (NULL: a new unnamed dataset); its
 /// metadata, with `id`.
+///
+/// API: `datasets_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_get_or_create(
     c: *const apify_client,
@@ -277,6 +289,8 @@ pub unsafe extern "C" fn apify_dataset_get_or_create(
 }
 
 /// Deletes a dataset; NOT_FOUND when there is none.
+///
+/// API: `dataset_delete`
 #[no_mangle]
 pub unsafe extern "C" fn apify_dataset_delete(
     c: *const apify_client,

@@ -37,6 +37,8 @@ impl Keys for ValidateOpts {
 /// `startUrls.0.url`), what the schema wants, what was given (short JSON text; "(missing)" for
 /// an absent required field) and what is wrong. The start options take "validateInput": true
 /// to do the same check before a start.
+///
+/// API: `actor_get`, `actorBuild_get`, `actors_builds_get`, `actor_build_default_get`, `actor_validateInput_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_validate_input(
     c: *const apify_client,

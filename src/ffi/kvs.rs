@@ -17,6 +17,8 @@ pub struct apify_key_iter {
 }
 
 /// Gets a record; NOT_FOUND when it does not exist.
+///
+/// API: `keyValueStore_record_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_get_record(
     c: *const apify_client,
@@ -31,6 +33,8 @@ pub unsafe extern "C" fn apify_kvs_get_record(
 
 /// Whether a record exists (`*out_exists` 1 or 0), without reading it; NOT_FOUND when the store
 /// does not exist.
+///
+/// API: `keyValueStore_record_head`
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_record_exists(
     c: *const apify_client,
@@ -44,6 +48,8 @@ pub unsafe extern "C" fn apify_kvs_record_exists(
 }
 
 /// Stores `len` bytes at `data` (NULL allowed when `len` is 0) with a content type.
+///
+/// API: `keyValueStore_record_put`
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_set_record(
     c: *const apify_client,
@@ -60,6 +66,8 @@ pub unsafe extern "C" fn apify_kvs_set_record(
 }
 
 /// Deletes a record (a missing record is not an error; a missing store is NOT_FOUND).
+///
+/// API: `keyValueStore_record_delete`
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_delete_record(
     c: *const apify_client,
@@ -71,6 +79,8 @@ pub unsafe extern "C" fn apify_kvs_delete_record(
 
 /// One page of keys: `{"items": [{"key", "size"}], "isTruncated", "nextExclusiveStartKey"}`.
 /// Options: limit, exclusiveStartKey, prefix, collection.
+///
+/// API: `keyValueStore_keys_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_list_keys(
     c: *const apify_client,
@@ -86,6 +96,8 @@ pub unsafe extern "C" fn apify_kvs_list_keys(
 
 /// An iterator over all keys of a store, following nextExclusiveStartKey. Options: limit (page
 /// size), exclusiveStartKey, prefix, collection.
+///
+/// API: `keyValueStore_keys_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_key_iter_new(
     c: *const apify_client,
@@ -124,6 +136,8 @@ pub unsafe extern "C" fn apify_key_iter_free(it: *mut apify_key_iter) {
 }
 
 /// The store's metadata (`id`, `name`, ...); NOT_FOUND when there is none.
+///
+/// API: `keyValueStore_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_get(
     c: *const apify_client,
@@ -143,6 +157,8 @@ pub unsafe extern "C" fn apify_kvs_get(
 
 /// The store with this name, created if there is none (NULL: a new unnamed store); its
 /// metadata, with `id`.
+///
+/// API: `keyValueStores_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_get_or_create(
     c: *const apify_client,
@@ -155,6 +171,8 @@ pub unsafe extern "C" fn apify_kvs_get_or_create(
 }
 
 /// Deletes a key-value store; NOT_FOUND when there is none.
+///
+/// API: `keyValueStore_delete`
 #[no_mangle]
 pub unsafe extern "C" fn apify_kvs_delete(
     c: *const apify_client,

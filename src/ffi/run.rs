@@ -18,6 +18,8 @@ fn wait_options(wait_secs: i64) -> WaitOptions {
 }
 
 /// Gets a run; NOT_FOUND when there is none.
+///
+/// API: `actorRun_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_run_get(
     c: *const apify_client,
@@ -30,6 +32,8 @@ pub unsafe extern "C" fn apify_run_get(
 /// Waits for a run (long polling, up to 60 s a request): `wait_secs` < 0 without limit, 0 not
 /// at all, else at most that long. OK with the run in whatever status it has then, terminal or
 /// not (a FAILED run is OK here: read its `status`).
+///
+/// API: `actorRun_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_run_wait(
     c: *const apify_client,
@@ -44,6 +48,8 @@ pub unsafe extern "C" fn apify_run_wait(
 
 /// Like `apify_run_wait`, with callbacks (may be NULL): `progress` after every status answer
 /// (non-zero: CANCELLED, the run goes on), `log` with the log text as it is written.
+///
+/// API: `actorRun_get`, `log_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_run_wait_with(
     c: *const apify_client,
@@ -65,6 +71,8 @@ pub unsafe extern "C" fn apify_run_wait_with(
 }
 
 /// Aborts a run (`gracefully` non-zero lets it finish its work for up to 30 s).
+///
+/// API: `actorRun_abort_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_run_abort(
     c: *const apify_client,
@@ -78,6 +86,8 @@ pub unsafe extern "C" fn apify_run_abort(
 }
 
 /// Resurrects a finished run (it runs again with the same storages); the run object.
+///
+/// API: `PostResurrectRun`
 #[no_mangle]
 pub unsafe extern "C" fn apify_run_resurrect(
     c: *const apify_client,
@@ -88,6 +98,8 @@ pub unsafe extern "C" fn apify_run_resurrect(
 }
 
 /// The run's log as it is now, as text.
+///
+/// API: `actorRun_log_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_run_get_log(
     c: *const apify_client,
@@ -100,6 +112,8 @@ pub unsafe extern "C" fn apify_run_get_log(
 /// Delivers the run's log text to `callbacks->log` as it is written (in order, each byte once)
 /// until the run ends; OK then. A non-zero answer from the callback stops with CANCELLED. The
 /// `log` callback is required.
+///
+/// API: `log_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_run_follow_log(
     c: *const apify_client,

@@ -72,6 +72,8 @@ fn run_sync_items(
 /// APIFY_STATUS_INVALID_INPUT and nothing is started). Exactly once: a start whose answer was lost
 /// finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
 /// is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
+///
+/// API: `actors_runs_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_start(
     c: *const apify_client,
@@ -94,6 +96,8 @@ pub unsafe extern "C" fn apify_actor_start(
 /// instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up to this
 /// many times; the last run is returned). OK whatever the final status (read its `status`:
 /// SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+///
+/// API: `actors_runs_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_call(
     c: *const apify_client,
@@ -109,6 +113,8 @@ pub unsafe extern "C" fn apify_actor_call(
 
 /// Like `apify_actor_call`, with callbacks (may be NULL): `progress` after every status answer
 /// (non-zero: CANCELLED, the run goes on), `log` with each run's log text as it is written.
+///
+/// API: `actors_runs_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_call_with(
     c: *const apify_client,
@@ -126,6 +132,8 @@ pub unsafe extern "C" fn apify_actor_call_with(
 /// Runs an Actor synchronously (up to about 300 s) and returns its OUTPUT record (or the record
 /// the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
 /// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+///
+/// API: `actor_runSync_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_run_sync(
     c: *const apify_client,
@@ -141,6 +149,8 @@ pub unsafe extern "C" fn apify_actor_run_sync(
 
 /// Runs an Actor synchronously and returns its dataset items as a JSON array (the dataset-items
 /// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_actor_run_sync`.
+///
+/// API: `actor_runSyncGetDatasetItems_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_run_sync_get_items(
     c: *const apify_client,
@@ -161,6 +171,8 @@ pub unsafe extern "C" fn apify_actor_run_sync_get_items(
 /// APIFY_STATUS_INVALID_INPUT and nothing is started). For a task, `input_json` overrides the task's input key by key. Exactly once: a start whose answer was lost
 /// finds its own run by the marker that ends its User-Agent (the run's `meta.userAgent`), or
 /// is resent when no run carries it; APIFY_STATUS_OUTCOME_UNKNOWN when that cannot be proven.
+///
+/// API: `actorTask_runs_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_task_start(
     c: *const apify_client,
@@ -183,6 +195,8 @@ pub unsafe extern "C" fn apify_task_start(
 /// instead of long polling), rerunsOnFailure (start a FAILED or TIMED-OUT run again up to this
 /// many times; the last run is returned). OK whatever the final status (read its `status`:
 /// SUCCEEDED, FAILED, TIMED-OUT, ABORTED, or a non-terminal one when waitSecs ran out).
+///
+/// API: `actorTask_runs_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_task_call(
     c: *const apify_client,
@@ -198,6 +212,8 @@ pub unsafe extern "C" fn apify_task_call(
 
 /// Like `apify_task_call`, with callbacks (may be NULL): `progress` after every status answer
 /// (non-zero: CANCELLED, the run goes on), `log` with each run's log text as it is written.
+///
+/// API: `actorTask_runs_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_task_call_with(
     c: *const apify_client,
@@ -215,6 +231,8 @@ pub unsafe extern "C" fn apify_task_call_with(
 /// Runs a task synchronously (up to about 300 s) and returns its OUTPUT record (or the record
 /// the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
 /// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+///
+/// API: `actorTask_runSync_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_task_run_sync(
     c: *const apify_client,
@@ -230,6 +248,8 @@ pub unsafe extern "C" fn apify_task_run_sync(
 
 /// Runs a task synchronously and returns its dataset items as a JSON array (the dataset-items
 /// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_task_run_sync`.
+///
+/// API: `actorTask_runSyncGetDatasetItems_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_task_run_sync_get_items(
     c: *const apify_client,
@@ -244,6 +264,8 @@ pub unsafe extern "C" fn apify_task_run_sync_get_items(
 }
 
 /// The Actor's last run (options: status, e.g. "SUCCEEDED"); NOT_FOUND when it has none.
+///
+/// API: `actor_runs_last_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_last_run(
     c: *const apify_client,
@@ -265,6 +287,8 @@ pub unsafe extern "C" fn apify_actor_last_run(
 
 /// One page of the Actor's runs: `{"items": [...], "total", "offset", "limit", "count", "desc"}`.
 /// Options: offset, limit (default 100), desc, status.
+///
+/// API: `actors_runs_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_list_runs(
     c: *const apify_client,
