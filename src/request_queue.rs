@@ -79,6 +79,7 @@ impl Client {
     }
 
     /// The request queue with this name, created if missing; `None` creates a new unnamed one.
+    /// API: `requestQueues_post`
     pub fn get_or_create_request_queue(&self, name: Option<&str>) -> Result<RequestQueue> {
         self.request_queues().get_or_create(name)
     }
@@ -93,6 +94,7 @@ impl Client {
 
 impl RequestQueueCollectionClient {
     /// One page of queues (named ones only unless [`QueueListOptions::unnamed`]).
+    /// API: `requestQueues_get`
     pub fn list(&self, options: &QueueListOptions) -> Result<Page<RequestQueue>> {
         let call = Call::new("GET", "/v2/request-queues")
             .query_opt("offset", options.offset)
@@ -103,6 +105,7 @@ impl RequestQueueCollectionClient {
     }
 
     /// The queue with this name, created if missing; `None` creates a new unnamed one.
+    /// API: `requestQueues_post`
     pub fn get_or_create(&self, name: Option<&str>) -> Result<RequestQueue> {
         let v = crate::key_value_store::get_or_create_storage(
             &self.client,
@@ -206,6 +209,7 @@ impl RequestQueueClient {
     }
 
     /// The queue's metadata (with its counts), or `None` if there is no such queue.
+    /// API: `requestQueue_get`
     pub fn get(&self) -> Result<Option<RequestQueue>> {
         match self.client.http().send(&Call::new("GET", self.path()?)) {
             Ok(r) => r.data().map(Some),
@@ -215,12 +219,14 @@ impl RequestQueueClient {
     }
 
     /// Changes the queue's name, title or general access; answers the queue as it is then.
+    /// API: `requestQueue_put`
     pub fn update(&self, update: &QueueUpdate) -> Result<RequestQueue> {
         let call = Call::new("PUT", self.path()?).json_body(&update.body()?)?;
         self.client.http().send(&call)?.data()
     }
 
     /// Deletes the queue; a missing queue is the API's 404 error.
+    /// API: `requestQueue_delete`
     pub fn delete(&self) -> Result<()> {
         crate::key_value_store::delete_storage(&self.client, &self.path()?)
     }
@@ -229,6 +235,7 @@ impl RequestQueueClient {
     /// the queue already is not added again (`was_already_present`). Resent like a read when
     /// the answer is lost (the key makes that safe; the resend may then report the request as
     /// already present).
+    /// API: `requestQueue_requests_post`
     pub fn add(&self, request: &QueueRequest, forefront: bool) -> Result<AddedRequest> {
         request.check("the request")?;
         let call = self
@@ -242,6 +249,7 @@ impl RequestQueueClient {
     /// with backoff until it takes them or [`BatchOptions::max_unprocessed_retries`] is
     /// reached; what stayed unprocessed is in [`BatchAdded::unprocessed`]. Every request is
     /// checked before the first is sent. An error stops it (earlier batches were added).
+    /// API: `requestQueue_requests_batch_post`
     pub fn add_batch(
         &self,
         requests: &[QueueRequest],
@@ -267,6 +275,7 @@ impl RequestQueueClient {
 
     /// One request by id, or `None` if the queue has no such request (a missing queue is the
     /// API's 404 error).
+    /// API: `requestQueue_request_get`
     pub fn get_request(&self, request_id: &str) -> Result<Option<QueueRequest>> {
         let call = self.call("GET", self.request_path(request_id)?);
         match self.client.http().send(&call) {
@@ -281,6 +290,7 @@ impl RequestQueueClient {
     /// dropped. A request with `handled_at` set is handled.
     /// With `forefront`, a pending request moves to the head. A request locked by another
     /// client is refused (403).
+    /// API: `requestQueue_request_put`
     pub fn update_request(&self, request: &QueueRequest, forefront: bool) -> Result<AddedRequest> {
         let id = request.id.as_deref().ok_or_else(|| {
             Error::InvalidArgument("the request to update needs its id (from the queue)".into())
@@ -296,6 +306,7 @@ impl RequestQueueClient {
     /// Marks a request handled now (unless it was already). The request is read first and
     /// written back whole with `handledAt`: an update replaces every field, and the head
     /// answers only a few of them (`userData`, `headers`, ... would be lost).
+    /// API: `requestQueue_request_get`, `requestQueue_request_put`
     pub fn mark_handled(&self, request_id: &str) -> Result<AddedRequest> {
         // A missing request is the API's 404 error here.
         let call = self.call("GET", self.request_path(request_id)?);
@@ -311,6 +322,7 @@ impl RequestQueueClient {
     }
 
     /// Deletes a request; a missing one is the API's 404 error.
+    /// API: `requestQueue_request_delete`
     pub fn delete_request(&self, request_id: &str) -> Result<()> {
         let call = self.call("DELETE", self.request_path(request_id)?);
         delete_once(&self.client, call)
@@ -319,6 +331,7 @@ impl RequestQueueClient {
     /// Deletes requests by id, in batches of 25. Ids that are not in the queue are no error
     /// (they are gone already). Answers the ids the queue left unprocessed (empty when it took
     /// them all), to be sent again later. Resent like a read: deleting twice is harmless.
+    /// API: `requestQueue_requests_batch_delete`
     pub fn delete_requests(&self, request_ids: &[&str]) -> Result<Vec<String>> {
         let path = format!("{}/requests/batch", self.path()?);
         delete_in_batches(request_ids, |body| {
@@ -329,6 +342,7 @@ impl RequestQueueClient {
 
     /// The first `limit` pending requests (server default 100), without locking them: others
     /// may take them meanwhile.
+    /// API: `requestQueue_head_get`
     pub fn list_head(&self, limit: Option<u32>) -> Result<QueueHead> {
         if limit == Some(0) {
             return Err(Error::InvalidArgument(
@@ -346,6 +360,7 @@ impl RequestQueueClient {
     /// expires no other client gets them; mark them handled, or give them back with
     /// [`delete_lock`](Self::delete_lock). Not resent after a lost answer (a resend would lock
     /// more requests, which would stay locked until they expire).
+    /// API: `requestQueue_head_lock_post`
     pub fn list_and_lock_head(&self, lock: Duration, limit: u32) -> Result<QueueHead> {
         if !(1..=MAX_BATCH as u32).contains(&limit) {
             return Err(Error::InvalidArgument(format!(
@@ -362,6 +377,7 @@ impl RequestQueueClient {
 
     /// Sets this client's lock on a request to end `lock` from now (with `forefront`, the
     /// request goes to the head when the lock ends); answers the new `lockExpiresAt`.
+    /// API: `requestQueue_request_lock_put`
     pub fn prolong_lock(
         &self,
         request_id: &str,
@@ -386,6 +402,7 @@ impl RequestQueueClient {
     /// Releases this client's lock on a request, which goes back to the queue (to its head
     /// with `forefront`). A lock that is gone already is not an error; one held by another
     /// client is (403).
+    /// API: `requestQueue_request_lock_delete`
     pub fn delete_lock(&self, request_id: &str, forefront: bool) -> Result<()> {
         let call = self
             .call("DELETE", format!("{}/lock", self.request_path(request_id)?))
@@ -394,6 +411,7 @@ impl RequestQueueClient {
     }
 
     /// Releases every lock this client holds in the queue; answers how many.
+    /// API: `requestQueue_requests_unlock_post`
     pub fn unlock(&self) -> Result<u64> {
         let call = self.call("POST", format!("{}/requests/unlock", self.path()?));
         let v: Value = self.client.http().send(&call)?.data()?;
@@ -401,6 +419,7 @@ impl RequestQueueClient {
     }
 
     /// One page of the queue's requests, in the order they were added.
+    /// API: `requestQueue_requests_get`
     pub fn list_requests(&self, options: &RequestsOptions) -> Result<RequestsPage> {
         if let Some(l) = options.limit {
             if !(1..=MAX_LIST_LIMIT).contains(&l) {
@@ -430,6 +449,7 @@ impl RequestQueueClient {
     /// Every request of the queue (or those the options' filter keeps), page after page,
     /// following `nextCursor`. Requests added while iterating are seen when they land after
     /// the current page.
+    /// API: `requestQueue_requests_get`
     pub fn iter_requests(&self, options: &RequestsOptions) -> RequestIter {
         RequestIter {
             queue: self.clone(),
