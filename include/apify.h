@@ -80,7 +80,7 @@
 // Log level of a message: the finest details.
 #define APIFY_LOG_TRACE 5
 
-// A client of the Apify API. Safe to use from many threads at once.
+// A client of the API. Safe to use from many threads at once.
 typedef struct apify_client apify_client;
 
 // An iterator over a dataset's items. Use from one thread at a time.
@@ -474,6 +474,65 @@ apify_status apify_request_bytes(const struct apify_client *c,
                                  size_t body_len,
                                  const char *content_type,
                                  struct apify_record **out_response);
+
+// The queue with this name, created if there is none (NULL: a new unnamed queue); its
+// metadata: `id`, `name`, `totalRequestCount`, `handledRequestCount`, `pendingRequestCount`, ...
+apify_status apify_rq_get_or_create(const struct apify_client *c,
+                                    const char *name,
+                                    char **out_json);
+
+// Adds one request (a JSON object with `url` and optionally `uniqueKey`, `method`, `userData`,
+// ...; the key defaults to one derived from the URL), at the head of the queue when
+// `forefront` is non-zero. Answers `{"requestId", "wasAlreadyPresent", "wasAlreadyHandled"}`: a
+// request whose key is in the queue already is not added again.
+apify_status apify_rq_add(const struct apify_client *c,
+                          const char *queue_id,
+                          const char *request_json,
+                          int forefront,
+                          char **out_json);
+
+// Adds many requests (a JSON array of request objects, as `apify_rq_add` takes) in batches of
+// 25, sending what the queue leaves unprocessed again with backoff (up to 5 times). Answers
+// `{"processedRequests": [{"requestId", "uniqueKey", "wasAlreadyPresent",
+// "wasAlreadyHandled"}], "unprocessedRequests": [requests as given]}`: the second lists what
+// the queue still had not taken when the resends ran out. Every request is checked before the
+// first is sent; a failure part-way leaves the earlier batches added.
+apify_status apify_rq_add_batch(const struct apify_client *c,
+                                const char *queue_id,
+                                const char *requests_json,
+                                int forefront,
+                                char **out_json);
+
+// Locks up to `limit` (1 to 25) pending requests from the head for `lock_secs` seconds
+// (0.001 or more; millisecond precision) for this handle's `clientKey`, and answers them as a
+// JSON array of request objects (`id`, `url`, `uniqueKey`, `method`, `userData`, ...,
+// `lockExpiresAt`); `[]` when nothing is pending or everything pending is locked. Until a lock
+// expires no other handle gets the request: mark it handled (`apify_rq_mark_handled`) or give
+// it back (`apify_rq_delete_lock`); an expired lock puts it back in the queue. Not resent
+// after a lost answer (a resend would lock more requests).
+apify_status apify_rq_lock_head(const struct apify_client *c,
+                                const char *queue_id,
+                                double lock_secs,
+                                int limit,
+                                char **out_json);
+
+// Marks a request handled (it leaves the queue's head for good; this handle's lock on it is
+// released). Marking a handled request again is not an error. A request locked by another
+// handle is refused (UNAUTHORIZED: HTTP 403); a missing queue or request is NOT_FOUND.
+apify_status apify_rq_mark_handled(const struct apify_client *c,
+                                   const char *queue_id,
+                                   const char *request_id);
+
+// Releases this handle's lock on a request, which goes back to the queue (to its head when
+// `forefront` is non-zero). A lock that is gone already is not an error; one held by another
+// handle is (UNAUTHORIZED: HTTP 403).
+apify_status apify_rq_delete_lock(const struct apify_client *c,
+                                  const char *queue_id,
+                                  const char *request_id,
+                                  int forefront);
+
+// Deletes a request queue; NOT_FOUND when there is none.
+apify_status apify_rq_delete(const struct apify_client *c, const char *queue_id);
 
 // Gets a run; NOT_FOUND when there is none.
 //

@@ -119,7 +119,7 @@ impl RequestQueueCollectionClient {
 
 /// A new `clientKey`: 16 hex digits, different across clients, processes and machines (std's
 /// per-process random hash keys, the time, the process id and a counter).
-fn new_client_key() -> String {
+pub(crate) fn new_client_key() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(

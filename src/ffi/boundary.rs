@@ -97,6 +97,26 @@ pub(super) mod arg {
             .ok_or_else(|| Failure::null(name))
     }
 
+    /// A client handle that must not be NULL, for bodies that need more than its client (the
+    /// handle's request-queue key).
+    pub unsafe fn handle<'a>(
+        p: *const apify_client,
+        name: &str,
+    ) -> Result<&'a apify_client, Failure> {
+        p.as_ref().ok_or_else(|| Failure::null(name))
+    }
+
+    /// A duration in seconds (a C double): finite, at least a millisecond, at most a year.
+    pub unsafe fn secs(v: f64, name: &str) -> Result<std::time::Duration, Failure> {
+        const MAX_SECS: f64 = 365.0 * 24.0 * 3600.0;
+        if !(v.is_finite() && (0.001..=MAX_SECS).contains(&v)) {
+            return Err(Failure::invalid(format!(
+                "argument '{name}' must be a number of seconds from 0.001 to {MAX_SECS}, got {v}"
+            )));
+        }
+        Ok(std::time::Duration::from_secs_f64(v))
+    }
+
     /// A UTF-8 string that must not be NULL.
     pub unsafe fn str<'a>(p: *const c_char, name: &str) -> Result<&'a str, Failure> {
         if p.is_null() {

@@ -27,7 +27,7 @@ pub unsafe extern "C" fn apify_client_new(
     ffi!((options_json: opt_json) -> out_client => {
         super::log::install();
         let opts: ClientOpts = parse_object(options_json, "client options")?;
-        Box::new(apify_client { client: opts.build()? })
+        Box::new(apify_client::new(opts.build()?))
     })
 }
 

@@ -25,6 +25,7 @@ mod log;
 mod options;
 mod record;
 mod request;
+mod rq;
 mod run;
 mod runnable;
 #[cfg(test)]
@@ -43,6 +44,7 @@ pub use json::*;
 pub use kvs::*;
 pub use record::*;
 pub use request::*;
+pub use rq::*;
 pub use run::*;
 pub use runnable::*;
 pub use webhook::*;

@@ -110,6 +110,30 @@ fn bad_json_values(name: &str, shape: Shape) -> Vec<(&'static str, apify_status,
             v.push(("{\"list\": [1]}", invalid, "'list'".into()));
         }
         Shape::Any => {}
+        Shape::Request => {
+            for text in ["[]", "\"https://example.com/\"", "7", "null"] {
+                v.push((text, invalid, "'request_json' must be a JSON object".into()));
+            }
+            v.push(("{}", invalid, "url".into()));
+            v.push(("{\"url\": 7}", invalid, "'request_json'".into()));
+            v.push(("{\"url\": \" \"}", invalid, "url must not be empty".into()));
+        }
+        Shape::Requests => {
+            for text in ["{}", "\"https://example.com/\"", "null"] {
+                v.push((text, invalid, "must be a JSON array".into()));
+            }
+            v.push(("[7]", invalid, "request 0".into()));
+            v.push((
+                "[{\"url\": \"a\"}, {\"uniqueKey\": \"k\"}]",
+                invalid,
+                "request 1".into(),
+            ));
+            v.push((
+                "[{\"url\": \"a\", \"uniqueKey\": \"\"}]",
+                invalid,
+                "request 0".into(),
+            ));
+        }
         Shape::Items => {
             v.push(("[1]", invalid, "item 0".into()));
             v.push(("[{\"a\": 1}, []]", invalid, "item 1".into()));

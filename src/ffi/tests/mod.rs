@@ -33,6 +33,8 @@ mod with_emulator_failures;
 #[cfg(feature = "emulator")]
 mod with_emulator_input;
 #[cfg(feature = "emulator")]
+mod with_emulator_queues;
+#[cfg(feature = "emulator")]
 mod with_emulator_records;
 #[cfg(feature = "emulator")]
 mod with_emulator_request;

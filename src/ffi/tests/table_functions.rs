@@ -73,6 +73,10 @@ pub(super) enum Shape {
     Any,
     /// Dataset items: an object or an array of objects.
     Items,
+    /// A queue request: an object with a string `url`.
+    Request,
+    /// Queue requests: an array of request objects.
+    Requests,
 }
 
 /// An `extern "C"` function with its pointer parameters in order (names as in the header) and a
@@ -133,6 +137,8 @@ const NAME: (&str, Param) = ("name", OptText("ffi-table"));
 const METHOD: (&str, Param) = ("method", Text("GET"));
 const PATH: (&str, Param) = ("path", Text("/v2/users/me"));
 const QUERY: (&str, Param) = ("query_json", OptJson(Shape::Query));
+const QUEUE: (&str, Param) = ("queue_id", Text("queueId"));
+const REQUEST_ID: (&str, Param) = ("request_id", Text("requestId"));
 
 const OUT_RUN: (&str, Param) = ("out_run_json", Out);
 const OUT_ITEMS: (&str, Param) = ("out_items_json", Out);
@@ -146,6 +152,17 @@ pub(super) fn functions() -> Vec<Func> {
     let items = ("items_json", Json(Shape::Items, r#"[{"a": 1}]"#));
     let document = ("json", Json(Shape::Any, r#"{"a": {"b": [1, "two"]}}"#));
     let body_json = ("body_json", OptJson(Shape::Any));
+    let request = (
+        "request_json",
+        Json(Shape::Request, r#"{"url": "https://example.com/"}"#),
+    );
+    let requests = (
+        "requests_json",
+        Json(
+            Shape::Requests,
+            r#"[{"url": "https://example.com/", "uniqueKey": "k"}]"#,
+        ),
+    );
     let format = ("format", Text("csv"));
     let (write, userdata) = (("write", WriteFn), ("userdata", Userdata));
     let log_callbacks = ("callbacks", LogCallbacks);
@@ -204,6 +221,14 @@ pub(super) fn functions() -> Vec<Func> {
         apify_kvs_get(0, 1, 2) => [C, STORE, out("out_json")];
         apify_kvs_get_or_create(0, 1, 2) => [C, NAME, out("out_json")];
         apify_kvs_delete(0, 1) => [C, STORE];
+        // Request queues.
+        apify_rq_get_or_create(0, 1, 2) => [C, NAME, out("out_json")];
+        apify_rq_add(0, 1, 2, {1}, 3) => [C, QUEUE, request, out("out_json")];
+        apify_rq_add_batch(0, 1, 2, {0}, 3) => [C, QUEUE, requests, out("out_json")];
+        apify_rq_lock_head(0, 1, {2.5}, {10}, 2) => [C, QUEUE, out("out_json")];
+        apify_rq_mark_handled(0, 1, 2) => [C, QUEUE, REQUEST_ID];
+        apify_rq_delete_lock(0, 1, 2, {1}) => [C, QUEUE, REQUEST_ID];
+        apify_rq_delete(0, 1) => [C, QUEUE];
         // Any operation.
         apify_request(0, 1, 2, 3, 4, 5) => [C, METHOD, PATH, QUERY, body_json, out_response_json];
         apify_request_bytes(0, 1, 2, 3, 4, {BYTES.len()}, 5, 6) =>
