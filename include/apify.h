@@ -477,6 +477,8 @@ apify_status apify_request_bytes(const struct apify_client *c,
 
 // The queue with this name, created if there is none (NULL: a new unnamed queue); its
 // metadata: `id`, `name`, `totalRequestCount`, `handledRequestCount`, `pendingRequestCount`, ...
+//
+// API: `requestQueues_post`
 apify_status apify_rq_get_or_create(const struct apify_client *c,
                                     const char *name,
                                     char **out_json);
@@ -485,6 +487,8 @@ apify_status apify_rq_get_or_create(const struct apify_client *c,
 // ...; the key defaults to one derived from the URL), at the head of the queue when
 // `forefront` is non-zero. Answers `{"requestId", "wasAlreadyPresent", "wasAlreadyHandled"}`: a
 // request whose key is in the queue already is not added again.
+//
+// API: `requestQueue_requests_post`
 apify_status apify_rq_add(const struct apify_client *c,
                           const char *queue_id,
                           const char *request_json,
@@ -497,6 +501,8 @@ apify_status apify_rq_add(const struct apify_client *c,
 // "wasAlreadyHandled"}], "unprocessedRequests": [requests as given]}`: the second lists what
 // the queue still had not taken when the resends ran out. Every request is checked before the
 // first is sent; a failure part-way leaves the earlier batches added.
+//
+// API: `requestQueue_requests_batch_post`
 apify_status apify_rq_add_batch(const struct apify_client *c,
                                 const char *queue_id,
                                 const char *requests_json,
@@ -510,6 +516,8 @@ apify_status apify_rq_add_batch(const struct apify_client *c,
 // expires no other handle gets the request: mark it handled (`apify_rq_mark_handled`) or give
 // it back (`apify_rq_delete_lock`); an expired lock puts it back in the queue. Not resent
 // after a lost answer (a resend would lock more requests).
+//
+// API: `requestQueue_head_lock_post`
 apify_status apify_rq_lock_head(const struct apify_client *c,
                                 const char *queue_id,
                                 double lock_secs,
@@ -519,6 +527,8 @@ apify_status apify_rq_lock_head(const struct apify_client *c,
 // Marks a request handled (it leaves the queue's head for good; this handle's lock on it is
 // released). Marking a handled request again is not an error. A request locked by another
 // handle is refused (UNAUTHORIZED: HTTP 403); a missing queue or request is NOT_FOUND.
+//
+// API: `requestQueue_request_get`, `requestQueue_request_put`
 apify_status apify_rq_mark_handled(const struct apify_client *c,
                                    const char *queue_id,
                                    const char *request_id);
@@ -526,12 +536,16 @@ apify_status apify_rq_mark_handled(const struct apify_client *c,
 // Releases this handle's lock on a request, which goes back to the queue (to its head when
 // `forefront` is non-zero). A lock that is gone already is not an error; one held by another
 // handle is (UNAUTHORIZED: HTTP 403).
+//
+// API: `requestQueue_request_lock_delete`
 apify_status apify_rq_delete_lock(const struct apify_client *c,
                                   const char *queue_id,
                                   const char *request_id,
                                   int forefront);
 
 // Deletes a request queue; NOT_FOUND when there is none.
+//
+// API: `requestQueue_delete`
 apify_status apify_rq_delete(const struct apify_client *c, const char *queue_id);
 
 // Gets a run; NOT_FOUND when there is none.

@@ -48,6 +48,8 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// The queue with this name, created if there is none (NULL: a new unnamed queue); its
 /// metadata: `id`, `name`, `totalRequestCount`, `handledRequestCount`, `pendingRequestCount`, ...
+///
+/// API: `requestQueues_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_rq_get_or_create(
     c: *const apify_client,
@@ -63,6 +65,8 @@ pub unsafe extern "C" fn apify_rq_get_or_create(
 /// ...; the key defaults to one derived from the URL), at the head of the queue when
 /// `forefront` is non-zero. Answers `{"requestId", "wasAlreadyPresent", "wasAlreadyHandled"}`: a
 /// request whose key is in the queue already is not added again.
+///
+/// API: `requestQueue_requests_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_rq_add(
     c: *const apify_client,
@@ -83,6 +87,8 @@ pub unsafe extern "C" fn apify_rq_add(
 /// "wasAlreadyHandled"}], "unprocessedRequests": [requests as given]}`: the second lists what
 /// the queue still had not taken when the resends ran out. Every request is checked before the
 /// first is sent; a failure part-way leaves the earlier batches added.
+///
+/// API: `requestQueue_requests_batch_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_rq_add_batch(
     c: *const apify_client,
@@ -119,6 +125,8 @@ pub unsafe extern "C" fn apify_rq_add_batch(
 /// expires no other handle gets the request: mark it handled (`apify_rq_mark_handled`) or give
 /// it back (`apify_rq_delete_lock`); an expired lock puts it back in the queue. Not resent
 /// after a lost answer (a resend would lock more requests).
+///
+/// API: `requestQueue_head_lock_post`
 #[no_mangle]
 pub unsafe extern "C" fn apify_rq_lock_head(
     c: *const apify_client,
@@ -155,6 +163,8 @@ pub unsafe extern "C" fn apify_rq_lock_head(
 /// Marks a request handled (it leaves the queue's head for good; this handle's lock on it is
 /// released). Marking a handled request again is not an error. A request locked by another
 /// handle is refused (UNAUTHORIZED: HTTP 403); a missing queue or request is NOT_FOUND.
+///
+/// API: `requestQueue_request_get`, `requestQueue_request_put`
 #[no_mangle]
 pub unsafe extern "C" fn apify_rq_mark_handled(
     c: *const apify_client,
@@ -169,6 +179,8 @@ pub unsafe extern "C" fn apify_rq_mark_handled(
 /// Releases this handle's lock on a request, which goes back to the queue (to its head when
 /// `forefront` is non-zero). A lock that is gone already is not an error; one held by another
 /// handle is (UNAUTHORIZED: HTTP 403).
+///
+/// API: `requestQueue_request_lock_delete`
 #[no_mangle]
 pub unsafe extern "C" fn apify_rq_delete_lock(
     c: *const apify_client,
@@ -182,6 +194,8 @@ pub unsafe extern "C" fn apify_rq_delete_lock(
 }
 
 /// Deletes a request queue; NOT_FOUND when there is none.
+///
+/// API: `requestQueue_delete`
 #[no_mangle]
 pub unsafe extern "C" fn apify_rq_delete(
     c: *const apify_client,
