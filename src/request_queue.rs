@@ -59,6 +59,9 @@ pub struct RequestQueueClient {
     client: Client,
     id: String,
     client_key: String,
+    /// The queue's API path when it is reached through another resource (a run's default
+    /// queue); `None`: `/v2/request-queues/{id}`.
+    base: Option<String>,
 }
 
 /// The request queues of the account: list them, get or create one by name.
@@ -75,6 +78,7 @@ impl Client {
             client: self.clone(),
             id: id_or_name.trim().to_string(),
             client_key: new_client_key(),
+            base: None,
         }
     }
 
@@ -159,7 +163,18 @@ fn lock_secs(lock: Duration) -> Result<String> {
 }
 
 impl RequestQueueClient {
-    /// The id or name this client was made with.
+    /// A queue reached at `path` (e.g. a run's default queue, `/v2/actor-runs/{runId}/request-queue`);
+    /// `id` is what [`RequestQueueClient::id`] answers.
+    pub(crate) fn at(client: &Client, path: String, id: &str) -> RequestQueueClient {
+        RequestQueueClient {
+            client: client.clone(),
+            id: id.to_string(),
+            client_key: new_client_key(),
+            base: Some(path),
+        }
+    }
+
+    /// The id or name this client was made with (for a run's default queue, the run's id).
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -183,6 +198,9 @@ impl RequestQueueClient {
     }
 
     fn path(&self) -> Result<String> {
+        if let Some(base) = &self.base {
+            return Ok(base.clone());
+        }
         Ok(format!(
             "/v2/request-queues/{}",
             id_segment("the request queue id", &self.id)?
@@ -209,7 +227,7 @@ impl RequestQueueClient {
     }
 
     /// The queue's metadata (with its counts), or `None` if there is no such queue.
-    /// API: `requestQueue_get`
+    /// API: `requestQueue_get`, `actorRun_requestQueue_get`
     pub fn get(&self) -> Result<Option<RequestQueue>> {
         match self.client.http().send(&Call::new("GET", self.path()?)) {
             Ok(r) => r.data().map(Some),
@@ -219,14 +237,14 @@ impl RequestQueueClient {
     }
 
     /// Changes the queue's name, title or general access; answers the queue as it is then.
-    /// API: `requestQueue_put`
+    /// API: `requestQueue_put`, `actorRun_requestQueue_put`
     pub fn update(&self, update: &QueueUpdate) -> Result<RequestQueue> {
         let call = Call::new("PUT", self.path()?).json_body(&update.body()?)?;
         self.client.http().send(&call)?.data()
     }
 
     /// Deletes the queue; a missing queue is the API's 404 error.
-    /// API: `requestQueue_delete`
+    /// API: `requestQueue_delete`, `actorRun_requestQueue_delete`
     pub fn delete(&self) -> Result<()> {
         crate::key_value_store::delete_storage(&self.client, &self.path()?)
     }
@@ -235,7 +253,7 @@ impl RequestQueueClient {
     /// the queue already is not added again (`was_already_present`). Resent like a read when
     /// the answer is lost (the key makes that safe; the resend may then report the request as
     /// already present).
-    /// API: `requestQueue_requests_post`
+    /// API: `requestQueue_requests_post`, `actorRun_requestQueue_requests_post`
     pub fn add(&self, request: &QueueRequest, forefront: bool) -> Result<AddedRequest> {
         request.check("the request")?;
         let call = self
@@ -249,7 +267,7 @@ impl RequestQueueClient {
     /// with backoff until it takes them or [`BatchOptions::max_unprocessed_retries`] is
     /// reached; what stayed unprocessed is in [`BatchAdded::unprocessed`]. Every request is
     /// checked before the first is sent. An error stops it (earlier batches were added).
-    /// API: `requestQueue_requests_batch_post`
+    /// API: `requestQueue_requests_batch_post`, `actorRun_requestQueue_requests_batch_post`
     pub fn add_batch(
         &self,
         requests: &[QueueRequest],
@@ -275,7 +293,7 @@ impl RequestQueueClient {
 
     /// One request by id, or `None` if the queue has no such request (a missing queue is the
     /// API's 404 error).
-    /// API: `requestQueue_request_get`
+    /// API: `requestQueue_request_get`, `actorRun_requestQueue_request_get`
     pub fn get_request(&self, request_id: &str) -> Result<Option<QueueRequest>> {
         let call = self.call("GET", self.request_path(request_id)?);
         match self.client.http().send(&call) {
@@ -290,7 +308,7 @@ impl RequestQueueClient {
     /// dropped. A request with `handled_at` set is handled.
     /// With `forefront`, a pending request moves to the head. A request locked by another
     /// client is refused (403).
-    /// API: `requestQueue_request_put`
+    /// API: `requestQueue_request_put`, `actorRun_requestQueue_request_put`
     pub fn update_request(&self, request: &QueueRequest, forefront: bool) -> Result<AddedRequest> {
         let id = request.id.as_deref().ok_or_else(|| {
             Error::InvalidArgument("the request to update needs its id (from the queue)".into())
@@ -306,7 +324,7 @@ impl RequestQueueClient {
     /// Marks a request handled now (unless it was already). The request is read first and
     /// written back whole with `handledAt`: an update replaces every field, and the head
     /// answers only a few of them (`userData`, `headers`, ... would be lost).
-    /// API: `requestQueue_request_get`, `requestQueue_request_put`
+    /// API: `requestQueue_request_get`, `requestQueue_request_put`, `actorRun_requestQueue_request_get`, `actorRun_requestQueue_request_put`
     pub fn mark_handled(&self, request_id: &str) -> Result<AddedRequest> {
         // A missing request is the API's 404 error here.
         let call = self.call("GET", self.request_path(request_id)?);
@@ -322,7 +340,7 @@ impl RequestQueueClient {
     }
 
     /// Deletes a request; a missing one is the API's 404 error.
-    /// API: `requestQueue_request_delete`
+    /// API: `requestQueue_request_delete`, `actorRun_requestQueue_request_delete`
     pub fn delete_request(&self, request_id: &str) -> Result<()> {
         let call = self.call("DELETE", self.request_path(request_id)?);
         delete_once(&self.client, call)
@@ -331,7 +349,7 @@ impl RequestQueueClient {
     /// Deletes requests by id, in batches of 25. Ids that are not in the queue are no error
     /// (they are gone already). Answers the ids the queue left unprocessed (empty when it took
     /// them all), to be sent again later. Resent like a read: deleting twice is harmless.
-    /// API: `requestQueue_requests_batch_delete`
+    /// API: `requestQueue_requests_batch_delete`, `actorRun_requestQueue_requests_batch_delete`
     pub fn delete_requests(&self, request_ids: &[&str]) -> Result<Vec<String>> {
         let path = format!("{}/requests/batch", self.path()?);
         delete_in_batches(request_ids, |body| {
@@ -342,7 +360,7 @@ impl RequestQueueClient {
 
     /// The first `limit` pending requests (server default 100), without locking them: others
     /// may take them meanwhile.
-    /// API: `requestQueue_head_get`
+    /// API: `requestQueue_head_get`, `actorRun_requestQueue_head_get`
     pub fn list_head(&self, limit: Option<u32>) -> Result<QueueHead> {
         if limit == Some(0) {
             return Err(Error::InvalidArgument(
@@ -360,7 +378,7 @@ impl RequestQueueClient {
     /// expires no other client gets them; mark them handled, or give them back with
     /// [`delete_lock`](Self::delete_lock). Not resent after a lost answer (a resend would lock
     /// more requests, which would stay locked until they expire).
-    /// API: `requestQueue_head_lock_post`
+    /// API: `requestQueue_head_lock_post`, `actorRun_requestQueue_head_lock_post`
     pub fn list_and_lock_head(&self, lock: Duration, limit: u32) -> Result<QueueHead> {
         if !(1..=MAX_BATCH as u32).contains(&limit) {
             return Err(Error::InvalidArgument(format!(
@@ -377,7 +395,7 @@ impl RequestQueueClient {
 
     /// Sets this client's lock on a request to end `lock` from now (with `forefront`, the
     /// request goes to the head when the lock ends); answers the new `lockExpiresAt`.
-    /// API: `requestQueue_request_lock_put`
+    /// API: `requestQueue_request_lock_put`, `actorRun_requestQueue_request_lock_put`
     pub fn prolong_lock(
         &self,
         request_id: &str,
@@ -402,7 +420,7 @@ impl RequestQueueClient {
     /// Releases this client's lock on a request, which goes back to the queue (to its head
     /// with `forefront`). A lock that is gone already is not an error; one held by another
     /// client is (403).
-    /// API: `requestQueue_request_lock_delete`
+    /// API: `requestQueue_request_lock_delete`, `actorRun_requestQueue_request_lock_delete`
     pub fn delete_lock(&self, request_id: &str, forefront: bool) -> Result<()> {
         let call = self
             .call("DELETE", format!("{}/lock", self.request_path(request_id)?))
@@ -411,7 +429,7 @@ impl RequestQueueClient {
     }
 
     /// Releases every lock this client holds in the queue; answers how many.
-    /// API: `requestQueue_requests_unlock_post`
+    /// API: `requestQueue_requests_unlock_post`, `actorRun_requestQueue_requests_unlock_post`
     pub fn unlock(&self) -> Result<u64> {
         let call = self.call("POST", format!("{}/requests/unlock", self.path()?));
         let v: Value = self.client.http().send(&call)?.data()?;
@@ -419,7 +437,7 @@ impl RequestQueueClient {
     }
 
     /// One page of the queue's requests, in the order they were added.
-    /// API: `requestQueue_requests_get`
+    /// API: `requestQueue_requests_get`, `actorRun_requestQueue_requests_get`
     pub fn list_requests(&self, options: &RequestsOptions) -> Result<RequestsPage> {
         if let Some(l) = options.limit {
             if !(1..=MAX_LIST_LIMIT).contains(&l) {
@@ -449,7 +467,7 @@ impl RequestQueueClient {
     /// Every request of the queue (or those the options' filter keeps), page after page,
     /// following `nextCursor`. Requests added while iterating are seen when they land after
     /// the current page.
-    /// API: `requestQueue_requests_get`
+    /// API: `requestQueue_requests_get`, `actorRun_requestQueue_requests_get`
     pub fn iter_requests(&self, options: &RequestsOptions) -> RequestIter {
         RequestIter {
             queue: self.clone(),

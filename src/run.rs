@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::http::{encode_component, Call, Cap, Retry};
 use crate::key_value_store::KeyValueStoreClient;
 use crate::models::Run;
+use crate::request_queue::RequestQueueClient;
 
 /// How [`RunClient::wait`] watches a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -382,6 +383,15 @@ impl RunClient {
         KeyValueStoreClient::at(
             &self.client,
             format!("{}/key-value-store", self.path),
+            &self.id,
+        )
+    }
+
+    /// The run's default request queue, with a new random `clientKey`.
+    pub fn request_queue(&self) -> RequestQueueClient {
+        RequestQueueClient::at(
+            &self.client,
+            format!("{}/request-queue", self.path),
             &self.id,
         )
     }

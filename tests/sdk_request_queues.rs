@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use apify::{
     BatchOptions, Client, Error, QueueListOptions, QueueRequest, QueueUpdate, RequestQueueClient,
-    RequestsOptions,
+    RequestsOptions, StartOptions,
 };
 use serde_json::{json, Value};
 
@@ -562,4 +562,31 @@ fn requests_the_emulator_leaves_unprocessed_are_resent_until_all_are_in() {
     // 10 -> 5 taken, the other 5 resent -> 3 taken, the last 2 resent -> taken.
     let posts = journal(&client, "POST", "/v2/request-queues/*/requests/batch");
     assert_eq!(posts.len(), 3);
+}
+
+#[test]
+fn a_runs_default_request_queue_is_reached_through_the_run() {
+    let (_emu, client) = setup();
+    let run = client
+        .actor("emulator/generator")
+        .start(&json!({"count": 1}), &StartOptions::default())
+        .unwrap();
+    let queue_id = run
+        .default_request_queue_id
+        .clone()
+        .expect("a default queue");
+    let q = client.run(&run.id).request_queue();
+    assert_eq!(q.id(), run.id);
+    q.add(&QueueRequest::new("https://example.com/from-run"), false)
+        .unwrap();
+    let meta = q.get().unwrap().expect("the run's queue");
+    assert_eq!(meta.id, queue_id);
+    assert_eq!(meta.total_request_count, 1);
+    // The same queue by its own id.
+    let direct = client.request_queue(&queue_id);
+    let head = direct.list_head(None).unwrap();
+    assert_eq!(head.items.len(), 1);
+    assert_eq!(head.items[0].url, "https://example.com/from-run");
+    let paths = journal(&client, "POST", "/v2/actor-runs/*/request-queue/requests");
+    assert_eq!(paths.len(), 1);
 }
