@@ -108,6 +108,8 @@ pub struct DatasetClient {
     client: Client,
     path: String,
     id: String,
+    /// Query pairs sent with every request (a last-run alias's `status`).
+    query: Vec<(String, String)>,
 }
 
 impl Client {
@@ -135,7 +137,21 @@ impl DatasetClient {
             client: client.clone(),
             path,
             id: id.trim().to_string(),
+            query: Vec::new(),
         }
+    }
+
+    /// This client with `name=value` added to every request it sends.
+    pub(crate) fn with_query(mut self, name: &str, value: &str) -> DatasetClient {
+        self.query.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// A call to `path` carrying this client's query pairs.
+    pub(crate) fn call(&self, method: &'static str, path: impl Into<String>) -> Call {
+        let mut call = Call::new(method, path);
+        call.query.extend(self.query.iter().cloned());
+        call
     }
 
     fn check(&self) -> Result<()> {
@@ -145,9 +161,11 @@ impl DatasetClient {
     /// The dataset's metadata, or `None` if there is no such dataset.
     ///
     /// API: `dataset_get`, `actorRun_dataset_get`
+    /// API: `actor_runs_last_dataset_get`
+    /// API: `actorTask_runs_last_dataset_get`
     pub fn get(&self) -> Result<Option<Value>> {
         self.check()?;
-        match self.client.http().send(&Call::new("GET", &self.path)) {
+        match self.client.http().send(&self.call("GET", &self.path)) {
             Ok(r) => r.data().map(Some),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -157,13 +175,16 @@ impl DatasetClient {
     /// Deletes the dataset; a missing dataset is the API's 404 error.
     ///
     /// API: `dataset_delete`, `actorRun_dataset_delete`
+    /// API: `actor_runs_last_dataset_delete`
+    /// API: `actorTask_runs_last_dataset_delete`
     pub fn delete(&self) -> Result<()> {
         self.check()?;
-        crate::key_value_store::delete_storage(&self.client, &self.path)
+        crate::key_value_store::delete_storage_with(&self.client, self.call("DELETE", &self.path))
     }
 
     fn items_call(&self, options: &ItemsOptions, format: &str) -> Call {
-        let call = Call::new("GET", format!("{}/items", self.path))
+        let call = self
+            .call("GET", format!("{}/items", self.path))
             .query("format", format)
             .cap(Cap::Page(options.limit));
         options.apply(call)
@@ -172,6 +193,8 @@ impl DatasetClient {
     /// One page of items.
     ///
     /// API: `dataset_items_get`, `actorRun_dataset_items_get`
+    /// API: `actor_runs_last_dataset_items_get`
+    /// API: `actorTask_runs_last_dataset_items_get`
     pub fn list_items<T: DeserializeOwned>(&self, options: &ItemsOptions) -> Result<ItemsPage<T>> {
         self.check()?;
         let reply = self.client.http().send(&self.items_call(options, "json"))?;
@@ -201,6 +224,8 @@ impl DatasetClient {
     /// byte stream, read as it arrives.
     ///
     /// API: `dataset_items_get`, `actorRun_dataset_items_get`
+    /// API: `actor_runs_last_dataset_items_get`
+    /// API: `actorTask_runs_last_dataset_items_get`
     pub fn export(&self, format: &str, options: &ItemsOptions) -> Result<Box<dyn Read + Send>> {
         self.check()?;
         if format.is_empty() || !format.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -220,6 +245,8 @@ impl DatasetClient {
     /// says so.
     ///
     /// API: `dataset_items_post`, `actorRun_dataset_items_post`
+    /// API: `actor_runs_last_dataset_items_post`
+    /// API: `actorTask_runs_last_dataset_items_post`
     pub fn push_items<T: Serialize>(&self, items: &[T]) -> Result<()> {
         let mut texts = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -239,6 +266,8 @@ impl DatasetClient {
     /// Pushes items given as JSON object texts, split under [`MAX_PUSH_BYTES`].
     ///
     /// API: `dataset_items_post`, `actorRun_dataset_items_post`
+    /// API: `actor_runs_last_dataset_items_post`
+    /// API: `actorTask_runs_last_dataset_items_post`
     pub fn push_json_texts<S: AsRef<str>>(&self, items: &[S]) -> Result<()> {
         self.check()?;
         let mut batch = String::from("[");
@@ -266,7 +295,8 @@ impl DatasetClient {
 
     fn send_batch(&self, mut batch: String) -> Result<()> {
         batch.push(']');
-        let call = Call::new("POST", format!("{}/items", self.path))
+        let call = self
+            .call("POST", format!("{}/items", self.path))
             .raw_body(batch.into_bytes(), "application/json; charset=utf-8")
             .retry(Retry::UnlessLost);
         self.client.http().send(&call).map(|_| ())

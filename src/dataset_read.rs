@@ -156,6 +156,8 @@ impl DatasetClient {
     /// ```
     ///
     /// API: `dataset_items_get`, `actorRun_dataset_items_get`
+    /// API: `actor_runs_last_dataset_items_get`
+    /// API: `actorTask_runs_last_dataset_items_get`
     pub fn iter_items<T: DeserializeOwned>(
         &self,
         options: &ItemsOptions,
@@ -179,6 +181,8 @@ impl DatasetClient {
     /// ```
     ///
     /// API: `dataset_items_get`, `actorRun_dataset_items_get`
+    /// API: `actor_runs_last_dataset_items_get`
+    /// API: `actorTask_runs_last_dataset_items_get`
     pub fn iter_items_with<T: DeserializeOwned>(
         &self,
         options: &ItemsOptions,
@@ -490,6 +494,8 @@ impl DatasetClient {
     /// page instead of making an owned item.
     ///
     /// API: `dataset_items_get`, `actorRun_dataset_items_get`
+    /// API: `actor_runs_last_dataset_items_get`
+    /// API: `actorTask_runs_last_dataset_items_get`
     pub fn read_raw_items(&self, options: &ItemsOptions, read: &ReadOptions) -> RawItems {
         RawItems::new(self, options, read)
     }

@@ -78,6 +78,8 @@ pub struct KeyValueStoreClient {
     client: Client,
     path: String,
     id: String,
+    /// Query pairs sent with every request (a last-run alias's `status`).
+    query: Vec<(String, String)>,
 }
 
 impl Client {
@@ -123,7 +125,12 @@ pub(crate) fn get_or_create_storage(
 /// `DELETE` on a storage, resent like a read. A 404 after an attempt whose answer was lost is that
 /// attempt's success, not a missing storage.
 pub(crate) fn delete_storage(client: &Client, path: &str) -> Result<()> {
-    let call = Call::new("DELETE", path).retry(Retry::OnlyIfNotProcessed);
+    delete_storage_with(client, Call::new("DELETE", path))
+}
+
+/// [`delete_storage`] for a `DELETE` call built by the storage's client (with its query).
+pub(crate) fn delete_storage_with(client: &Client, call: Call) -> Result<()> {
+    let call = call.retry(Retry::OnlyIfNotProcessed);
     let mut lost = false;
     let result = client.http().send_guarded(
         &call,
@@ -145,7 +152,21 @@ impl KeyValueStoreClient {
             client: client.clone(),
             path,
             id: id.trim().to_string(),
+            query: Vec::new(),
         }
+    }
+
+    /// This client with `name=value` added to every request it sends.
+    pub(crate) fn with_query(mut self, name: &str, value: &str) -> KeyValueStoreClient {
+        self.query.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// A call to `path` carrying this client's query pairs.
+    pub(crate) fn call(&self, method: &'static str, path: impl Into<String>) -> Call {
+        let mut call = Call::new(method, path);
+        call.query.extend(self.query.iter().cloned());
+        call
     }
 
     fn record_path(&self, key: &str) -> Result<String> {
@@ -157,9 +178,11 @@ impl KeyValueStoreClient {
     /// The store's metadata, or `None` if there is no such store.
     ///
     /// API: `keyValueStore_get`, `actorRun_keyValueStore_get`
+    /// API: `actor_runs_last_keyValueStore_get`
+    /// API: `actorTask_runs_last_keyValueStore_get`
     pub fn get(&self) -> Result<Option<Value>> {
         id_segment("the key-value store id", &self.id)?;
-        match self.client.http().send(&Call::new("GET", &self.path)) {
+        match self.client.http().send(&self.call("GET", &self.path)) {
             Ok(r) => r.data().map(Some),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -169,14 +192,18 @@ impl KeyValueStoreClient {
     /// Deletes the store; a missing store is the API's 404 error.
     ///
     /// API: `keyValueStore_delete`, `actorRun_keyValueStore_delete`
+    /// API: `actor_runs_last_keyValueStore_delete`
+    /// API: `actorTask_runs_last_keyValueStore_delete`
     pub fn delete(&self) -> Result<()> {
         id_segment("the key-value store id", &self.id)?;
-        delete_storage(&self.client, &self.path)
+        delete_storage_with(&self.client, self.call("DELETE", &self.path))
     }
 
     /// A record with its content type, or `None` when it does not exist.
     ///
     /// API: `keyValueStore_record_get`, `actorRun_keyValueStore_record_get`
+    /// API: `actor_runs_last_keyValueStore_record_get`
+    /// API: `actorTask_runs_last_keyValueStore_record_get`
     pub fn get_record(&self, key: &str) -> Result<Option<Record>> {
         match self.fetch_record(key) {
             Ok(record) => Ok(Some(record)),
@@ -190,7 +217,7 @@ impl KeyValueStoreClient {
         let reply = self
             .client
             .http()
-            .send(&Call::new("GET", self.record_path(key)?).cap(Cap::Record))?;
+            .send(&self.call("GET", self.record_path(key)?).cap(Cap::Record))?;
         reply.into_record()
     }
 
@@ -201,14 +228,14 @@ impl KeyValueStoreClient {
         match self
             .client
             .http()
-            .send(&Call::new("HEAD", self.record_path(key)?))
+            .send(&self.call("HEAD", self.record_path(key)?))
         {
             Ok(_) => Ok(true),
             // A HEAD 404 has no body to say whether the record or the store is missing.
             Err(e) if e.is_not_found() => self
                 .client
                 .http()
-                .send(&Call::new("GET", &self.path))
+                .send(&self.call("GET", &self.path))
                 .map(|_| false),
             Err(e) => Err(e),
         }
@@ -217,13 +244,16 @@ impl KeyValueStoreClient {
     /// Stores bytes with a content type.
     ///
     /// API: `keyValueStore_record_put`, `actorRun_keyValueStore_record_put`
+    /// API: `actor_runs_last_keyValueStore_record_put`
+    /// API: `actorTask_runs_last_keyValueStore_record_put`
     pub fn set_record(&self, key: &str, data: &[u8], content_type: &str) -> Result<()> {
         if content_type.trim().is_empty() {
             return Err(Error::InvalidArgument(
                 "the content type must not be empty".into(),
             ));
         }
-        let call = Call::new("PUT", self.record_path(key)?)
+        let call = self
+            .call("PUT", self.record_path(key)?)
             .raw_body(data.to_vec(), content_type)
             .retry(Retry::Idempotent);
         self.client.http().send(&call).map(|_| ())
@@ -232,6 +262,8 @@ impl KeyValueStoreClient {
     /// Stores a value as JSON.
     ///
     /// API: `keyValueStore_record_put`, `actorRun_keyValueStore_record_put`
+    /// API: `actor_runs_last_keyValueStore_record_put`
+    /// API: `actorTask_runs_last_keyValueStore_record_put`
     pub fn set_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<()> {
         let bytes = serde_json::to_vec(value).map_err(|e| {
             Error::InvalidArgument(format!("the value cannot be serialized as JSON: {e}"))
@@ -242,6 +274,8 @@ impl KeyValueStoreClient {
     /// Stores UTF-8 text.
     ///
     /// API: `keyValueStore_record_put`, `actorRun_keyValueStore_record_put`
+    /// API: `actor_runs_last_keyValueStore_record_put`
+    /// API: `actorTask_runs_last_keyValueStore_record_put`
     pub fn set_text(&self, key: &str, text: &str) -> Result<()> {
         self.set_record(key, text.as_bytes(), "text/plain; charset=utf-8")
     }
@@ -250,11 +284,13 @@ impl KeyValueStoreClient {
     /// store is (the API answers 404 for both, so the store is looked up to tell them apart).
     ///
     /// API: `keyValueStore_record_delete`, `actorRun_keyValueStore_record_delete`
+    /// API: `actor_runs_last_keyValueStore_record_delete`
+    /// API: `actorTask_runs_last_keyValueStore_record_delete`
     pub fn delete_record(&self, key: &str) -> Result<()> {
         match self
             .client
             .http()
-            .send(&Call::new("DELETE", self.record_path(key)?))
+            .send(&self.call("DELETE", self.record_path(key)?))
         {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => match self.get()? {
@@ -268,6 +304,8 @@ impl KeyValueStoreClient {
     /// One page of keys.
     ///
     /// API: `keyValueStore_keys_get`, `actorRun_keyValueStore_keys_get`
+    /// API: `actor_runs_last_keyValueStore_keys_get`
+    /// API: `actorTask_runs_last_keyValueStore_keys_get`
     pub fn list_keys(&self, options: &KeysOptions) -> Result<KeysPage> {
         id_segment("the key-value store id", &self.id)?;
         if let Some(l) = options.limit {
@@ -277,7 +315,8 @@ impl KeyValueStoreClient {
                 )));
             }
         }
-        let call = Call::new("GET", format!("{}/keys", self.path))
+        let call = self
+            .call("GET", format!("{}/keys", self.path))
             .query_opt("limit", options.limit)
             .query_opt("exclusiveStartKey", options.exclusive_start_key.as_deref())
             .query_opt("prefix", options.prefix.as_deref())
@@ -288,6 +327,8 @@ impl KeyValueStoreClient {
     /// All keys, page after page, following `nextExclusiveStartKey` through any number of keys.
     ///
     /// API: `keyValueStore_keys_get`, `actorRun_keyValueStore_keys_get`
+    /// API: `actor_runs_last_keyValueStore_keys_get`
+    /// API: `actorTask_runs_last_keyValueStore_keys_get`
     pub fn iter_keys(&self, options: &KeysOptions) -> KeyIter {
         KeyIter {
             store: self.clone(),

@@ -90,6 +90,7 @@ mod input_report;
 mod input_schema;
 mod items_split;
 mod key_value_store;
+mod last_run;
 mod models;
 mod receiver;
 mod request_queue;
@@ -123,6 +124,7 @@ pub use input_report::{InputProblem, InputReport};
 pub use key_value_store::{
     check_record_key, KeyInfo, KeyIter, KeyValueStoreClient, KeysOptions, KeysPage,
 };
+pub use last_run::LastRunClient;
 pub use models::{Page, Record, Run, RunStatus};
 pub use request_queue::{RequestIter, RequestQueueClient, RequestQueueCollectionClient};
 pub use request_queue_batch::MAX_BATCH as MAX_REQUEST_BATCH;

@@ -62,6 +62,8 @@ pub struct RequestQueueClient {
     /// The queue's API path when it is reached through another resource (a run's default
     /// queue); `None`: `/v2/request-queues/{id}`.
     base: Option<String>,
+    /// Query pairs sent with every request (a last-run alias's `status`).
+    query: Vec<(String, String)>,
 }
 
 /// The request queues of the account: list them, get or create one by name.
@@ -79,6 +81,7 @@ impl Client {
             id: id_or_name.trim().to_string(),
             client_key: new_client_key(),
             base: None,
+            query: Vec::new(),
         }
     }
 
@@ -171,7 +174,14 @@ impl RequestQueueClient {
             id: id.to_string(),
             client_key: new_client_key(),
             base: Some(path),
+            query: Vec::new(),
         }
+    }
+
+    /// This client with `name=value` added to every request it sends.
+    pub(crate) fn with_query(mut self, name: &str, value: &str) -> RequestQueueClient {
+        self.query.push((name.to_string(), value.to_string()));
+        self
     }
 
     /// The id or name this client was made with (for a run's default queue, the run's id).
@@ -198,13 +208,13 @@ impl RequestQueueClient {
     }
 
     fn path(&self) -> Result<String> {
-        if let Some(base) = &self.base {
-            return Ok(base.clone());
-        }
-        Ok(format!(
-            "/v2/request-queues/{}",
-            id_segment("the request queue id", &self.id)?
-        ))
+        // Checked for a queue reached through its run too: an empty id would leave a hole in
+        // that path.
+        let id = id_segment("the request queue id", &self.id)?;
+        Ok(match &self.base {
+            Some(base) => base.clone(),
+            None => format!("/v2/request-queues/{id}"),
+        })
     }
 
     fn request_path(&self, request_id: &str) -> Result<String> {
@@ -221,15 +231,29 @@ impl RequestQueueClient {
         ))
     }
 
-    /// A call that carries this client's key.
+    /// A call that carries this client's query pairs (no `clientKey`: for the queue itself).
+    fn plain_call(&self, method: &'static str, path: String) -> Call {
+        let mut call = Call::new(method, path);
+        call.query.extend(self.query.iter().cloned());
+        call
+    }
+
+    /// A call that carries this client's key and query pairs.
     fn call(&self, method: &'static str, path: String) -> Call {
-        Call::new(method, path).query("clientKey", &self.client_key)
+        self.plain_call(method, path)
+            .query("clientKey", &self.client_key)
     }
 
     /// The queue's metadata (with its counts), or `None` if there is no such queue.
     /// API: `requestQueue_get`, `actorRun_requestQueue_get`
+    /// API: `actor_runs_last_requestQueue_get`
+    /// API: `actorTask_runs_last_requestQueue_get`
     pub fn get(&self) -> Result<Option<RequestQueue>> {
-        match self.client.http().send(&Call::new("GET", self.path()?)) {
+        match self
+            .client
+            .http()
+            .send(&self.plain_call("GET", self.path()?))
+        {
             Ok(r) => r.data().map(Some),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -238,15 +262,24 @@ impl RequestQueueClient {
 
     /// Changes the queue's name, title or general access; answers the queue as it is then.
     /// API: `requestQueue_put`, `actorRun_requestQueue_put`
+    /// API: `actor_runs_last_requestQueue_put`
+    /// API: `actorTask_runs_last_requestQueue_put`
     pub fn update(&self, update: &QueueUpdate) -> Result<RequestQueue> {
-        let call = Call::new("PUT", self.path()?).json_body(&update.body()?)?;
+        let call = self
+            .plain_call("PUT", self.path()?)
+            .json_body(&update.body()?)?;
         self.client.http().send(&call)?.data()
     }
 
     /// Deletes the queue; a missing queue is the API's 404 error.
     /// API: `requestQueue_delete`, `actorRun_requestQueue_delete`
+    /// API: `actor_runs_last_requestQueue_delete`
+    /// API: `actorTask_runs_last_requestQueue_delete`
     pub fn delete(&self) -> Result<()> {
-        crate::key_value_store::delete_storage(&self.client, &self.path()?)
+        crate::key_value_store::delete_storage_with(
+            &self.client,
+            self.plain_call("DELETE", self.path()?),
+        )
     }
 
     /// Adds one request, at the head of the queue with `forefront`. A request whose key is in
@@ -254,6 +287,8 @@ impl RequestQueueClient {
     /// the answer is lost (the key makes that safe; the resend may then report the request as
     /// already present).
     /// API: `requestQueue_requests_post`, `actorRun_requestQueue_requests_post`
+    /// API: `actor_runs_last_requestQueue_requests_post`
+    /// API: `actorTask_runs_last_requestQueue_requests_post`
     pub fn add(&self, request: &QueueRequest, forefront: bool) -> Result<AddedRequest> {
         request.check("the request")?;
         let call = self
@@ -268,6 +303,8 @@ impl RequestQueueClient {
     /// reached; what stayed unprocessed is in [`BatchAdded::unprocessed`]. Every request is
     /// checked before the first is sent. An error stops it (earlier batches were added).
     /// API: `requestQueue_requests_batch_post`, `actorRun_requestQueue_requests_batch_post`
+    /// API: `actor_runs_last_requestQueue_requests_batch_post`
+    /// API: `actorTask_runs_last_requestQueue_requests_batch_post`
     pub fn add_batch(
         &self,
         requests: &[QueueRequest],
@@ -294,6 +331,8 @@ impl RequestQueueClient {
     /// One request by id, or `None` if the queue has no such request (a missing queue is the
     /// API's 404 error).
     /// API: `requestQueue_request_get`, `actorRun_requestQueue_request_get`
+    /// API: `actor_runs_last_requestQueue_request_get`
+    /// API: `actorTask_runs_last_requestQueue_request_get`
     pub fn get_request(&self, request_id: &str) -> Result<Option<QueueRequest>> {
         let call = self.call("GET", self.request_path(request_id)?);
         match self.client.http().send(&call) {
@@ -309,6 +348,8 @@ impl RequestQueueClient {
     /// With `forefront`, a pending request moves to the head. A request locked by another
     /// client is refused (403).
     /// API: `requestQueue_request_put`, `actorRun_requestQueue_request_put`
+    /// API: `actor_runs_last_requestQueue_request_put`
+    /// API: `actorTask_runs_last_requestQueue_request_put`
     pub fn update_request(&self, request: &QueueRequest, forefront: bool) -> Result<AddedRequest> {
         let id = request.id.as_deref().ok_or_else(|| {
             Error::InvalidArgument("the request to update needs its id (from the queue)".into())
@@ -325,6 +366,8 @@ impl RequestQueueClient {
     /// written back whole with `handledAt`: an update replaces every field, and the head
     /// answers only a few of them (`userData`, `headers`, ... would be lost).
     /// API: `requestQueue_request_get`, `requestQueue_request_put`, `actorRun_requestQueue_request_get`, `actorRun_requestQueue_request_put`
+    /// API: `actor_runs_last_requestQueue_request_get`, `actor_runs_last_requestQueue_request_put`
+    /// API: `actorTask_runs_last_requestQueue_request_get`, `actorTask_runs_last_requestQueue_request_put`
     pub fn mark_handled(&self, request_id: &str) -> Result<AddedRequest> {
         // A missing request is the API's 404 error here.
         let call = self.call("GET", self.request_path(request_id)?);
@@ -341,6 +384,8 @@ impl RequestQueueClient {
 
     /// Deletes a request; a missing one is the API's 404 error.
     /// API: `requestQueue_request_delete`, `actorRun_requestQueue_request_delete`
+    /// API: `actor_runs_last_requestQueue_request_delete`
+    /// API: `actorTask_runs_last_requestQueue_request_delete`
     pub fn delete_request(&self, request_id: &str) -> Result<()> {
         let call = self.call("DELETE", self.request_path(request_id)?);
         delete_once(&self.client, call)
@@ -350,6 +395,8 @@ impl RequestQueueClient {
     /// (they are gone already). Answers the ids the queue left unprocessed (empty when it took
     /// them all), to be sent again later. Resent like a read: deleting twice is harmless.
     /// API: `requestQueue_requests_batch_delete`, `actorRun_requestQueue_requests_batch_delete`
+    /// API: `actor_runs_last_requestQueue_requests_batch_delete`
+    /// API: `actorTask_runs_last_requestQueue_requests_batch_delete`
     pub fn delete_requests(&self, request_ids: &[&str]) -> Result<Vec<String>> {
         let path = format!("{}/requests/batch", self.path()?);
         delete_in_batches(request_ids, |body| {
@@ -361,6 +408,8 @@ impl RequestQueueClient {
     /// The first `limit` pending requests (server default 100), without locking them: others
     /// may take them meanwhile.
     /// API: `requestQueue_head_get`, `actorRun_requestQueue_head_get`
+    /// API: `actor_runs_last_requestQueue_head_get`
+    /// API: `actorTask_runs_last_requestQueue_head_get`
     pub fn list_head(&self, limit: Option<u32>) -> Result<QueueHead> {
         if limit == Some(0) {
             return Err(Error::InvalidArgument(
@@ -379,6 +428,8 @@ impl RequestQueueClient {
     /// [`delete_lock`](Self::delete_lock). Not resent after a lost answer (a resend would lock
     /// more requests, which would stay locked until they expire).
     /// API: `requestQueue_head_lock_post`, `actorRun_requestQueue_head_lock_post`
+    /// API: `actor_runs_last_requestQueue_head_lock_post`
+    /// API: `actorTask_runs_last_requestQueue_head_lock_post`
     pub fn list_and_lock_head(&self, lock: Duration, limit: u32) -> Result<QueueHead> {
         if !(1..=MAX_BATCH as u32).contains(&limit) {
             return Err(Error::InvalidArgument(format!(
@@ -396,6 +447,8 @@ impl RequestQueueClient {
     /// Sets this client's lock on a request to end `lock` from now (with `forefront`, the
     /// request goes to the head when the lock ends); answers the new `lockExpiresAt`.
     /// API: `requestQueue_request_lock_put`, `actorRun_requestQueue_request_lock_put`
+    /// API: `actor_runs_last_requestQueue_request_lock_put`
+    /// API: `actorTask_runs_last_requestQueue_request_lock_put`
     pub fn prolong_lock(
         &self,
         request_id: &str,
@@ -421,6 +474,8 @@ impl RequestQueueClient {
     /// with `forefront`). A lock that is gone already is not an error; one held by another
     /// client is (403).
     /// API: `requestQueue_request_lock_delete`, `actorRun_requestQueue_request_lock_delete`
+    /// API: `actor_runs_last_requestQueue_request_lock_delete`
+    /// API: `actorTask_runs_last_requestQueue_request_lock_delete`
     pub fn delete_lock(&self, request_id: &str, forefront: bool) -> Result<()> {
         let call = self
             .call("DELETE", format!("{}/lock", self.request_path(request_id)?))
@@ -430,6 +485,8 @@ impl RequestQueueClient {
 
     /// Releases every lock this client holds in the queue; answers how many.
     /// API: `requestQueue_requests_unlock_post`, `actorRun_requestQueue_requests_unlock_post`
+    /// API: `actor_runs_last_requestQueue_requests_unlock_post`
+    /// API: `actorTask_runs_last_requestQueue_requests_unlock_post`
     pub fn unlock(&self) -> Result<u64> {
         let call = self.call("POST", format!("{}/requests/unlock", self.path()?));
         let v: Value = self.client.http().send(&call)?.data()?;
@@ -438,6 +495,8 @@ impl RequestQueueClient {
 
     /// One page of the queue's requests, in the order they were added.
     /// API: `requestQueue_requests_get`, `actorRun_requestQueue_requests_get`
+    /// API: `actor_runs_last_requestQueue_requests_get`
+    /// API: `actorTask_runs_last_requestQueue_requests_get`
     pub fn list_requests(&self, options: &RequestsOptions) -> Result<RequestsPage> {
         if let Some(l) = options.limit {
             if !(1..=MAX_LIST_LIMIT).contains(&l) {
@@ -468,6 +527,8 @@ impl RequestQueueClient {
     /// following `nextCursor`. Requests added while iterating are seen when they land after
     /// the current page.
     /// API: `requestQueue_requests_get`, `actorRun_requestQueue_requests_get`
+    /// API: `actor_runs_last_requestQueue_requests_get`
+    /// API: `actorTask_runs_last_requestQueue_requests_get`
     pub fn iter_requests(&self, options: &RequestsOptions) -> RequestIter {
         RequestIter {
             queue: self.clone(),

@@ -1,0 +1,94 @@
+//! The last run of an Actor or task, reached through the API's `runs/last` aliases: its default
+//! dataset, key-value store and request queue without looking up the run's id first.
+
+use crate::actor::RunnableClient;
+use crate::dataset::DatasetClient;
+use crate::error::Result;
+use crate::key_value_store::KeyValueStoreClient;
+use crate::models::Run;
+use crate::request_queue::RequestQueueClient;
+
+/// The last run of an Actor or task (optionally the last with a status), as the platform picks
+/// it on each request: a run started in between changes which run's storages are reached.
+///
+/// Made by [`RunnableClient::last_run_client`]. The storage clients it hands out send the
+/// status filter as `status` on every request they make.
+#[derive(Debug, Clone)]
+pub struct LastRunClient {
+    runnable: RunnableClient,
+    status: Option<String>,
+}
+
+impl RunnableClient {
+    /// The last run (with this status, e.g. `SUCCEEDED`, when given), for reaching its default
+    /// storages through the `runs/last` aliases. No request is sent until a storage is used;
+    /// when there is no such run, the storages' requests fail with the API's 404 error.
+    pub fn last_run_client(&self, status: Option<&str>) -> LastRunClient {
+        LastRunClient {
+            runnable: self.clone(),
+            status: status.map(|s| s.trim().to_string()),
+        }
+    }
+}
+
+impl LastRunClient {
+    /// The status filter this client sends, if any.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    /// The last run itself (with the status filter), or `None` if there is none.
+    ///
+    /// API: `actor_runs_last_get`, `actorTask_runs_last_get`
+    pub fn get(&self) -> Result<Option<Run>> {
+        self.runnable.last_run(self.status.as_deref())
+    }
+
+    /// `{actor or task path}/runs/last/{storage}`. An empty Actor or task id leaves the path
+    /// without it; the storage clients refuse that id before sending anything.
+    fn path(&self, storage: &str) -> String {
+        let base = self.runnable.base().unwrap_or_default();
+        format!("{base}/runs/last/{storage}")
+    }
+
+    /// The last run's default dataset ([`DatasetClient::get`] and every other call answer for
+    /// the run the platform picks at that request).
+    pub fn dataset(&self) -> DatasetClient {
+        let d = DatasetClient::at(
+            &self.runnable.client,
+            self.path("dataset"),
+            &self.runnable.id,
+        );
+        match &self.status {
+            Some(s) => d.with_query("status", s),
+            None => d,
+        }
+    }
+
+    /// The last run's default key-value store.
+    pub fn key_value_store(&self) -> KeyValueStoreClient {
+        let k = KeyValueStoreClient::at(
+            &self.runnable.client,
+            self.path("key-value-store"),
+            &self.runnable.id,
+        );
+        match &self.status {
+            Some(s) => k.with_query("status", s),
+            None => k,
+        }
+    }
+
+    /// The last run's default request queue, with a new random `clientKey`. Its
+    /// [`RequestQueueClient::id`] is the Actor's or task's id.
+    pub fn request_queue(&self) -> RequestQueueClient {
+        let q = RequestQueueClient::at(
+            &self.runnable.client,
+            self.path("request-queue"),
+            &self.runnable.id,
+        );
+        match &self.status {
+            Some(s) => q.with_query("status", s),
+            None => q,
+        }
+    }
+}
