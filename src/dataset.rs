@@ -105,9 +105,9 @@ pub struct ItemsPage<T> {
 /// A dataset (by id or name), or a run's default dataset.
 #[derive(Debug, Clone)]
 pub struct DatasetClient {
-    client: Client,
-    path: String,
-    id: String,
+    pub(crate) client: Client,
+    pub(crate) path: String,
+    pub(crate) id: String,
 }
 
 impl Client {

@@ -75,9 +75,9 @@ pub struct KeysPage {
 /// A key-value store (by id or name), or a run's default store.
 #[derive(Debug, Clone)]
 pub struct KeyValueStoreClient {
-    client: Client,
-    path: String,
-    id: String,
+    pub(crate) client: Client,
+    pub(crate) path: String,
+    pub(crate) id: String,
 }
 
 impl Client {

@@ -99,6 +99,8 @@ mod run;
 mod schema_cache;
 mod start;
 mod start_knowledge;
+mod storage_collections;
+mod storage_ops;
 mod timestamps;
 mod watch;
 mod webhook_wait;
@@ -134,6 +136,11 @@ pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
 pub use schema_cache::INPUT_SCHEMA_CACHE_ENTRIES;
 pub use start::{RECONCILE_SKEW, START_MARKER_PREFIX};
 pub use start_knowledge::DEFAULT_RECONCILE_WINDOW;
+pub use storage_collections::{
+    Dataset, DatasetCollectionClient, DatasetStatistics, KeyValueStore,
+    KeyValueStoreCollectionClient, StorageListOptions, StorageUpdate,
+};
+pub use storage_ops::{ItemsHead, RecordsZipOptions};
 pub use webhooks::{
     parse_webhook, Webhook, WebhookClient, WebhookCollectionClient, WebhookCondition, WebhookEvent,
     WebhookInfo, WebhookSpec, TERMINAL_RUN_EVENTS,
