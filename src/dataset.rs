@@ -105,11 +105,11 @@ pub struct ItemsPage<T> {
 /// A dataset (by id or name), or a run's default dataset.
 #[derive(Debug, Clone)]
 pub struct DatasetClient {
-    client: Client,
-    path: String,
-    id: String,
+    pub(crate) client: Client,
+    pub(crate) path: String,
+    pub(crate) id: String,
     /// Query pairs sent with every request (a last-run alias's `status`).
-    query: Vec<(String, String)>,
+    pub(crate) query: Vec<(String, String)>,
 }
 
 impl Client {

@@ -75,11 +75,11 @@ pub struct KeysPage {
 /// A key-value store (by id or name), or a run's default store.
 #[derive(Debug, Clone)]
 pub struct KeyValueStoreClient {
-    client: Client,
-    path: String,
-    id: String,
+    pub(crate) client: Client,
+    pub(crate) path: String,
+    pub(crate) id: String,
     /// Query pairs sent with every request (a last-run alias's `status`).
-    query: Vec<(String, String)>,
+    pub(crate) query: Vec<(String, String)>,
 }
 
 impl Client {

@@ -95,11 +95,14 @@ mod models;
 mod receiver;
 mod request_queue;
 mod request_queue_batch;
+mod request_queue_collection;
 mod request_queue_models;
 mod run;
 mod schema_cache;
 mod start;
 mod start_knowledge;
+mod storage_collections;
+mod storage_ops;
 mod timestamps;
 mod watch;
 mod webhook_wait;
@@ -126,8 +129,9 @@ pub use key_value_store::{
 };
 pub use last_run::LastRunClient;
 pub use models::{Page, Record, Run, RunStatus};
-pub use request_queue::{RequestIter, RequestQueueClient, RequestQueueCollectionClient};
+pub use request_queue::{RequestIter, RequestQueueClient};
 pub use request_queue_batch::MAX_BATCH as MAX_REQUEST_BATCH;
+pub use request_queue_collection::RequestQueueCollectionClient;
 pub use request_queue_models::{
     AddedRequest, BatchAdded, BatchOptions, QueueHead, QueueListOptions, QueueRequest, QueueUpdate,
     RequestQueue, RequestsOptions, RequestsPage,
@@ -136,6 +140,11 @@ pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
 pub use schema_cache::INPUT_SCHEMA_CACHE_ENTRIES;
 pub use start::{RECONCILE_SKEW, START_MARKER_PREFIX};
 pub use start_knowledge::DEFAULT_RECONCILE_WINDOW;
+pub use storage_collections::{
+    Dataset, DatasetCollectionClient, DatasetStatistics, KeyValueStore,
+    KeyValueStoreCollectionClient, StorageListOptions, StorageUpdate,
+};
+pub use storage_ops::{ItemsHead, RecordsZipOptions};
 pub use webhooks::{
     parse_webhook, Webhook, WebhookClient, WebhookCollectionClient, WebhookCondition, WebhookEvent,
     WebhookInfo, WebhookSpec, TERMINAL_RUN_EVENTS,

@@ -1,5 +1,6 @@
 //! Request queues: the queue (get, update, delete), its requests (add one or in batches, get,
-//! update, delete, list with a cursor), its head with and without locks, and the collection.
+//! update, delete, list with a cursor), and its head with and without locks (the collection:
+//! `request_queue_collection.rs`).
 //!
 //! Every queue client has its own `clientKey` (random unless set), sent on the operations that
 //! take one: the locks it takes belong to it, and only it can prolong or release them.
@@ -13,13 +14,12 @@ use serde_json::Value;
 use crate::client::{id_segment, Client};
 use crate::error::{Error, Result};
 use crate::http::{encode_component, Call, Retry, Unknown};
-use crate::models::Page;
 use crate::request_queue_batch::{
     add_in_batches, delete_in_batches, BatchDeleteReply, BatchReply, MAX_BATCH,
 };
 use crate::request_queue_models::{
-    AddedRequest, BatchAdded, BatchOptions, QueueHead, QueueListOptions, QueueRequest, QueueUpdate,
-    RequestQueue, RequestsOptions, RequestsPage,
+    AddedRequest, BatchAdded, BatchOptions, QueueHead, QueueRequest, QueueUpdate, RequestQueue,
+    RequestsOptions, RequestsPage,
 };
 
 /// The longest `clientKey` the API takes.
@@ -66,12 +66,6 @@ pub struct RequestQueueClient {
     query: Vec<(String, String)>,
 }
 
-/// The request queues of the account: list them, get or create one by name.
-#[derive(Debug, Clone)]
-pub struct RequestQueueCollectionClient {
-    client: Client,
-}
-
 impl Client {
     /// A request queue by id or `username~name` (or `username/name`), with a new random
     /// `clientKey`.
@@ -83,44 +77,6 @@ impl Client {
             base: None,
             query: Vec::new(),
         }
-    }
-
-    /// The request queue with this name, created if missing; `None` creates a new unnamed one.
-    /// API: `requestQueues_post`
-    pub fn get_or_create_request_queue(&self, name: Option<&str>) -> Result<RequestQueue> {
-        self.request_queues().get_or_create(name)
-    }
-
-    /// The account's request queues.
-    pub fn request_queues(&self) -> RequestQueueCollectionClient {
-        RequestQueueCollectionClient {
-            client: self.clone(),
-        }
-    }
-}
-
-impl RequestQueueCollectionClient {
-    /// One page of queues (named ones only unless [`QueueListOptions::unnamed`]).
-    /// API: `requestQueues_get`
-    pub fn list(&self, options: &QueueListOptions) -> Result<Page<RequestQueue>> {
-        let call = Call::new("GET", "/v2/request-queues")
-            .query_opt("offset", options.offset)
-            .query_opt("limit", options.limit)
-            .query_opt("desc", options.desc.then_some(true))
-            .query_opt("unnamed", options.unnamed.then_some(true));
-        self.client.http().send(&call)?.data()
-    }
-
-    /// The queue with this name, created if missing; `None` creates a new unnamed one.
-    /// API: `requestQueues_post`
-    pub fn get_or_create(&self, name: Option<&str>) -> Result<RequestQueue> {
-        let v = crate::key_value_store::get_or_create_storage(
-            &self.client,
-            "/v2/request-queues",
-            "request queue",
-            name,
-        )?;
-        decode(v, "POST", "/v2/request-queues")
     }
 }
 
@@ -140,7 +96,11 @@ pub(crate) fn new_client_key() -> String {
     format!("{:016x}", h.finish())
 }
 
-fn decode<T: serde::de::DeserializeOwned>(v: Value, method: &str, path: &str) -> Result<T> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    v: Value,
+    method: &str,
+    path: &str,
+) -> Result<T> {
     serde_json::from_value(v).map_err(|e| Error::Decode {
         method: method.into(),
         path: path.into(),
