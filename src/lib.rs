@@ -92,6 +92,7 @@ mod items_split;
 mod key_value_store;
 mod last_run;
 mod models;
+mod public_urls;
 mod receiver;
 mod request_queue;
 mod request_queue_batch;
