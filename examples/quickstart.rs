@@ -180,12 +180,9 @@ fn run() -> Result<(), BoxError> {
         println!("   ({GENERATOR} is not on this server)");
     }
     let options = CallOptions {
-        wait: WaitOptions {
-            strategy: WaitStrategy::Poll {
-                interval: Duration::from_secs(1),
-            },
-            ..WaitOptions::default()
-        },
+        wait: WaitOptions::default().strategy(WaitStrategy::Poll {
+            interval: Duration::from_secs(1),
+        }),
         ..CallOptions::default()
     };
     // One line per change of status or item count while the run goes on.

@@ -17,6 +17,7 @@ pub const MAX_PUSH_BYTES: usize = 9_437_184;
 
 /// Options for reading dataset items (also taken by run-sync-get-dataset-items).
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ItemsOptions {
     /// Items to skip.
     pub offset: Option<u64>,

@@ -55,6 +55,7 @@ const RESUMES: u32 = 3;
 /// they arrive, one after the other: memory stays at about 1 MiB of chunks (plus the largest
 /// item, and a connection per page requested ahead), whatever the page size.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReadOptions {
     /// Exactly this many items a page (no adaptation); `None`: pages of about `page_bytes`,
     /// learned from the item size of the pages read so far.

@@ -26,6 +26,7 @@ pub fn check_record_key(key: &str) -> Result<()> {
 
 /// Options for listing keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeysOptions {
     /// Keys per page, 1 to 1000 (server default 1000).
     pub limit: Option<u32>,

@@ -42,6 +42,7 @@ pub enum WaitStrategy {
 /// secret, 401 (and logs it) to any other, and counts a repeated delivery once. One receiver
 /// per client and listen address serves every wait of that client, from any thread.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct WebhookWait {
     /// Where the receiver listens (default `127.0.0.1:0`: loopback, any free port).
     pub listen: String,
@@ -63,6 +64,21 @@ impl Default for WebhookWait {
     }
 }
 
+setters!(WebhookWait {
+    /// Sets the URL the platform should call.
+    public_url: text String,
+    /// Sets how long to wait for the webhook before long polling.
+    fallback: set Duration,
+});
+
+impl WebhookWait {
+    /// Sets where the receiver listens (`host:port`).
+    pub fn listen(mut self, address: impl Into<String>) -> Self {
+        self.listen = address.into();
+        self
+    }
+}
+
 impl Default for WaitStrategy {
     fn default() -> Self {
         WaitStrategy::LongPoll {
@@ -74,6 +90,7 @@ impl Default for WaitStrategy {
 /// Options of a wait. The three durations are distinct: the run's own `timeout` (a start
 /// option), this wait `budget`, and the HTTP request timeout (a client setting).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct WaitOptions {
     /// How long to wait at most; when it runs out the run is returned in whatever status it has
     /// (that is not an error). `None` waits until the run is terminal.

@@ -31,10 +31,7 @@ fn sync_run_returns_output_record_and_items() {
         .run_sync_get_items(
             &json!({"count": 6, "emptyEvery": 3, "hidden": true}),
             &StartOptions::default(),
-            &ItemsOptions {
-                clean: true,
-                ..Default::default()
-            },
+            &ItemsOptions::default().clean(true),
         )
         .unwrap();
     let indexes: Vec<u64> = items.iter().map(|i| i["index"].as_u64().unwrap()).collect();
@@ -217,11 +214,11 @@ fn bounded_wait_returns_the_running_run() {
     ] {
         let waited = client
             .run(&run.id)
-            .wait(&WaitOptions {
-                budget: Some(Duration::from_millis(1200)),
-                strategy,
-                ..Default::default()
-            })
+            .wait(
+                &WaitOptions::default()
+                    .budget(Duration::from_millis(1200))
+                    .strategy(strategy),
+            )
             .unwrap();
         assert_eq!(waited.status, RunStatus::Running);
     }
@@ -234,10 +231,7 @@ fn not_found_grace_ends() {
     let t = Instant::now();
     let err = client
         .run("NoSuchRun12345678")
-        .wait(&WaitOptions {
-            not_found_grace: Duration::from_millis(600),
-            ..Default::default()
-        })
+        .wait(&WaitOptions::default().not_found_grace(Duration::from_millis(600)))
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert!(t.elapsed() >= Duration::from_millis(600));
@@ -359,14 +353,8 @@ fn pagination_sees_every_item_once_with_and_without_filters() {
         .unwrap();
     assert_eq!(all.len(), 1000);
     for options in [
-        ItemsOptions {
-            clean: true,
-            ..Default::default()
-        },
-        ItemsOptions {
-            skip_empty: true,
-            ..Default::default()
-        },
+        ItemsOptions::default().clean(true),
+        ItemsOptions::default().skip_empty(true),
     ] {
         let items: Vec<Value> = ds
             .iter_items(&options, 33)
@@ -378,13 +366,7 @@ fn pagination_sees_every_item_once_with_and_without_filters() {
     }
     // Raw items keep their own text.
     let raw: Vec<apify::RawItem> = ds
-        .iter_items(
-            &ItemsOptions {
-                limit: Some(2),
-                ..Default::default()
-            },
-            1,
-        )
+        .iter_items(&ItemsOptions::default().limit(2), 1)
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(
@@ -415,11 +397,7 @@ fn more_than_1000_keys_with_prefix() {
     assert_eq!(records.len(), 2500);
     assert!(keys.windows(2).all(|w| w[0] < w[1]));
     let prefixed = kvs
-        .iter_keys(&KeysOptions {
-            prefix: Some("record-01".into()),
-            limit: Some(7),
-            ..Default::default()
-        })
+        .iter_keys(&KeysOptions::default().prefix("record-01").limit(7))
         .count();
     assert_eq!(prefixed, 1000);
 }
@@ -485,14 +463,7 @@ fn records_and_pushes_round_trip() {
     let mut csv = String::new();
     std::io::Read::read_to_string(
         &mut ds
-            .export(
-                "csv",
-                &ItemsOptions {
-                    limit: Some(2),
-                    fields: vec!["i".into()],
-                    ..Default::default()
-                },
-            )
+            .export("csv", &ItemsOptions::default().limit(2).fields(["i"]))
             .unwrap(),
         &mut csv,
     )

@@ -57,11 +57,9 @@ fn a_webhook_that_never_comes_falls_back_to_long_polling() {
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let hook = WebhookWait {
-        public_url: Some(format!("http://127.0.0.1:{port}")),
-        fallback: Duration::from_secs(2),
-        ..WebhookWait::default()
-    };
+    let hook = WebhookWait::default()
+        .public_url(format!("http://127.0.0.1:{port}"))
+        .fallback(Duration::from_secs(2));
     let began = Instant::now();
     let run = client
         .actor("emulator/generator")
@@ -132,11 +130,7 @@ fn a_repeated_delivery_counts_once() {
     let listen = free.local_addr().unwrap().to_string();
     drop(free);
     let (public, forwarder) = duplicating_forwarder(listen.clone());
-    let hook = WebhookWait {
-        listen,
-        public_url: Some(public),
-        ..WebhookWait::default()
-    };
+    let hook = WebhookWait::default().listen(listen).public_url(public);
     let run = client
         .actor("emulator/generator")
         .call(&json!({"count": 2, "durationSecs": 1}), &by_webhook(hook))
@@ -239,10 +233,7 @@ fn waiting_for_a_finished_run_by_webhook_answers_at_once() {
         .actor("apify/hello-world")
         .call(&json!({}), &CallOptions::default())
         .unwrap();
-    let hook = WebhookWait {
-        fallback: Duration::from_secs(30),
-        ..WebhookWait::default()
-    };
+    let hook = WebhookWait::default().fallback(Duration::from_secs(30));
     let began = Instant::now();
     let done = client
         .run(&run.id)
