@@ -9,11 +9,12 @@ use super::faults::{self, FaultAction, FaultTarget};
 use super::http::{Delivery, Outcome, Request, Response};
 use super::journal::JournalEntry;
 use super::operations::operations;
-use super::reply::{data_response, ApiError, ApiResult};
+use super::reply::{ApiError, ApiResult};
 use super::resources::{
     actors, builds, datasets, key_value_stores, logs, public_access, request_queues, runs, support,
     tasks, webhooks,
 };
+use super::resources::{store, tools, users};
 use super::state::Shared;
 use super::util::{now_millis, percent_decode, Query};
 
@@ -95,7 +96,13 @@ fn dispatch(shared: &Arc<Shared>, req: &Request, is_support: bool) -> Response {
         .map(|s| percent_decode(s, false))
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
-    if let Err(e) = authenticate(&ctx) {
+    // The spec asks no token of public profiles, browser info and decode-and-verify.
+    let open = !is_support
+        && (users::is_public_profile(&req.method, &segs)
+            || tools::needs_no_token(&req.method, &segs));
+    if open {
+        ctx.anonymous = authenticate(&ctx).is_err();
+    } else if let Err(e) = authenticate(&ctx) {
         // Without a token, a signed URL or a storage's `generalAccess` may still allow a read.
         let anonymous = e.kind == "token-not-provided" && !is_support;
         match anonymous.then(|| public_access::allows(&ctx, &segs)) {
@@ -227,10 +234,10 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         return Err(ApiError::no_route());
     };
     match resource {
-        "users" => match (m, rest) {
-            ("GET", ["me"]) => Ok(data_response(200, support::user_me(ctx))),
-            _ => Err(ApiError::no_route()),
-        },
+        "users" => users::route(ctx, m, rest),
+        "store" if rest.is_empty() && m == "GET" => store::list(ctx),
+        "browser-info" => tools::route_browser_info(ctx, m, rest),
+        "tools" => tools::route_tools(ctx, m, rest),
         "actors" | "acts" | "actor-tasks" if matches!(rest, [_, "webhooks"]) => {
             if resource == "actor-tasks" {
                 webhooks::task_webhooks(ctx, m, rest[0])

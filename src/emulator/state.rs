@@ -74,11 +74,21 @@ impl Shared {
     }
 }
 
+/// The emulated plan's hard limit on monthly usage, until the user changes it.
+pub(crate) const DEFAULT_MAX_MONTHLY_USAGE_USD: f64 = 100.0;
+/// How long unnamed storages are kept, until the user changes it.
+pub(crate) const DEFAULT_DATA_RETENTION_DAYS: u64 = 14;
+
 /// The single user of the emulated platform.
 pub(crate) struct User {
     pub id: String,
     pub username: String,
     pub created_at: u64,
+    /// The secret of `tools/encode-and-sign` (HMAC of what the user encodes).
+    pub signing_key: String,
+    /// The limits the user may change (`PUT /v2/users/me/limits`).
+    pub max_monthly_usage_usd: f64,
+    pub data_retention_days: u64,
 }
 
 /// A saved task: an Actor with preset input and options.
@@ -308,6 +318,9 @@ impl State {
             id: new_id(),
             username: "emulator".into(),
             created_at: now,
+            signing_key: signing_key(),
+            max_monthly_usage_usd: DEFAULT_MAX_MONTHLY_USAGE_USD,
+            data_retention_days: DEFAULT_DATA_RETENTION_DAYS,
         };
         let (actors, builds) = built_in_actors(now).into_iter().unzip();
         State {

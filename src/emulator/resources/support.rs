@@ -1,4 +1,4 @@
-//! The test-support API under `/_emulator/` (faults, journal, webhook dispatches) and the user.
+//! The test-support API under `/_emulator/` (faults, journal, webhook dispatches).
 
 use serde_json::{json, Value};
 
@@ -159,38 +159,5 @@ fn entry_json(e: &JournalEntry) -> Value {
         "bodySize": e.body_size,
         "status": e.status,
         "fault": e.fault,
-    })
-}
-
-pub(crate) fn user_me(ctx: &Ctx) -> Value {
-    let st = ctx.shared.lock();
-    let feature = json!({"isEnabled": true, "disabledReason": null, "disabledReasonType": null,
-                         "isTrial": false, "trialExpirationAt": null});
-    let features: serde_json::Map<String, Value> = [
-        "ACTORS",
-        "STORAGE",
-        "SCHEDULER",
-        "PROXY",
-        "PROXY_EXTERNAL_ACCESS",
-        "PROXY_RESIDENTIAL",
-        "PROXY_SERPS",
-        "WEBHOOKS",
-        "ACTORS_PUBLIC_ALL",
-        "ACTORS_PUBLIC_DEVELOPER",
-    ]
-    .iter()
-    .map(|k| (k.to_string(), feature.clone()))
-    .collect();
-    json!({
-        "id": st.user.id,
-        "username": st.user.username,
-        "profile": {"name": "Emulator user"},
-        "email": "emulator@localhost.invalid",
-        "proxy": {"password": "emulator", "groups": []},
-        "plan": {"id": "EMULATOR", "description": "Local emulator", "isEnabled": true,
-                 "availableProxyGroups": {}},
-        "effectivePlatformFeatures": features,
-        "createdAt": iso_millis(st.user.created_at),
-        "isPaying": false,
     })
 }
