@@ -104,7 +104,10 @@ mod start;
 mod start_knowledge;
 mod storage_collections;
 mod storage_ops;
+mod store;
 mod timestamps;
+mod tools;
+mod user;
 mod watch;
 mod webhook_wait;
 mod webhooks;
@@ -146,6 +149,12 @@ pub use storage_collections::{
     KeyValueStoreCollectionClient, StorageListOptions, StorageUpdate,
 };
 pub use storage_ops::{ItemsHead, RecordsZipOptions};
+pub use store::{StoreActor, StoreActorStats, StoreClient, StoreListOptions};
+pub use tools::{BrowserInfo, DecodedValue, ToolsClient};
+pub use user::{
+    AccountLimits, CurrentUsage, DailyUsage, Limits, LimitsUpdate, MonthlyUsage, UsageCycle,
+    UsageItem, User, UserClient,
+};
 pub use webhooks::{
     parse_webhook, Webhook, WebhookClient, WebhookCollectionClient, WebhookCondition, WebhookEvent,
     WebhookInfo, WebhookSpec, TERMINAL_RUN_EVENTS,
