@@ -2,6 +2,8 @@
 //! `isPublic`), searched, filtered, sorted and paged as the Store's query parameters say, with
 //! stats counted from the builds and runs the emulator holds.
 
+use std::cmp::Reverse;
+
 use serde_json::{json, Map, Value};
 
 use crate::emulator::context::Ctx;
@@ -290,9 +292,9 @@ pub(crate) fn list(ctx: &Ctx) -> ApiResult {
         .collect();
     // Stable sorts: ties keep the catalogue's (creation) order.
     match q.sort {
-        "newest" => found.sort_by(|a, b| b.0.created_at.cmp(&a.0.created_at)),
-        "lastUpdate" => found.sort_by(|a, b| b.0.modified_at.cmp(&a.0.modified_at)),
-        "popularity" => found.sort_by(|a, b| b.1.runs.cmp(&a.1.runs)),
+        "newest" => found.sort_by_key(|f| Reverse(f.0.created_at)),
+        "lastUpdate" => found.sort_by_key(|f| Reverse(f.0.modified_at)),
+        "popularity" => found.sort_by_key(|f| Reverse(f.1.runs)),
         _ => found.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.runs.cmp(&a.1.runs))),
     }
     let total = found.len();
