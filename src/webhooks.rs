@@ -21,6 +21,7 @@ pub const TERMINAL_RUN_EVENTS: [&str; 4] = [
 /// your own, [`WebhookSpec`](crate::WebhookSpec)).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Webhook {
     /// Events that fire it, e.g. `ACTOR.RUN.SUCCEEDED`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -51,6 +52,7 @@ pub struct Webhook {
 /// What a webhook watches: one of an Actor, a task or a single run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct WebhookCondition {
     /// Runs of this Actor.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,6 +67,7 @@ pub struct WebhookCondition {
 
 /// A webhook to create, or the fields of one to update (empty and absent fields are left out).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct WebhookSpec {
     /// Events, target URL, templates and delivery settings (as for an ad-hoc webhook).
     #[serde(flatten)]
@@ -73,6 +76,67 @@ pub struct WebhookSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<WebhookCondition>,
 }
+
+impl Webhook {
+    /// A webhook for these events, delivered to `request_url`.
+    pub fn new<S: Into<String>>(
+        event_types: impl IntoIterator<Item = S>,
+        request_url: impl Into<String>,
+    ) -> Webhook {
+        Webhook::default()
+            .event_types(event_types)
+            .request_url(request_url)
+    }
+
+    /// Sets where the payload is POSTed.
+    pub fn request_url(mut self, url: impl Into<String>) -> Self {
+        self.request_url = url.into();
+        self
+    }
+}
+
+setters!(Webhook {
+    /// Sets the events that fire it.
+    event_types: list String,
+    /// Sets the payload template.
+    payload_template: text String,
+    /// Sets the headers template.
+    headers_template: text String,
+    /// Sets the key that makes the delivery idempotent.
+    idempotency_key: text String,
+    /// Skips (or not) TLS verification of the target.
+    ignore_ssl_errors: some bool,
+    /// Delivers once, without retries (or not).
+    do_not_retry: some bool,
+    /// Sets the description.
+    description: text String,
+});
+
+setters!(WebhookCondition {
+    /// Watches this Actor's runs.
+    actor_id: text String,
+    /// Watches this task's runs.
+    actor_task_id: text String,
+    /// Watches this run.
+    actor_run_id: text String,
+});
+
+impl WebhookSpec {
+    /// A webhook to create (or the fields to update) with no condition yet.
+    pub fn new(webhook: Webhook) -> WebhookSpec {
+        WebhookSpec {
+            webhook,
+            condition: None,
+        }
+    }
+}
+
+setters!(WebhookSpec {
+    /// Sets the events, target and delivery settings.
+    webhook: set Webhook,
+    /// Sets what it watches.
+    condition: some WebhookCondition,
+});
 
 /// A webhook as the API answers it: the fields worth typing, and every other one kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

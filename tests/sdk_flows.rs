@@ -595,12 +595,9 @@ fn graceful_abort_resurrect_and_webhooks_through_the_sdk() {
         .start(
             &json!({"durationSecs": 30}),
             &StartOptions {
-                webhooks: vec![apify::Webhook {
-                    event_types: vec!["ACTOR.RUN.ABORTED".into()],
-                    request_url: url,
-                    idempotency_key: Some("key-1".into()),
-                    ..Default::default()
-                }],
+                webhooks: vec![
+                    apify::Webhook::new(["ACTOR.RUN.ABORTED"], url).idempotency_key("key-1")
+                ],
                 ..Default::default()
             },
         )

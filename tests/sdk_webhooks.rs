@@ -58,19 +58,12 @@ fn webhooks_round_trip_and_fire_for_their_actor() {
     let (url, bodies) = receiver();
     let actor = client.actor("apify/hello-world").get().unwrap().unwrap();
     let actor_id = actor["id"].as_str().unwrap().to_string();
-    let spec = WebhookSpec {
-        webhook: Webhook {
-            event_types: vec!["ACTOR.RUN.SUCCEEDED".into()],
-            request_url: url.clone(),
-            idempotency_key: Some("sdk-webhooks-1".into()),
-            description: Some("first".into()),
-            ..Webhook::default()
-        },
-        condition: Some(WebhookCondition {
-            actor_id: Some(actor_id.clone()),
-            ..WebhookCondition::default()
-        }),
-    };
+    let spec = WebhookSpec::new(
+        Webhook::new(["ACTOR.RUN.SUCCEEDED"], url.clone())
+            .idempotency_key("sdk-webhooks-1")
+            .description("first"),
+    )
+    .condition(WebhookCondition::default().actor_id(actor_id.clone()));
     let created = client.webhooks().create(&spec).unwrap();
     // The same idempotency key answers the same webhook.
     let again = client.webhooks().create(&spec).unwrap();
@@ -85,13 +78,7 @@ fn webhooks_round_trip_and_fire_for_their_actor() {
     let hook = client.webhook(&created.id);
     assert_eq!(hook.get().unwrap().unwrap().id, created.id);
     let updated = hook
-        .update(&WebhookSpec {
-            webhook: Webhook {
-                description: Some("second".into()),
-                ..Webhook::default()
-            },
-            condition: None,
-        })
+        .update(&WebhookSpec::new(Webhook::default().description("second")))
         .unwrap();
     assert_eq!(updated.extra["description"], "second");
     assert_eq!(updated.event_types, vec!["ACTOR.RUN.SUCCEEDED".to_string()]);
