@@ -173,3 +173,45 @@ pub mod ffi;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+// Option and input structs are `#[non_exhaustive]` (fields can be added without breaking
+// users): outside the crate, a struct literal must not compile (E0639), only setters do. Each
+// literal names fields that exist with the right types, so that is the only error it can have.
+/// ```compile_fail,E0639
+/// let _ = apify::ItemsOptions { limit: Some(1), ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::ReadOptions { page_size: Some(1), ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::KeysOptions { limit: Some(1), ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::WaitOptions { budget: None, ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::WebhookWait { public_url: None, ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::Webhook { description: None, ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::WebhookCondition { actor_id: None, ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::WebhookSpec { condition: None, ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::StoreListOptions { limit: Some(1), ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::LimitsUpdate { data_retention_days: Some(7), ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::RecordsZipOptions { prefix: None, ..Default::default() };
+/// ```
+/// ```compile_fail,E0639
+/// let _ = apify::StorageListOptions { limit: Some(1), ..Default::default() };
+/// ```
+#[cfg(doctest)]
+pub struct NonExhaustiveOptions;
