@@ -290,7 +290,11 @@ pub(crate) fn list(ctx: &Ctx) -> ApiResult {
             (score > 0).then(|| (a, counts(&st, a, now), score))
         })
         .collect();
-    // Stable sorts: ties keep the catalogue's (creation) order.
+    // Stable sorts: ties keep the catalogue's (creation) order, except by time, where the Actor
+    // created later counts as the newer one (timestamps tie within a millisecond).
+    if matches!(q.sort, "newest" | "lastUpdate") {
+        found.reverse();
+    }
     match q.sort {
         "newest" => found.sort_by_key(|f| Reverse(f.0.created_at)),
         "lastUpdate" => found.sort_by_key(|f| Reverse(f.0.modified_at)),
