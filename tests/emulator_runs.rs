@@ -473,17 +473,7 @@ fn unimplemented_operations_answer_501_and_wrong_methods_405() {
     let api = Api::start();
     let id = actor_id(&api, HELLO);
     for (method, path, op) in [
-        (
-            "GET",
-            format!("/v2/actors/{id}/versions/0.0/env-vars"),
-            "actor_version_envVars_get",
-        ),
         ("GET", "/v2/schedules".to_string(), "schedules_get"),
-        (
-            "DELETE",
-            format!("/v2/actor-builds/{id}"),
-            "actorBuild_delete",
-        ),
     ] {
         let r = api
             .request(

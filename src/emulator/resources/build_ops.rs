@@ -115,7 +115,8 @@ fn owner(st: &State, build_id: &str) -> String {
 }
 
 /// `DELETE /v2/actor-builds/{buildId}`: not the Actor's default build (the one a start without
-/// `build` would use); tags pointing at the deleted build are dropped.
+/// `build` would use, 400 `deleting-default-build`) nor one still building (400
+/// `deleting-unfinished-build`); tags pointing at the deleted build are dropped.
 fn delete(ctx: &Ctx, id: &str) -> ApiResult {
     let mut st = ctx.shared.lock();
     let act_id = owner(&st, id);
@@ -125,14 +126,23 @@ fn delete(ctx: &Ctx, id: &str) -> ApiResult {
     if default_build(&st, &act_id).is_ok_and(|d| d == id) {
         return Err(ApiError::new(
             400,
-            "cannot-delete-default-build",
+            "deleting-default-build",
             format!(
                 "Build {id} is the default build of Actor {} (its '{label}' build) and cannot be deleted; tag another build first",
                 a.full_name()
             ),
         ));
     }
-    build_worker::abort(&mut st, id);
+    if let Some(b) = st.builds.iter().find(|b| b.id == id && !b.status.is_terminal()) {
+        return Err(ApiError::new(
+            400,
+            "deleting-unfinished-build",
+            format!(
+                "Build {id} is {}; abort it or wait for it to finish before deleting it",
+                b.status.as_str()
+            ),
+        ));
+    }
     st.builds.retain(|b| b.id != id);
     if let Some(a) = st.actors.iter_mut().find(|a| a.id == act_id) {
         a.tagged_builds.retain(|_, b| b != id);

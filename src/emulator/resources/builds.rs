@@ -170,7 +170,9 @@ pub(crate) fn create(ctx: &Ctx, act_id: &str) -> ApiResult {
     );
     let now = now_millis();
     let mut build = make_build(a, v, number.clone(), &tag, now)
-        .unwrap_or_else(|(_, reason)| broken_build(a, v, number, &tag, now, reason));
+        .unwrap_or_else(|(kind, reason)| {
+            broken_build(a, v, number, &tag, now, format!("[{kind}] {reason}"))
+        });
     build.status = BuildStatus::Ready;
     build.finished_at = None;
     build.use_cache = use_cache;
@@ -212,7 +214,7 @@ pub(crate) struct Target {
 /// Resolves `label` (a tag, a build number or a version number) among the Actor's builds. Tags
 /// only ever point at successful builds and a version number means its newest successful
 /// build; a build named by its number that has not succeeded (still building, failed,
-/// aborted) cannot run: 400 `build-not-succeeded`, naming its status.
+/// aborted) cannot run: 400 `invalid-build`, naming its status.
 pub(crate) fn resolve(st: &State, act_id: &str, label: &str) -> Result<Target, ApiError> {
     let a = actor(st, act_id)?;
     let mine = || st.builds.iter().filter(|b| b.act_id == act_id);
@@ -233,7 +235,7 @@ pub(crate) fn resolve(st: &State, act_id: &str, label: &str) -> Result<Target, A
         };
         return Err(ApiError::new(
             400,
-            "build-not-succeeded",
+            "invalid-build",
             format!(
                 "Build {} of Actor {} is {}: {hint}",
                 b.build_number,

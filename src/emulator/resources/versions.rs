@@ -103,7 +103,8 @@ fn stored_vars(v: &Map<String, Value>) -> Vec<Value> {
 }
 
 /// `.../versions/{versionNumber}/env-vars[/{envVarName}]`: list, create, get, update (PUT and
-/// its POST alias: the fields given change, a rename must not clash), delete.
+/// its POST alias: the fields given change; a new name is refused, `cannot-rename-env-var`),
+/// delete.
 fn env_vars(ctx: &Ctx, m: &str, act_id: &str, number: &str, rest: &[&str]) -> ApiResult {
     let version_missing = || ApiError::not_found("Actor version", number);
     let var_missing = |name: &str| ApiError::not_found("Environment variable", name);
@@ -162,8 +163,12 @@ fn env_vars(ctx: &Ctx, m: &str, act_id: &str, number: &str, rest: &[&str]) -> Ap
             merged.extend(body);
             let var = Value::Object(check_env_var(&Value::Object(merged), true)?);
             let new_name = name_of(&var);
-            if new_name != *name && vars.iter().any(|v| v["name"] == new_name) {
-                return Err(duplicate(&new_name));
+            if new_name != *name {
+                return Err(ApiError::new(
+                    400,
+                    "cannot-rename-env-var",
+                    format!("Environment variable '{name}' cannot be renamed (to '{new_name}'): delete it and create '{new_name}'"),
+                ));
             }
             vars[i] = var;
             (200, Some(vars[i].clone()))
