@@ -472,9 +472,7 @@ fn default_build_carries_the_input_schema() {
 fn unimplemented_operations_answer_501_and_wrong_methods_405() {
     let api = Api::start();
     let id = actor_id(&api, HELLO);
-    for (method, path, op) in [
-        ("GET", "/v2/schedules".to_string(), "schedules_get"),
-    ] {
+    for (method, path, op) in [("GET", "/v2/schedules".to_string(), "schedules_get")] {
         let r = api
             .request(
                 method,

@@ -70,7 +70,13 @@ fn build_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
     match (m, rest) {
         ("GET", []) => {
             let wait = wait_param(ctx)?;
-            Ok(data_response(200, wait_for_build(ctx.shared, id, wait)))
+            let mut out = wait_for_build(ctx.shared, id, wait);
+            // Without a token the platform hides what the build cost.
+            if let (true, Some(o)) = (ctx.anonymous, out.as_object_mut()) {
+                o.remove("usageTotalUsd");
+                o.remove("usageUsd");
+            }
+            Ok(data_response(200, out))
         }
         ("POST", ["abort"]) => {
             let mut st = ctx.shared.lock();
@@ -133,7 +139,11 @@ fn delete(ctx: &Ctx, id: &str) -> ApiResult {
             ),
         ));
     }
-    if let Some(b) = st.builds.iter().find(|b| b.id == id && !b.status.is_terminal()) {
+    if let Some(b) = st
+        .builds
+        .iter()
+        .find(|b| b.id == id && !b.status.is_terminal())
+    {
         return Err(ApiError::new(
             400,
             "deleting-unfinished-build",

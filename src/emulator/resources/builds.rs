@@ -169,10 +169,9 @@ pub(crate) fn create(ctx: &Ctx, act_id: &str) -> ApiResult {
             .map(|b| b.build_number.as_str()),
     );
     let now = now_millis();
-    let mut build = make_build(a, v, number.clone(), &tag, now)
-        .unwrap_or_else(|(kind, reason)| {
-            broken_build(a, v, number, &tag, now, format!("[{kind}] {reason}"))
-        });
+    let mut build = make_build(a, v, number.clone(), &tag, now).unwrap_or_else(|(kind, reason)| {
+        broken_build(a, v, number, &tag, now, format!("[{kind}] {reason}"))
+    });
     build.status = BuildStatus::Ready;
     build.finished_at = None;
     build.use_cache = use_cache;
