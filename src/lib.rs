@@ -105,6 +105,7 @@ mod start_knowledge;
 mod storage_collections;
 mod storage_ops;
 mod timestamps;
+mod wait;
 mod watch;
 mod webhook_wait;
 mod webhooks;
