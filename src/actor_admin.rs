@@ -6,14 +6,12 @@ use serde_json::{Map, Value};
 
 use crate::actor::ActorClient;
 use crate::actor_versions::{object_body, Version};
+use crate::build::page_call;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{Call, Retry};
 use crate::models::Page;
 use crate::webhooks::WebhookInfo;
-
-/// The most items one list page holds.
-const MAX_LIST_LIMIT: u64 = 1000;
 
 /// A build a tag points at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,15 +253,6 @@ setters!(WebhookListOptions {
     desc: set bool,
 });
 
-fn check_limit(limit: Option<u64>, what: &str) -> Result<()> {
-    match limit {
-        Some(l) if !(1..=MAX_LIST_LIMIT).contains(&l) => Err(Error::InvalidArgument(format!(
-            "the {what} list limit must be 1 to {MAX_LIST_LIMIT}, got {l}"
-        ))),
-        _ => Ok(()),
-    }
-}
-
 /// The user's Actors (`Client::actors`).
 #[derive(Debug, Clone)]
 pub struct ActorCollectionClient {
@@ -284,18 +273,15 @@ impl ActorCollectionClient {
     ///
     /// API: `actors_get`
     pub fn list(&self, options: &ActorListOptions) -> Result<Page<Actor>> {
-        check_limit(options.limit, "Actor")?;
         if let Some(s) = &options.sort_by {
             if s.trim().is_empty() {
                 return Err(Error::InvalidArgument("sort_by must not be empty".into()));
             }
         }
-        let call = Call::new("GET", "/v2/acts")
-            .query_opt("my", options.my.then_some(true))
-            .query_opt("offset", options.offset)
-            .query_opt("limit", options.limit)
-            .query_opt("desc", options.desc.then_some(true))
-            .query_opt("sortBy", options.sort_by.as_deref());
+        let o = options;
+        let call = page_call("/v2/acts".into(), o.offset, o.limit, o.desc, "Actor")?
+            .query_opt("my", o.my.then_some(true))
+            .query_opt("sortBy", o.sort_by.as_deref());
         self.client.http().send(&call)?.data()
     }
 
@@ -354,11 +340,9 @@ impl ActorClient {
     ///
     /// API: `actor_webhooks_get`
     pub fn webhooks(&self, options: &WebhookListOptions) -> Result<Page<WebhookInfo>> {
-        check_limit(options.limit, "webhook")?;
-        let call = Call::new("GET", format!("{}/webhooks", self.base()?))
-            .query_opt("offset", options.offset)
-            .query_opt("limit", options.limit)
-            .query_opt("desc", options.desc.then_some(true));
+        let o = options;
+        let path = format!("{}/webhooks", self.base()?);
+        let call = page_call(path, o.offset, o.limit, o.desc, "webhook")?;
         self.client.http().send(&call)?.data()
     }
 }

@@ -123,18 +123,30 @@ setters!(BuildListOptions {
 
 impl BuildListOptions {
     pub(crate) fn call(&self, path: String) -> Result<Call> {
-        if let Some(l) = self.limit {
-            if !(1..=MAX_LIST_LIMIT).contains(&l) {
-                return Err(Error::InvalidArgument(format!(
-                    "the build list limit must be 1 to {MAX_LIST_LIMIT}, got {l}"
-                )));
-            }
-        }
-        Ok(Call::new("GET", path)
-            .query_opt("offset", self.offset)
-            .query_opt("limit", self.limit)
-            .query_opt("desc", self.desc.then_some(true)))
+        page_call(path, self.offset, self.limit, self.desc, "build")
     }
+}
+
+/// A `GET` of one page of a list (`offset`, `limit` 1 to 1000, `desc`); `what` names the items
+/// in the error of a bad limit.
+pub(crate) fn page_call(
+    path: String,
+    offset: Option<u64>,
+    limit: Option<u64>,
+    desc: bool,
+    what: &str,
+) -> Result<Call> {
+    if let Some(l) = limit {
+        if !(1..=MAX_LIST_LIMIT).contains(&l) {
+            return Err(Error::InvalidArgument(format!(
+                "the {what} list limit must be 1 to {MAX_LIST_LIMIT}, got {l}"
+            )));
+        }
+    }
+    Ok(Call::new("GET", path)
+        .query_opt("offset", offset)
+        .query_opt("limit", limit)
+        .query_opt("desc", desc.then_some(true)))
 }
 
 /// One build, by id (`Client::build`), or through its Actor (`ActorClient::build_client`,

@@ -166,6 +166,19 @@ pub(crate) fn broken_build(
     now: u64,
     error: String,
 ) -> Build {
+    let mut b = build_shell(actor, version, build_number, tag, now);
+    b.error = Some(error);
+    b
+}
+
+/// A READY build of `version` with what every build takes from it, nothing built yet.
+fn build_shell(
+    actor: &Actor,
+    version: &Map<String, Value>,
+    build_number: String,
+    tag: &str,
+    now: u64,
+) -> Build {
     let version_number = version
         .get("versionNumber")
         .and_then(Value::as_str)
@@ -198,7 +211,7 @@ pub(crate) fn broken_build(
         client_ip: None,
         user_agent: None,
         status: BuildStatus::Ready,
-        error: Some(error),
+        error: None,
         log: String::new(),
         use_cache: false,
         beta_packages: false,
@@ -321,37 +334,15 @@ pub(crate) fn make_build(
     if let Some(r) = &readme {
         definition.insert("readme".into(), json!(r));
     }
-    Ok(Build {
-        id: new_id(),
-        act_id: actor.id.clone(),
-        version_number,
-        build_number,
-        build_tag: tag.to_string(),
-        program,
-        input_schema,
-        input_schema_text: schema_text,
-        readme,
-        actor_definition: Value::Object(definition),
-        source_type: version
-            .get("sourceType")
-            .and_then(Value::as_str)
-            .unwrap_or("SOURCE_FILES")
-            .to_string(),
-        source_files: version
-            .get("sourceFiles")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        started_at: now,
-        finished_at: Some(now),
-        client_ip: None,
-        user_agent: None,
-        status: BuildStatus::Succeeded,
-        error: None,
-        log: String::new(),
-        use_cache: false,
-        beta_packages: false,
-    })
+    let mut build = build_shell(actor, version, build_number, tag, now);
+    build.program = program;
+    build.input_schema = input_schema;
+    build.input_schema_text = schema_text;
+    build.readme = readme;
+    build.actor_definition = Value::Object(definition);
+    build.finished_at = Some(now);
+    build.status = BuildStatus::Succeeded;
+    Ok(build)
 }
 
 /// A path in `actor.json` is relative to `.actor/`.
