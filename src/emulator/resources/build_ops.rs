@@ -71,6 +71,10 @@ fn build_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
         ("GET", []) => {
             let wait = wait_param(ctx)?;
             let mut out = wait_for_build(ctx.shared, id, wait);
+            if out.is_null() {
+                // Deleted while the request waited.
+                return Err(ApiError::not_found("Actor build", id));
+            }
             // Without a token the platform hides what the build cost.
             if let (true, Some(o)) = (ctx.anonymous, out.as_object_mut()) {
                 o.remove("usageTotalUsd");

@@ -100,7 +100,7 @@ pub(crate) fn list(ctx: &Ctx, keep: impl Fn(&Build) -> bool) -> ApiResult {
 }
 
 /// Long poll: holds up to `wait_secs` (capped by `--max-wait-secs`) or until the build is
-/// terminal, then answers it as it is.
+/// terminal, then answers it as it is (`null` if it was deleted meanwhile).
 pub(crate) fn wait_for_build(shared: &Arc<Shared>, build_id: &str, wait_secs: f64) -> Value {
     let cap = shared.config.max_wait_secs as f64;
     let deadline = Instant::now() + Duration::from_secs_f64(wait_secs.clamp(0.0, cap));
@@ -190,6 +190,10 @@ pub(crate) fn create(ctx: &Ctx, act_id: &str) -> ApiResult {
     drop(st);
     build_worker::start(ctx.shared, &id, duration);
     let out = wait_for_build(ctx.shared, &id, wait);
+    if out.is_null() {
+        // Aborted and deleted by another request while this one waited.
+        return Err(ApiError::not_found("Actor build", &id));
+    }
     let location = format!("{}/v2/actor-builds/{id}", ctx.shared.base_url);
     Ok(data_response(201, out).with_header("Location", location))
 }
