@@ -288,3 +288,44 @@ impl BuildClient {
         self.client.http().send(&call)?.json()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_keep_unknown_fields_and_read_their_schema() {
+        let v = serde_json::json!({
+            "id": "b", "status": "SUCCEEDED", "buildNumber": "0.1.2", "brandNew": 1,
+            "actVersion": {"buildTag": "beta"},
+            "inputSchema": "{\"type\": \"object\"}"
+        });
+        let b: Build = serde_json::from_value(v).unwrap();
+        assert_eq!(b.extra["brandNew"], 1);
+        assert_eq!(b.build_tag(), Some("beta"));
+        assert_eq!(b.input_schema_json().unwrap()["type"], "object");
+        assert!(b.is_terminal());
+        let list_item: Build =
+            serde_json::from_value(serde_json::json!({"id": "c", "status": "RUNNING"})).unwrap();
+        assert!(!list_item.is_terminal());
+        assert!(matches!(
+            list_item.cancelled(),
+            Error::Cancelled { run_id: Some(id), .. } if id == "c"
+        ));
+    }
+
+    #[test]
+    fn list_limits_are_checked_before_any_request() {
+        assert!(BuildListOptions::default()
+            .limit(1001)
+            .call("/x".into())
+            .is_err());
+        let call = BuildListOptions::default()
+            .offset(5)
+            .limit(10)
+            .desc(true)
+            .call("/x".into())
+            .unwrap();
+        assert_eq!(call.query.len(), 3);
+    }
+}
