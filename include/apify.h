@@ -184,6 +184,20 @@ typedef struct apify_callbacks {
 extern "C" {
 #endif // __cplusplus
 
+// Builds a version of an Actor and waits for the build; `*out_build_json` receives the build
+// object. Options (a JSON object): version (required, "MAJOR.MINOR"), tag (the tag the build
+// gets when it succeeds; default the version's build tag), useCache, betaPackages, waitSecs
+// (wait at most this long; default: until the build ends), pollIntervalSecs (poll at this
+// interval instead of long polling). OK whatever the final status: read its `status`
+// (SUCCEEDED, FAILED, ABORTED, or READY/RUNNING when waitSecs ran out) and, for a failed
+// build, its log with `apify_request` on `/v2/actor-builds/{id}/log`.
+//
+// API: `actors_builds_post`, `actorBuild_get`
+apify_status apify_actor_build_and_wait(const struct apify_client *c,
+                                        const char *actor_id,
+                                        const char *options_json,
+                                        char **out_build_json);
+
 // Creates a client. `options_json` may be NULL; keys: token, baseUrl, maxRetries (default 8),
 // minDelayBetweenRetriesMillis (default 500; the delay doubles per attempt, with jitter),
 // timeoutSecs (each request, its answer's body included; default 60), connectTimeoutSecs

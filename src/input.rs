@@ -216,7 +216,7 @@ impl RunnableClient {
         let found = match tagged {
             Some(id) => Found::Id(id.to_string()),
             None if is_build_number(tag) => self.build_by_number(&actor_path, actor, tag)?,
-            None if build.is_none() => Found::Build(self.default_build(&actor_path)?),
+            None if build.is_none() => Found::Build(self.fetch_default_build(&actor_path)?),
             None => {
                 let tags: Vec<&String> = info
                     .get("taggedBuilds")
@@ -278,7 +278,7 @@ impl RunnableClient {
             let page = match page {
                 Ok(page) => page,
                 Err(e) if is_missing_route(&e) => {
-                    let build = self.default_build(actor_path)?;
+                    let build = self.fetch_default_build(actor_path)?;
                     return match build.get("buildNumber").and_then(Value::as_str) {
                         Some(n) if n == number => Ok(Found::Build(build)),
                         _ => Err(not_found()),
@@ -301,7 +301,7 @@ impl RunnableClient {
     }
 
     /// The Actor's default build (`GET .../builds/default`).
-    fn default_build(&self, actor_path: &str) -> Result<Value> {
+    fn fetch_default_build(&self, actor_path: &str) -> Result<Value> {
         let call = Call::new("GET", format!("{actor_path}/builds/default"));
         self.client.http().send(&call)?.data()
     }

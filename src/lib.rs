@@ -79,6 +79,10 @@ macro_rules! setters {
 }
 
 mod actor;
+mod actor_admin;
+mod actor_builds;
+mod actor_versions;
+mod build;
 mod client;
 mod dataset;
 mod dataset_read;
@@ -108,11 +112,22 @@ mod store;
 mod timestamps;
 mod tools;
 mod user;
+mod wait;
 mod watch;
 mod webhook_wait;
 mod webhooks;
 
 pub use actor::{ActorClient, CallOptions, RunnableClient, StartOptions, TaskClient};
+pub use actor_admin::{
+    Actor, ActorCollectionClient, ActorCreate, ActorListOptions, ActorUpdate, TaggedBuild,
+    WebhookListOptions,
+};
+pub use actor_builds::BuildOptions;
+pub use actor_versions::{
+    EnvVar, EnvVarClient, EnvVarCollectionClient, SourceFile, Version, VersionClient,
+    VersionCollectionClient,
+};
+pub use build::{Build, BuildClient, BuildListOptions};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
     DEFAULT_MIN_RETRY_DELAY, DEFAULT_TIMEOUT,

@@ -99,8 +99,10 @@ fn shop(api: &Api) -> String {
         .expect(201)
         .data();
     let id = actor["id"].as_str().unwrap().to_string();
-    api.post_empty(&format!("/v2/acts/{id}/builds?version=0.0"))
-        .expect(201);
+    api.post_empty(&format!(
+        "/v2/acts/{id}/builds?version=0.0&waitForFinish=60"
+    ))
+    .expect(201);
     id
 }
 
@@ -327,7 +329,9 @@ fn versions_are_listed_added_changed_and_removed() {
 
     // A build of the new version: its own numbering, its tag, its README.
     let b = api
-        .post_empty(&format!("/v2/acts/{id}/builds?version=0.1"))
+        .post_empty(&format!(
+            "/v2/acts/{id}/builds?version=0.1&waitForFinish=60"
+        ))
         .expect(201)
         .data();
     assert_eq!(b["buildNumber"], "0.1.1");
@@ -436,12 +440,16 @@ fn builds_take_program_and_input_schema_from_the_source_files() {
     );
 
     let second = api
-        .post_empty(&format!("/v2/acts/{id}/builds?version=0.0"))
+        .post_empty(&format!(
+            "/v2/acts/{id}/builds?version=0.0&waitForFinish=60"
+        ))
         .expect(201)
         .data();
     assert_eq!(second["buildNumber"], "0.0.2");
     let beta = api
-        .post_empty(&format!("/v2/acts/{id}/builds?version=0.0&tag=beta"))
+        .post_empty(&format!(
+            "/v2/acts/{id}/builds?version=0.0&tag=beta&waitForFinish=60"
+        ))
         .expect(201)
         .data();
     assert_eq!(beta["buildNumber"], "0.0.3");
@@ -528,7 +536,9 @@ fn the_program_defaults_to_the_generator_and_files_may_be_base64() {
         .unwrap()
         .to_string();
     let build = api
-        .post_empty(&format!("/v2/acts/{id}/builds?version=0.0"))
+        .post_empty(&format!(
+            "/v2/acts/{id}/builds?version=0.0&waitForFinish=60"
+        ))
         .expect(201)
         .data();
     assert_eq!(build["actorDefinition"]["input"], schema);
@@ -603,11 +613,30 @@ fn unusable_source_files_fail_the_build_with_the_reason() {
             .as_str()
             .unwrap()
             .to_string();
+        // The build is made, then FAILS with the reason (and its type) in its log.
+        let b = api
+            .post_empty(&format!(
+                "/v2/acts/{id}/builds?version=0.0&waitForFinish=60"
+            ))
+            .expect(201)
+            .data();
+        assert_eq!(b["status"], "FAILED", "case {i}");
+        let log = api
+            .get(&format!(
+                "/v2/actor-builds/{}/log",
+                b["id"].as_str().unwrap()
+            ))
+            .expect(200)
+            .text();
+        assert!(log.contains(&format!("[{kind}]")), "case {i}: {log}");
+        assert!(log.contains(needle), "case {i}: {log}");
         let r = api
-            .post_empty(&format!("/v2/acts/{id}/builds?version=0.0"))
+            .post_empty(&format!(
+                "/v2/acts/{id}/runs?build={}",
+                b["buildNumber"].as_str().unwrap()
+            ))
             .expect(400);
-        assert_eq!(r.error_type(), kind, "case {i}");
-        assert!(error_message(&r).contains(needle), "case {i}: {}", r.text());
+        assert_eq!(r.error_type(), "invalid-build", "case {i}");
         let actor = api.get(&format!("/v2/acts/{id}")).expect(200).data();
         assert_eq!(actor["taggedBuilds"], json!({}), "case {i}");
     }
@@ -817,8 +846,10 @@ fn validate_input_agrees_with_starts() {
         )
         .expect(201);
     drop(plain);
-    api.post_empty(&format!("/v2/acts/{id}/builds?version=0.1"))
-        .expect(201);
+    api.post_empty(&format!(
+        "/v2/acts/{id}/builds?version=0.1&waitForFinish=60"
+    ))
+    .expect(201);
     let ok = api
         .post_json(
             &format!("/v2/acts/{id}/validate-input?build=plain"),

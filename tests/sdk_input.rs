@@ -419,7 +419,12 @@ fn user_actor(client: &Client, name: &str, schema: &Value) -> String {
 fn build(client: &Client, id: &str) -> String {
     let path = format!("/v2/acts/{id}/builds");
     let b = client
-        .request("POST", &path, &[("version", "0.0")], None)
+        .request(
+            "POST",
+            &path,
+            &[("version", "0.0"), ("waitForFinish", "60")],
+            None,
+        )
         .unwrap();
     b["data"]["buildNumber"].as_str().unwrap().to_string()
 }

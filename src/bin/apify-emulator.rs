@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use apify::emulator::{Emulator, EmulatorConfig};
 
-const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false] [--webhook-retry-delay-ms N] [--webhook-retries N] [--max-connections N] [--idle-timeout-secs N] [--head-timeout-secs N] [--io-timeout-secs N] [--max-head-bytes N] [--max-target-bytes N] [--journal-max-bytes N]
+const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [--max-wait-secs N] [--sync-timeout-secs N] [--rate-limit N] [--total-refresh-secs N] [--record-user-agent true|false] [--webhook-retry-delay-ms N] [--webhook-retries N] [--max-connections N] [--idle-timeout-secs N] [--head-timeout-secs N] [--io-timeout-secs N] [--max-head-bytes N] [--max-target-bytes N] [--journal-max-bytes N] [--build-duration-ms N]
 
   --listen ADDR            address to listen on (default 127.0.0.1:8765; port 0 picks a free port)
   --token TOKEN            an accepted API token; repeatable (default: emulator-token)
@@ -33,7 +33,8 @@ const USAGE: &str = "usage: apify-emulator [--listen ADDR] [--token TOKEN]... [-
   --max-head-bytes N       largest request head, else 431 (default 65536, at least 1024)
   --max-target-bytes N     longest request target, else 414 (default 16384)
   --journal-max-bytes N    cap on the request journal's memory; the oldest entries go first
-                           (default 67108864 = 64 MiB; it also keeps at most 100,000 entries)";
+                           (default 67108864 = 64 MiB; it also keeps at most 100,000 entries)
+  --build-duration-ms N    how long a build takes from READY to SUCCEEDED (default 300; 0 = at once)";
 
 /// A positive number of seconds, fractions allowed.
 fn positive_secs(flag: &str, value: &str) -> Result<Duration, String> {
@@ -150,6 +151,12 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
                 config.journal_max_bytes = value.parse().map_err(|_| {
                     format!("--journal-max-bytes: '{value}' is not a whole number of bytes")
                 })?;
+            }
+            "--build-duration-ms" => {
+                let ms: u64 = value
+                    .parse()
+                    .map_err(|_| format!("--build-duration-ms: '{value}' is not a whole number"))?;
+                config.build_duration = Duration::from_millis(ms);
             }
             other => return Err(format!("unknown option '{other}'")),
         }

@@ -11,8 +11,8 @@ use super::journal::JournalEntry;
 use super::operations::operations;
 use super::reply::{ApiError, ApiResult};
 use super::resources::{
-    actors, builds, datasets, key_value_stores, logs, public_access, request_queues, runs, support,
-    tasks, webhooks,
+    actors, build_ops, datasets, key_value_stores, logs, public_access, request_queues, runs,
+    support, tasks, webhooks,
 };
 use super::resources::{store, tools, users};
 use super::state::Shared;
@@ -248,12 +248,19 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         "actors" | "acts" => actors::route_actor(ctx, m, rest),
         "actor-tasks" => tasks::route_task(ctx, m, rest),
         "actor-runs" => runs::route_runs(ctx, m, rest),
-        "actor-builds" => builds::route_builds(ctx, m, rest),
+        "actor-builds" => build_ops::route_builds(ctx, m, rest),
         "logs" => match (m, rest) {
-            ("GET", [run_id]) => {
-                let run_id = runs::existing_run(ctx, run_id)?;
-                logs::log_response(ctx, &run_id)
-            }
+            // A run's log, or a build's (`log_get` takes either id).
+            ("GET", [id]) => match runs::existing_run(ctx, id) {
+                Ok(run_id) => logs::log_response(ctx, &run_id),
+                Err(not_a_run) => {
+                    let is_build = ctx.shared.lock().builds.iter().any(|b| b.id == *id);
+                    if !is_build {
+                        return Err(not_a_run);
+                    }
+                    logs::log_response_of(ctx, logs::LogOf::Build(id.to_string()))
+                }
+            },
             _ => Err(ApiError::no_route()),
         },
         "datasets" => datasets::route_datasets(ctx, m, rest),

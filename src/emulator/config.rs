@@ -54,6 +54,10 @@ pub struct EmulatorConfig {
     /// The request journal's cap in bytes (about what its entries hold in memory); the oldest
     /// entries go first. It also keeps at most 100,000 entries. Default 64 MiB.
     pub journal_max_bytes: usize,
+    /// How long a new build takes to go READY -> RUNNING -> SUCCEEDED (or FAILED). Default
+    /// 300 ms; zero finishes builds before their creation is answered. Also settable at run
+    /// time with `PUT /_emulator/settings {"buildDurationMillis": N}`.
+    pub build_duration: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -75,6 +79,7 @@ impl Default for EmulatorConfig {
             max_head_bytes: 64 * 1024,
             max_target_bytes: 16 * 1024,
             journal_max_bytes: 64 * 1024 * 1024,
+            build_duration: Duration::from_millis(300),
         }
     }
 }

@@ -12,6 +12,7 @@
 //! ```
 
 mod api;
+mod build_worker;
 mod config;
 mod context;
 mod faults;

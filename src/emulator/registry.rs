@@ -8,7 +8,7 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use super::input_schema;
-use super::util::new_id;
+use super::util::{iso_millis, new_id, now_millis};
 
 /// Default run options of an Actor that sets none.
 pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 3600;
@@ -84,7 +84,38 @@ impl Actor {
     }
 }
 
-/// A finished build of one version of an Actor.
+/// A build's status (the run statuses a build can take).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BuildStatus {
+    Ready,
+    Running,
+    Succeeded,
+    Failed,
+    Aborted,
+}
+
+impl BuildStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BuildStatus::Ready => "READY",
+            BuildStatus::Running => "RUNNING",
+            BuildStatus::Succeeded => "SUCCEEDED",
+            BuildStatus::Failed => "FAILED",
+            BuildStatus::Aborted => "ABORTED",
+        }
+    }
+
+    pub(crate) fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            BuildStatus::Succeeded | BuildStatus::Failed | BuildStatus::Aborted
+        )
+    }
+}
+
+/// A build of one version of an Actor: made from the version's source files when it is
+/// created; its status then goes READY -> RUNNING -> SUCCEEDED (or FAILED when the source
+/// files could not be built) over the emulator's build duration.
 pub(crate) struct Build {
     pub id: String,
     pub act_id: String,
@@ -103,9 +134,88 @@ pub(crate) struct Build {
     pub source_type: String,
     pub source_files: Vec<Value>,
     pub started_at: u64,
-    pub finished_at: u64,
+    pub finished_at: Option<u64>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    pub status: BuildStatus,
+    /// Why the source files could not be built: the build ends FAILED with this in its log.
+    pub error: Option<String>,
+    /// The build log, timestamped lines.
+    pub log: String,
+    pub use_cache: bool,
+    pub beta_packages: bool,
+}
+
+impl Build {
+    /// Appends a line to the build's log, timestamped like a run's.
+    pub(crate) fn log_line(&mut self, line: &str) {
+        self.log.push_str(&iso_millis(now_millis()));
+        self.log.push(' ');
+        self.log.push_str(line);
+        self.log.push('\n');
+    }
+}
+
+/// A build of source files that cannot be built: no program or schema, only the reason, which
+/// its log shows when it ends FAILED.
+pub(crate) fn broken_build(
+    actor: &Actor,
+    version: &Map<String, Value>,
+    build_number: String,
+    tag: &str,
+    now: u64,
+    error: String,
+) -> Build {
+    let mut b = build_shell(actor, version, build_number, tag, now);
+    b.error = Some(error);
+    b
+}
+
+/// A READY build of `version` with what every build takes from it, nothing built yet.
+fn build_shell(
+    actor: &Actor,
+    version: &Map<String, Value>,
+    build_number: String,
+    tag: &str,
+    now: u64,
+) -> Build {
+    let version_number = version
+        .get("versionNumber")
+        .and_then(Value::as_str)
+        .unwrap_or("0.0")
+        .to_string();
+    Build {
+        id: new_id(),
+        act_id: actor.id.clone(),
+        actor_definition: json!({"actorSpecification": 1, "name": actor.name,
+                                 "version": version_number, "buildTag": tag}),
+        version_number,
+        build_number,
+        build_tag: tag.to_string(),
+        program: Program::Generator,
+        input_schema: None,
+        input_schema_text: None,
+        readme: None,
+        source_type: version
+            .get("sourceType")
+            .and_then(Value::as_str)
+            .unwrap_or("SOURCE_FILES")
+            .to_string(),
+        source_files: version
+            .get("sourceFiles")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        started_at: now,
+        finished_at: None,
+        client_ip: None,
+        user_agent: None,
+        status: BuildStatus::Ready,
+        error: None,
+        log: String::new(),
+        use_cache: false,
+        beta_packages: false,
+    }
 }
 
 /// Why a version could not be built: the API error type and a message.
@@ -224,32 +334,15 @@ pub(crate) fn make_build(
     if let Some(r) = &readme {
         definition.insert("readme".into(), json!(r));
     }
-    Ok(Build {
-        id: new_id(),
-        act_id: actor.id.clone(),
-        version_number,
-        build_number,
-        build_tag: tag.to_string(),
-        program,
-        input_schema,
-        input_schema_text: schema_text,
-        readme,
-        actor_definition: Value::Object(definition),
-        source_type: version
-            .get("sourceType")
-            .and_then(Value::as_str)
-            .unwrap_or("SOURCE_FILES")
-            .to_string(),
-        source_files: version
-            .get("sourceFiles")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        started_at: now,
-        finished_at: now,
-        client_ip: None,
-        user_agent: None,
-    })
+    let mut build = build_shell(actor, version, build_number, tag, now);
+    build.program = program;
+    build.input_schema = input_schema;
+    build.input_schema_text = schema_text;
+    build.readme = readme;
+    build.actor_definition = Value::Object(definition);
+    build.finished_at = Some(now);
+    build.status = BuildStatus::Succeeded;
+    Ok(build)
 }
 
 /// A path in `actor.json` is relative to `.actor/`.
@@ -440,6 +533,7 @@ pub(crate) fn built_in_actors(now: u64) -> Vec<(Actor, Build)> {
             let mut build = make_build(&actor, &version, "0.0.1".into(), "latest", now)
                 .expect("the built-in Actors build");
             build.readme = Some(format!("# {title}\n\n{description}\n"));
+            build.log_line("ACTOR: Built-in Actor: build 0.0.1 made with the emulator.");
             actor
                 .tagged_builds
                 .insert("latest".into(), build.id.clone());

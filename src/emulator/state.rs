@@ -30,6 +30,7 @@ impl Shared {
         let mut state = State::new();
         state.journal = Journal::new(config.journal_max_bytes);
         state.record_user_agent = config.record_user_agent;
+        state.build_duration = config.build_duration;
         Shared {
             config,
             base_url,
@@ -309,6 +310,8 @@ pub(crate) struct State {
     /// Batch adds still to answer with half their requests unprocessed (`/_emulator/settings`
     /// `rqUnprocessedBatches`), to exercise clients' retries of `unprocessedRequests`.
     pub rq_unprocessed_batches: u64,
+    /// How long new builds take (`/_emulator/settings` `buildDurationMillis`).
+    pub build_duration: Duration,
 }
 
 impl State {
@@ -341,6 +344,7 @@ impl State {
             seq: 0,
             record_user_agent: true,
             rq_unprocessed_batches: 0,
+            build_duration: Duration::ZERO,
         }
     }
 

@@ -12,6 +12,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod boundary;
+mod build;
 mod callbacks;
 mod client;
 mod client_handle;
@@ -33,6 +34,7 @@ mod tests;
 mod webhook;
 
 pub use self::log::*;
+pub use build::*;
 pub use callbacks::*;
 pub use client::*;
 pub use client_handle::*;

@@ -32,6 +32,7 @@ from ctypes import (
 OK = 0
 NULL_ARGUMENT = 1
 INVALID_JSON = 3
+INVALID_ARGUMENT = 4
 NOT_FOUND = 11
 UNAUTHORIZED = 12
 
@@ -64,6 +65,9 @@ apify_actor_call = declare("apify_actor_call", status_t, *_run_args, POINTER(c_v
 apify_actor_run_sync = declare("apify_actor_run_sync", status_t, *_run_args, POINTER(record_p))
 apify_actor_run_sync_get_items = declare(
     "apify_actor_run_sync_get_items", status_t, *_run_args, POINTER(c_void_p)
+)
+apify_actor_build_and_wait = declare(
+    "apify_actor_build_and_wait", status_t, client_p, c_char_p, c_char_p, POINTER(c_void_p)
 )
 apify_run_get = declare("apify_run_get", status_t, client_p, c_char_p, POINTER(c_void_p))
 apify_run_wait = declare(
@@ -379,6 +383,39 @@ def test_request():
     expect_status(st, OK, "apify_request")
     body = json.loads(take_string(out))
     check(body["data"]["name"] == "hello-world", f"body {body}")
+
+
+def test_build_and_wait_then_run_by_tag():
+    schema = {"title": "In", "type": "object", "schemaVersion": 1,
+              "properties": {"count": {"title": "Count", "type": "integer", "editor": "number",
+                                       "maximum": 4}}}
+    actor_json = {"actorSpecification": 1, "name": "py-built", "emulatorProgram": "generator",
+                  "input": "./input_schema.json"}
+    version = {"versionNumber": "0.0", "sourceFiles": [
+        {"name": ".actor/actor.json", "format": "TEXT", "content": json.dumps(actor_json)},
+        {"name": ".actor/input_schema.json", "format": "TEXT", "content": json.dumps(schema)}]}
+    out = c_void_p()
+    body = enc(json.dumps({"name": "py-built", "versions": [version]}))
+    expect_status(apify_request(CLIENT, b"POST", b"/v2/acts", None, body, byref(out)), OK,
+                  "apify_request POST /v2/acts")
+    take_string(out)
+    out = c_void_p()
+    st = apify_actor_build_and_wait(
+        CLIENT, b"emulator/py-built", enc(json.dumps({"version": "0.0", "tag": "py"})), byref(out)
+    )
+    expect_status(st, OK, "apify_actor_build_and_wait")
+    build = json.loads(take_string(out))
+    check(build["status"] == "SUCCEEDED", f"build status {build['status']}")
+    out = c_void_p()
+    st = apify_actor_call(CLIENT, b"emulator/py-built", enc(json.dumps({"count": 3})),
+                          enc(json.dumps({"build": "py"})), byref(out))
+    expect_status(st, OK, "apify_actor_call by the new tag")
+    run = json.loads(take_string(out))
+    check(run["buildId"] == build["id"], f"run of build {run['buildId']}, not {build['id']}")
+    out = c_void_p()
+    st = apify_actor_build_and_wait(CLIENT, b"emulator/py-built", b"{}", byref(out))
+    expect_status(st, INVALID_ARGUMENT, "apify_actor_build_and_wait without a version")
+    check(out.value is None, "the out-parameter was written by a failing call")
 
 
 def test_free_null_is_a_noop():

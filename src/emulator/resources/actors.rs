@@ -7,7 +7,7 @@ use crate::emulator::reply::{ApiError, ApiResult};
 use super::run_start::{start_response, StartSpec};
 use super::run_sync::run_sync;
 use super::runs::{last_run, list_runs, run_sub};
-use super::{builds, definitions, versions};
+use super::{build_ops, builds, definitions, versions};
 
 pub(crate) fn route_actor(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
     let (id, rest) = match (m, rest) {
@@ -48,7 +48,8 @@ pub(crate) fn route_actor(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
             run_sync(ctx, spec, *sync == "run-sync")
         }
         (_, ["versions", ..]) => versions::route(ctx, m, act_id, rest),
-        (_, ["builds", ..] | ["validate-input"]) => builds::route_actor(ctx, m, act_id, rest),
+        (_, ["builds", ..]) => build_ops::route_actor(ctx, m, act_id, rest),
+        (_, ["validate-input"]) => builds::route_actor(ctx, m, act_id, rest),
         _ => definitions::route(ctx, m, act_id, rest),
     }
 }

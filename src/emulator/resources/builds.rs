@@ -1,15 +1,21 @@
-//! Builds (`/v2/acts/{actorId}/builds`, `/v2/actor-builds`), which build a start uses, and the
-//! input check every start and `validate-input` share: defaults from the build's input schema,
-//! then every problem of the input at once.
+//! Builds: their JSON, listing, creating (and the long poll on them), which build a start uses,
+//! and the input check every start and `validate-input` share: defaults from the build's input
+//! schema, then every problem of the input at once. The routes of one build are in `build_ops`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
 use super::definitions::{actor, writable};
+use crate::emulator::build_worker;
 use crate::emulator::context::{input_json, paginate, Ctx};
 use crate::emulator::input_schema::{self, Problem};
-use crate::emulator::registry::{make_build, next_build_number, Build, Program};
+use crate::emulator::registry::{
+    broken_build, make_build, next_build_number, Build, BuildStatus, Program,
+};
 use crate::emulator::reply::{data_response, json_kind, json_response, ApiError, ApiResult};
-use crate::emulator::state::State;
+use crate::emulator::state::{Shared, State};
 use crate::emulator::util::{iso_millis, now_millis};
 
 // ---------------------------------------------------------------- JSON views
@@ -26,19 +32,22 @@ fn build_meta(b: &Build) -> Value {
 }
 
 pub(crate) fn build_json(st: &State, b: &Build) -> Value {
-    let duration = b.finished_at.saturating_sub(b.started_at);
+    let duration = b
+        .finished_at
+        .unwrap_or_else(now_millis)
+        .saturating_sub(b.started_at);
     json!({
         "id": b.id,
         "actId": b.act_id,
         "userId": st.user.id,
         "startedAt": iso_millis(b.started_at),
-        "finishedAt": iso_millis(b.finished_at),
-        "status": "SUCCEEDED",
+        "finishedAt": b.finished_at.map(iso_millis),
+        "status": b.status.as_str(),
         "meta": build_meta(b),
         "stats": {"durationMillis": duration, "runTimeSecs": duration as f64 / 1000.0,
                   "computeUnits": 0},
-        "options": {"useCache": false, "betaPackages": false, "memoryMbytes": 4096,
-                    "diskMbytes": 8192},
+        "options": {"useCache": b.use_cache, "betaPackages": b.beta_packages,
+                    "memoryMbytes": 4096, "diskMbytes": 8192},
         "usageTotalUsd": 0,
         "buildNumber": b.build_number,
         "inputSchema": b.input_schema_text,
@@ -58,9 +67,9 @@ fn build_short_json(st: &State, b: &Build) -> Value {
         "id": b.id,
         "actId": b.act_id,
         "userId": st.user.id,
-        "status": "SUCCEEDED",
+        "status": b.status.as_str(),
         "startedAt": iso_millis(b.started_at),
-        "finishedAt": iso_millis(b.finished_at),
+        "finishedAt": b.finished_at.map(iso_millis),
         "usageTotalUsd": 0,
         "buildNumber": b.build_number,
         "meta": build_meta(b),
@@ -69,54 +78,16 @@ fn build_short_json(st: &State, b: &Build) -> Value {
 
 // ---------------------------------------------------------------- routes
 
-/// `/v2/actor-builds[/{buildId}]`.
-pub(crate) fn route_builds(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
-    match (m, rest) {
-        ("GET", []) => list(ctx, |_| true),
-        ("GET", [build_id]) => {
-            let st = ctx.shared.lock();
-            let b = st
-                .builds
-                .iter()
-                .find(|b| b.id == *build_id)
-                .ok_or_else(|| ApiError::not_found("Build", build_id))?;
-            Ok(data_response(200, build_json(&st, b)))
-        }
-        _ => Err(ApiError::no_route()),
-    }
-}
-
-/// The builds and validate-input operations of one Actor.
+/// `POST /v2/acts/{actorId}/validate-input`.
 pub(crate) fn route_actor(ctx: &Ctx, m: &str, act_id: &str, rest: &[&str]) -> ApiResult {
     match (m, rest) {
-        ("GET", ["builds"]) => list(ctx, |b| b.act_id == act_id),
-        ("POST", ["builds"]) => create(ctx, act_id),
-        ("GET", ["builds", "default"]) => {
-            let st = ctx.shared.lock();
-            let label = actor(&st, act_id)?.default_build();
-            let target = resolve(&st, act_id, &label)?;
-            let b = st
-                .builds
-                .iter()
-                .find(|b| b.id == target.build_id)
-                .ok_or_else(|| ApiError::not_found("Build", &label))?;
-            Ok(data_response(200, build_json(&st, b)))
-        }
-        ("GET", ["builds", build_id]) => {
-            let st = ctx.shared.lock();
-            let b = st
-                .builds
-                .iter()
-                .find(|b| b.id == *build_id && b.act_id == act_id)
-                .ok_or_else(|| ApiError::not_found("Build", build_id))?;
-            Ok(data_response(200, build_json(&st, b)))
-        }
         ("POST", ["validate-input"]) => validate_input(ctx, act_id),
         _ => Err(ApiError::no_route()),
     }
 }
 
-fn list(ctx: &Ctx, keep: impl Fn(&Build) -> bool) -> ApiResult {
+/// A page of builds, oldest first (`desc` for newest first).
+pub(crate) fn list(ctx: &Ctx, keep: impl Fn(&Build) -> bool) -> ApiResult {
     let st = ctx.shared.lock();
     let items = st
         .builds
@@ -128,9 +99,44 @@ fn list(ctx: &Ctx, keep: impl Fn(&Build) -> bool) -> ApiResult {
     Ok(data_response(200, paginate(ctx, items)?))
 }
 
-/// `POST /v2/acts/{actorId}/builds?version=X.Y[&tag=T]`: the build is made at once (SUCCEEDED)
-/// and the tag moves to it.
-fn create(ctx: &Ctx, act_id: &str) -> ApiResult {
+/// Long poll: holds up to `wait_secs` (capped by `--max-wait-secs`) or until the build is
+/// terminal, then answers it as it is (`null` if it was deleted meanwhile).
+pub(crate) fn wait_for_build(shared: &Arc<Shared>, build_id: &str, wait_secs: f64) -> Value {
+    let cap = shared.config.max_wait_secs as f64;
+    let deadline = Instant::now() + Duration::from_secs_f64(wait_secs.clamp(0.0, cap));
+    let st = shared.lock();
+    let st = shared.wait_until(st, deadline, |st| {
+        st.builds
+            .iter()
+            .find(|b| b.id == build_id)
+            .is_none_or(|b| b.status.is_terminal())
+    });
+    match st.builds.iter().find(|b| b.id == build_id) {
+        Some(b) => build_json(&st, b),
+        None => Value::Null,
+    }
+}
+
+/// The `waitForFinish` query parameter of build reads and starts: seconds, fractions allowed.
+pub(crate) fn wait_param(ctx: &Ctx) -> Result<f64, ApiError> {
+    match ctx.query.get("waitForFinish").filter(|w| !w.is_empty()) {
+        None => Ok(0.0),
+        Some(w) => w
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| {
+                ApiError::bad_parameter(format!(
+                    "Query parameter 'waitForFinish' must be a number of seconds from 0 to 60, got '{w}'"
+                ))
+            }),
+    }
+}
+
+/// `POST /v2/acts/{actorId}/builds?version=X.Y[&tag=T]`: the build starts READY and runs over
+/// the emulator's build duration; source files that cannot be built make it end FAILED with
+/// the reason in its log. Its tag moves to it when it succeeds.
+pub(crate) fn create(ctx: &Ctx, act_id: &str) -> ApiResult {
     let Some(version) = ctx.query.get("version").filter(|v| !v.is_empty()) else {
         return Err(ApiError::new(
             400,
@@ -138,10 +144,9 @@ fn create(ctx: &Ctx, act_id: &str) -> ApiResult {
             "Query parameter 'version' (the Actor version to build, e.g. 0.0) is required",
         ));
     };
-    for flag in ["useCache", "betaPackages"] {
-        ctx.q_bool(flag)?;
-    }
-    ctx.q_uint("waitForFinish")?;
+    let use_cache = ctx.q_bool("useCache")?.unwrap_or(false);
+    let beta_packages = ctx.q_bool("betaPackages")?.unwrap_or(false);
+    let wait = wait_param(ctx)?;
     let mut st = ctx.shared.lock();
     let a = actor(&st, act_id)?;
     writable(a)?;
@@ -163,16 +168,33 @@ fn create(ctx: &Ctx, act_id: &str) -> ApiResult {
             .filter(|b| b.act_id == act_id)
             .map(|b| b.build_number.as_str()),
     );
-    let mut build = make_build(a, v, number, &tag, now_millis())
-        .map_err(|(kind, message)| ApiError::new(400, kind, message))?;
+    let now = now_millis();
+    let mut build = make_build(a, v, number.clone(), &tag, now).unwrap_or_else(|(kind, reason)| {
+        broken_build(a, v, number, &tag, now, format!("[{kind}] {reason}"))
+    });
+    build.status = BuildStatus::Ready;
+    build.finished_at = None;
+    build.use_cache = use_cache;
+    build.beta_packages = beta_packages;
     build.client_ip = Some(ctx.req.peer.ip().to_string());
     build.user_agent = ctx.req.header("user-agent").map(str::to_string);
-    let out = build_json(&st, &build);
-    let location = format!("{}/v2/actor-builds/{}", ctx.shared.base_url, build.id);
-    if let Some(a) = st.actors.iter_mut().find(|a| a.id == act_id) {
-        a.tagged_builds.insert(tag, build.id.clone());
-    }
+    let line = format!(
+        "ACTOR: Build {} of {} (version {version}, tag '{tag}') is waiting for a builder.",
+        build.build_number,
+        a.full_name()
+    );
+    build.log_line(&line);
+    let id = build.id.clone();
+    let duration = st.build_duration;
     st.builds.push(build);
+    drop(st);
+    build_worker::start(ctx.shared, &id, duration);
+    let out = wait_for_build(ctx.shared, &id, wait);
+    if out.is_null() {
+        // Aborted and deleted by another request while this one waited.
+        return Err(ApiError::not_found("Actor build", &id));
+    }
+    let location = format!("{}/v2/actor-builds/{id}", ctx.shared.base_url);
     Ok(data_response(201, out).with_header("Location", location))
 }
 
@@ -192,16 +214,39 @@ pub(crate) struct Target {
     pub built_in: bool,
 }
 
-/// Resolves `label` (a tag, a build number or a version number) among the Actor's builds.
+/// Resolves `label` (a tag, a build number or a version number) among the Actor's builds. Tags
+/// only ever point at successful builds and a version number means its newest successful
+/// build; a build named by its number that has not succeeded (still building, failed,
+/// aborted) cannot run: 400 `invalid-build`, naming its status.
 pub(crate) fn resolve(st: &State, act_id: &str, label: &str) -> Result<Target, ApiError> {
     let a = actor(st, act_id)?;
     let mine = || st.builds.iter().filter(|b| b.act_id == act_id);
     let build = match a.tagged_builds.get(label) {
         Some(id) => st.builds.iter().find(|b| &b.id == id),
-        None => mine()
-            .find(|b| b.build_number == label)
-            .or_else(|| mine().rfind(|b| b.version_number == label)),
+        None => mine().find(|b| b.build_number == label).or_else(|| {
+            mine().rfind(|b| b.version_number == label && b.status == BuildStatus::Succeeded)
+        }),
     };
+    if let Some(b) = build.filter(|b| b.status != BuildStatus::Succeeded) {
+        let hint = if b.status.is_terminal() {
+            "only a SUCCEEDED build can run".to_string()
+        } else {
+            format!(
+                "wait for it to finish (GET /v2/actor-builds/{}?waitForFinish=60)",
+                b.id
+            )
+        };
+        return Err(ApiError::new(
+            400,
+            "invalid-build",
+            format!(
+                "Build {} of Actor {} is {}: {hint}",
+                b.build_number,
+                a.full_name(),
+                b.status.as_str()
+            ),
+        ));
+    }
     let Some(b) = build else {
         let looks_numbered =
             label.split('.').count() == 3 && label.split('.').all(|p| p.parse::<u64>().is_ok());

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use super::env_vars::{check_env_vars, env_var_json};
 use crate::emulator::context::{paginate, Ctx};
 use crate::emulator::http::Response;
 use crate::emulator::registry::{
@@ -43,10 +44,8 @@ pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
 pub(crate) fn version_json(v: &Map<String, Value>) -> Value {
     let mut v = v.clone();
     if let Some(Value::Array(vars)) = v.get_mut("envVars") {
-        for var in vars.iter_mut().filter_map(Value::as_object_mut) {
-            if var.get("isSecret").and_then(Value::as_bool) == Some(true) {
-                var.remove("value");
-            }
+        for var in vars.iter_mut() {
+            *var = env_var_json(var);
         }
     }
     Value::Object(v)
@@ -72,7 +71,7 @@ pub(crate) fn actor_json(st: &State, a: &Actor) -> Value {
             Some((
                 tag.clone(),
                 json!({"buildId": b.id, "buildNumber": b.build_number,
-                       "finishedAt": iso_millis(b.finished_at)}),
+                       "finishedAt": b.finished_at.map(iso_millis)}),
             ))
         })
         .collect();
@@ -480,24 +479,14 @@ pub(crate) fn check_version(
             "Version {n}: 'applyEnvVarsToBuild' must be a boolean"
         )));
     }
-    match v.get("envVars") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(vars)) => {
-            for var in vars {
-                let ok = var.get("name").is_some_and(Value::is_string)
-                    && var.get("value").is_none_or(Value::is_string)
-                    && var
-                        .get("isSecret")
-                        .is_none_or(|s| s.is_null() || s.is_boolean());
-                if !ok {
-                    return Err(invalid(format!(
-                        "Version {n}: each of 'envVars' needs a string 'name', a string 'value' and an optional boolean 'isSecret'"
-                    )));
-                }
-            }
-        }
-        Some(_) => return Err(invalid(format!("Version {n}: 'envVars' must be an array"))),
-    }
+    let env_vars =
+        match v.get("envVars") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(vars)) => Some(check_env_vars(vars).map_err(|e| {
+                ApiError::new(e.status, e.kind, format!("Version {n}: {}", e.message))
+            })?),
+            Some(_) => return Err(invalid(format!("Version {n}: 'envVars' must be an array"))),
+        };
     match v.get("sourceFiles") {
         None | Some(Value::Null) => {}
         Some(Value::Array(files)) => {
@@ -523,6 +512,9 @@ pub(crate) fn check_version(
     }
     let mut v = v;
     v.insert("versionNumber".into(), json!(n));
+    if let Some(vars) = env_vars {
+        v.insert("envVars".into(), Value::Array(vars));
+    }
     Ok(normalize_version(v))
 }
 

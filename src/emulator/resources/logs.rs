@@ -1,4 +1,4 @@
-//! A run's log, whole or streamed while the run goes on. Either way a reader copies the shared
+//! A run's or a build's log, whole or streamed while it goes on. Either way a reader copies the shared
 //! log a slice at a time, by offset, so that a client that reads slowly (or not at all: the
 //! http layer's write timeout drops it) holds one slice, not a copy of the log.
 
@@ -9,7 +9,31 @@ use std::time::{Duration, Instant};
 use crate::emulator::context::Ctx;
 use crate::emulator::http::{Body, Response, StreamFn};
 use crate::emulator::reply::ApiResult;
-use crate::emulator::state::Shared;
+use crate::emulator::state::{Shared, State};
+
+/// Whose log: a run's or a build's (by id).
+#[derive(Clone)]
+pub(crate) enum LogOf {
+    Run(String),
+    Build(String),
+}
+
+impl LogOf {
+    /// The log so far and whether it is complete (its run or build is terminal).
+    fn view<'a>(&self, st: &'a State) -> Option<(&'a str, bool)> {
+        match self {
+            LogOf::Run(id) => st
+                .runs
+                .get(id)
+                .map(|r| (r.log.as_str(), r.status.is_terminal())),
+            LogOf::Build(id) => st
+                .builds
+                .iter()
+                .find(|b| &b.id == id)
+                .map(|b| (b.log.as_str(), b.status.is_terminal())),
+        }
+    }
+}
 
 /// Logs up to this size are sent whole; longer ones a slice at a time.
 const INLINE_LOG: usize = 1024 * 1024;
@@ -18,25 +42,31 @@ const SLICE: usize = 64 * 1024;
 
 /// The run's log as text; with `stream=true` the response stays open until the run is terminal.
 pub(crate) fn log_response(ctx: &Ctx, run_id: &str) -> ApiResult {
+    log_response_of(ctx, LogOf::Run(run_id.to_string()))
+}
+
+/// A run's or a build's log (which must exist), as [`log_response`].
+pub(crate) fn log_response_of(ctx: &Ctx, of: LogOf) -> ApiResult {
     let stream = ctx.q_bool("stream")?.unwrap_or(false);
+    ctx.q_bool("download")?;
     let content_type = "text/plain; charset=utf-8";
     let shared = ctx.shared.clone();
-    let run_id = run_id.to_string();
+
     let produce: StreamFn = if stream {
-        Box::new(move |w| follow(&shared, &run_id, w))
+        Box::new(move |w| follow(&shared, &of, w))
     } else {
         let len = {
             let st = shared.lock();
-            let log = &st.runs[&run_id].log;
+            let log = of.view(&st).map_or("", |(log, _)| log);
             if log.len() <= INLINE_LOG {
-                return Ok(Response::bytes(200, content_type, log.clone().into_bytes()));
+                return Ok(Response::bytes(200, content_type, log.as_bytes().to_vec()));
             }
             log.len()
         };
         Box::new(move |w| {
             let mut sent = 0;
             while sent < len {
-                let slice = slice_from(&shared, &run_id, sent, len);
+                let slice = slice_from(&shared, &of, sent, len);
                 if slice.is_empty() {
                     break;
                 }
@@ -55,12 +85,11 @@ pub(crate) fn log_response(ctx: &Ctx, run_id: &str) -> ApiResult {
 
 /// At most [`SLICE`] bytes of the log from `from` (and before `upto`), cut on a character
 /// boundary.
-fn slice_from(shared: &Shared, run_id: &str, from: usize, upto: usize) -> String {
+fn slice_from(shared: &Shared, of: &LogOf, from: usize, upto: usize) -> String {
     let st = shared.lock();
-    let Some(run) = st.runs.get(run_id) else {
+    let Some((log, _)) = of.view(&st) else {
         return String::new();
     };
-    let log = &run.log;
     let upto = upto.min(log.len());
     if from >= upto {
         return String::new();
@@ -79,20 +108,20 @@ fn slice_from(shared: &Shared, run_id: &str, from: usize, upto: usize) -> String
 }
 
 /// Writes the log as it grows until the run is terminal.
-fn follow(shared: &Arc<Shared>, run_id: &str, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+fn follow(shared: &Arc<Shared>, of: &LogOf, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut sent = 0;
     loop {
         let done = {
             let st = shared.lock();
             let st = shared.wait_until(st, Instant::now() + Duration::from_secs(1), |st| {
-                let r = &st.runs[run_id];
-                r.log.len() > sent || r.status.is_terminal()
+                of.view(st)
+                    .is_none_or(|(log, done)| log.len() > sent || done)
             });
-            st.runs[run_id].status.is_terminal()
+            of.view(&st).is_none_or(|(_, done)| done)
         };
         // Everything written so far, a slice at a time.
         loop {
-            let slice = slice_from(shared, run_id, sent, usize::MAX);
+            let slice = slice_from(shared, of, sent, usize::MAX);
             if slice.is_empty() {
                 break;
             }

@@ -4,9 +4,12 @@
 //! engines, which never call up into a room.
 
 pub(crate) mod actors;
+pub(crate) mod build_openapi;
+pub(crate) mod build_ops;
 pub(crate) mod builds;
 pub(crate) mod datasets;
 pub(crate) mod definitions;
+pub(crate) mod env_vars;
 pub(crate) mod items_formats;
 pub(crate) mod items_query;
 pub(crate) mod items_stream;

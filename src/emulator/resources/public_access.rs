@@ -1,6 +1,7 @@
 //! Reads without a token: a signed public URL (`signature`) of dataset items, a store's keys,
 //! records archive or one record, and storages whose `generalAccess` lets anyone with the id
-//! (or name) read them. Only GET and HEAD; everything else still needs a token.
+//! (or name) read them; a build, and a build's OpenAPI document, by the build's id. Only GET and
+//! HEAD; everything else still needs a token.
 
 use crate::emulator::context::Ctx;
 use crate::emulator::reply::ApiError;
@@ -63,6 +64,12 @@ pub(crate) fn allows(ctx: &Ctx, segs: &[&str]) -> Result<bool, ApiError> {
         return Ok(false);
     }
     let st = ctx.shared.lock();
+    // A build and its OpenAPI document: the build's hard-to-guess id is the credential.
+    if let ["v2", "actor-builds", id]
+    | ["v2", "actor-builds" | "actors" | "acts", .., id, "openapi.json"] = segs
+    {
+        return Ok(st.builds.iter().any(|b| b.id == *id));
+    }
     let Some(t) = target(&st, segs) else {
         return Ok(false);
     };

@@ -23,6 +23,7 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
             let body = ctx.json_object_body()?;
             let mut record = None;
             let mut unprocessed = None;
+            let mut build_ms = None;
             for (key, value) in &body {
                 match (key.as_str(), value) {
                     ("recordUserAgent", Value::Bool(b)) => record = Some(*b),
@@ -37,9 +38,17 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
                             ))
                         }
                     },
+                    ("buildDurationMillis", v) => match v.as_u64().filter(|n| *n <= 3_600_000) {
+                        Some(n) => build_ms = Some(n),
+                        None => {
+                            return Err(ApiError::bad_request(
+                                "'buildDurationMillis' must be a whole number from 0 to 3600000",
+                            ))
+                        }
+                    },
                     (other, _) => {
                         return Err(ApiError::bad_request(format!(
-                            "unknown setting '{other}'; settings: recordUserAgent, rqUnprocessedBatches"
+                            "unknown setting '{other}'; settings: recordUserAgent, rqUnprocessedBatches, buildDurationMillis"
                         )))
                     }
                 }
@@ -50,6 +59,9 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
             }
             if let Some(n) = unprocessed {
                 st.rq_unprocessed_batches = n;
+            }
+            if let Some(ms) = build_ms {
+                st.build_duration = std::time::Duration::from_millis(ms);
             }
             drop(st);
             Ok(settings_response(ctx))
@@ -85,6 +97,7 @@ fn settings_response(ctx: &Ctx) -> Response {
         json!({
             "recordUserAgent": st.record_user_agent,
             "rqUnprocessedBatches": st.rq_unprocessed_batches,
+            "buildDurationMillis": st.build_duration.as_millis() as u64,
         }),
     )
 }

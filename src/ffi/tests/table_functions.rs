@@ -185,6 +185,7 @@ pub(super) fn functions() -> Vec<Func> {
         apify_actor_last_run(0, 1, 2, 3) => [C, ACTOR, OPTIONS, OUT_RUN];
         apify_actor_list_runs(0, 1, 2, 3) => [C, ACTOR, OPTIONS, out("out_page_json")];
         apify_actor_validate_input(0, 1, 2, 3, 4) => [C, ACTOR, INPUT, OPTIONS, out("out_report_json")];
+        apify_actor_build_and_wait(0, 1, 2, 3) => [C, ACTOR, OPTIONS, out("out_build_json")];
         // Runs.
         apify_run_get(0, 1, 2) => [C, RUN, OUT_RUN];
         apify_run_wait(0, 1, {-1}, 2) => [C, RUN, OUT_RUN];
