@@ -140,13 +140,11 @@ fn start_options_reach_the_run() {
         .actor("emulator/generator")
         .start(
             &json!({"count": 5}),
-            &StartOptions {
-                memory_mbytes: Some(256),
-                timeout: Some(Duration::from_secs(77)),
-                max_items: Some(3),
-                wait_for_finish: Some(Duration::from_secs(10)),
-                ..Default::default()
-            },
+            &StartOptions::default()
+                .memory_mbytes(256)
+                .timeout(Duration::from_secs(77))
+                .max_items(3)
+                .wait_for_finish(Duration::from_secs(10)),
         )
         .unwrap();
     assert_eq!(run.status, RunStatus::Succeeded);
@@ -172,13 +170,7 @@ fn failed_timed_out_and_aborted_runs() {
     let timed_out = gen
         .call(
             &json!({"durationSecs": 30}),
-            &CallOptions {
-                start: StartOptions {
-                    timeout: Some(Duration::from_secs(1)),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
+            &CallOptions::default().start(StartOptions::default().timeout(Duration::from_secs(1))),
         )
         .unwrap();
     assert_eq!(timed_out.status, RunStatus::TimedOut);
@@ -192,10 +184,7 @@ fn failed_timed_out_and_aborted_runs() {
     let last = gen
         .call(
             &json!({"outcome": "FAILED"}),
-            &CallOptions {
-                reruns_on_failure: 2,
-                ..Default::default()
-            },
+            &CallOptions::default().reruns_on_failure(2),
         )
         .unwrap();
     assert_eq!(last.status, RunStatus::Failed);
@@ -277,13 +266,7 @@ fn wrong_token_and_bad_input_give_clear_errors() {
             .unwrap_err(),
         client
             .actor("apify/hello-world")
-            .start(
-                &json!({}),
-                &StartOptions {
-                    memory_mbytes: Some(100),
-                    ..Default::default()
-                },
-            )
+            .start(&json!({}), &StartOptions::default().memory_mbytes(100))
             .unwrap_err(),
     ];
     for e in bad {
@@ -623,15 +606,12 @@ fn graceful_abort_resurrect_and_webhooks_through_the_sdk() {
     let run = gen
         .start(
             &json!({"durationSecs": 30}),
-            &StartOptions {
-                webhooks: vec![apify::Webhook {
-                    event_types: vec!["ACTOR.RUN.ABORTED".into()],
-                    request_url: url,
-                    idempotency_key: Some("key-1".into()),
-                    ..Default::default()
-                }],
+            &StartOptions::default().webhook(apify::Webhook {
+                event_types: vec!["ACTOR.RUN.ABORTED".into()],
+                request_url: url,
+                idempotency_key: Some("key-1".into()),
                 ..Default::default()
-            },
+            }),
         )
         .unwrap();
     let aborting = client.run(&run.id).abort(true).unwrap();
