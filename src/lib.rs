@@ -109,6 +109,8 @@ mod start_options;
 mod storage_collections;
 mod storage_ops;
 mod task;
+mod task_collection;
+mod task_models;
 mod timestamps;
 mod watch;
 mod webhook_wait;
@@ -153,6 +155,8 @@ pub use storage_collections::{
 };
 pub use storage_ops::{ItemsHead, RecordsZipOptions};
 pub use task::TaskClient;
+pub use task_collection::TaskCollectionClient;
+pub use task_models::{Task, TaskCreate, TaskListOptions, TaskOptions, TaskUpdate};
 pub use webhooks::{
     parse_webhook, Webhook, WebhookClient, WebhookCollectionClient, WebhookCondition, WebhookEvent,
     WebhookInfo, WebhookSpec, TERMINAL_RUN_EVENTS,

@@ -16,6 +16,15 @@ use crate::runnable::{Kind, Runnable};
 use crate::start_options::{CallOptions, StartOptions};
 
 /// A saved task, by id or `username~name`.
+///
+/// What only Actors have does not exist here: a task's input is merged with its saved one, so
+/// raw (non-JSON) input does not compile for a task:
+///
+/// ```compile_fail
+/// let client = apify::Client::builder().build().unwrap();
+/// let options = apify::StartOptions::default();
+/// client.task("my-task").start_raw(b"x", "text/plain", &options);
+/// ```
 #[derive(Debug, Clone)]
 pub struct TaskClient {
     pub(crate) client: Client,
@@ -35,7 +44,6 @@ impl Client {
 impl TaskClient {
     /// `/v2/actor-tasks/{id}`; an empty id is refused. For the task's other calls (update,
     /// input, webhooks).
-    #[allow(dead_code)]
     pub(crate) fn base(&self) -> Result<String> {
         self.runnable().base()
     }
@@ -43,13 +51,6 @@ impl TaskClient {
     /// The shared run code, borrowed for one call.
     pub(crate) fn runnable(&self) -> Runnable<'_> {
         Runnable::new(&self.client, Kind::Task, &self.id)
-    }
-
-    /// The task as JSON, or `None` if it does not exist.
-    ///
-    /// API: `actorTask_get`
-    pub fn get(&self) -> Result<Option<Value>> {
-        self.runnable().get_value()
     }
 
     /// Starts a run of the task and returns it at once (or after `wait_for_finish`). `input`
