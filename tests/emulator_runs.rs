@@ -478,7 +478,6 @@ fn unimplemented_operations_answer_501_and_wrong_methods_405() {
             format!("/v2/actors/{id}/versions/0.0/env-vars"),
             "actor_version_envVars_get",
         ),
-        ("GET", "/v2/schedules".to_string(), "schedules_get"),
         (
             "DELETE",
             format!("/v2/actor-builds/{id}"),

@@ -11,8 +11,8 @@ use super::journal::JournalEntry;
 use super::operations::operations;
 use super::reply::{data_response, ApiError, ApiResult};
 use super::resources::{
-    actors, builds, datasets, key_value_stores, logs, public_access, request_queues, runs, support,
-    tasks, webhooks,
+    actors, builds, datasets, key_value_stores, logs, public_access, request_queues, runs,
+    schedules, support, tasks, webhooks,
 };
 use super::state::Shared;
 use super::util::{now_millis, percent_decode, Query};
@@ -254,6 +254,7 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         "request-queues" => request_queues::route_queues(ctx, m, rest),
         "webhooks" => webhooks::route_webhooks(ctx, m, rest),
         "webhook-dispatches" => webhooks::route_dispatches(ctx, m, rest),
+        "schedules" => schedules::route_schedules(ctx, m, rest),
         _ => Err(ApiError::no_route()),
     }
 }

@@ -14,6 +14,7 @@
 mod api;
 mod config;
 mod context;
+mod cron;
 mod faults;
 mod http;
 mod http_conn;
@@ -30,6 +31,7 @@ mod registry;
 mod reply;
 mod resources;
 mod rq_state;
+mod schedule_state;
 mod signing;
 mod state;
 mod state_views;
