@@ -102,6 +102,8 @@ mod request_queue_collection;
 mod request_queue_models;
 mod run;
 mod runnable;
+mod schedule_models;
+mod schedules;
 mod schema_cache;
 mod start;
 mod start_knowledge;
@@ -145,6 +147,11 @@ pub use request_queue_models::{
     RequestQueue, RequestsOptions, RequestsPage,
 };
 pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
+pub use schedule_models::{
+    Schedule, ScheduleAction, ScheduleCreate, ScheduleListOptions, ScheduleLogEntry,
+    ScheduleRunInput, ScheduleUpdate, RUN_ACTOR, RUN_ACTOR_TASK,
+};
+pub use schedules::{ScheduleClient, ScheduleCollectionClient};
 pub use schema_cache::INPUT_SCHEMA_CACHE_ENTRIES;
 pub use start::{RECONCILE_SKEW, START_MARKER_PREFIX};
 pub use start_knowledge::DEFAULT_RECONCILE_WINDOW;
