@@ -51,7 +51,7 @@ pub struct Schedule {
     /// When it fires next (ISO 8601); `None` when disabled.
     #[serde(default)]
     pub next_run_at: Option<String>,
-    /// When it last fired (ISO 8601).
+    /// The time it last fired for (ISO 8601).
     #[serde(default)]
     pub last_run_at: Option<String>,
     /// What it starts (list items carry only each action's id, type and target).

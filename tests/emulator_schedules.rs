@@ -287,3 +287,178 @@ fn bad_schedules_are_refused_naming_the_problem() {
     api.get("/v2/schedules/nope").expect(404);
     api.put_json("/v2/schedules/nope", &json!({})).expect(404);
 }
+
+fn fire(api: &Api, id: &str) -> Value {
+    api.post_empty(&format!("/_emulator/schedules/{id}/fire"))
+        .expect(200)
+        .data()
+}
+
+fn run_ids(fired: &Value) -> Vec<String> {
+    fired["runIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_fired_schedule_starts_its_actions_and_logs_them() {
+    let api = Api::start();
+    let task_id = api
+        .post_json(
+            "/v2/actor-tasks",
+            &json!({"actId": HELLO, "name": "t", "input": {"message": "task"}}),
+        )
+        .expect(201)
+        .data()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s = create(
+        &api,
+        &json!({"name": "both", "cronExpression": "0 0 1 1 *", "actions": [
+            {"type": "RUN_ACTOR", "actorId": HELLO,
+             "runInput": {"body": "{\"message\": \"scheduled\"}", "contentType": "application/json"},
+             "runOptions": {"memoryMbytes": 512}},
+            {"type": "RUN_ACTOR_TASK", "actorTaskId": task_id, "input": {"message": "over"}}]}),
+    );
+    let id = s["id"].as_str().unwrap();
+    let fired = fire(&api, id);
+    assert_eq!(fired["log"]["level"], "INFO", "{fired}");
+    let runs = run_ids(&fired);
+    assert_eq!(runs.len(), 2);
+    for (run_id, message) in runs.iter().zip(["scheduled", "over"]) {
+        let run = api.wait_run(run_id);
+        assert_eq!(run["status"], "SUCCEEDED");
+        assert_eq!(run["meta"]["origin"], "SCHEDULER");
+        assert_eq!(run["meta"]["scheduleId"], id);
+        assert!(run["meta"]["scheduledAt"].is_string());
+        let store = run["defaultKeyValueStoreId"].as_str().unwrap();
+        let output = api
+            .get(&format!("/v2/key-value-stores/{store}/records/OUTPUT"))
+            .expect(200)
+            .json();
+        assert_eq!(output, json!({"message": message}));
+    }
+    let first = api
+        .get(&format!("/v2/actor-runs/{}", runs[0]))
+        .expect(200)
+        .data();
+    assert_eq!(first["options"]["memoryMbytes"], 512);
+    let second = api
+        .get(&format!("/v2/actor-runs/{}", runs[1]))
+        .expect(200)
+        .data();
+    assert_eq!(second["actorTaskId"], task_id.as_str());
+    // The run list shows the origin too.
+    let list = api.get("/v2/actor-runs").expect(200).data();
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["meta"]["origin"] == "SCHEDULER"));
+
+    let s = api.get(&format!("/v2/schedules/{id}")).expect(200).data();
+    assert!(s["lastRunAt"].is_string(), "{s}");
+    let log = api
+        .get(&format!("/v2/schedules/{id}/log"))
+        .expect(200)
+        .data();
+    assert_eq!(log.as_array().unwrap().len(), 1);
+    assert!(
+        log[0]["message"].as_str().unwrap().contains(&runs[0]),
+        "{log}"
+    );
+
+    // An action whose task is gone fails, and the log says so; the other still starts.
+    api.delete(&format!("/v2/actor-tasks/{task_id}"))
+        .expect(204);
+    let fired = fire(&api, id);
+    assert_eq!(fired["log"]["level"], "ERROR");
+    assert!(
+        fired["log"]["message"].as_str().unwrap().contains(&task_id),
+        "{fired}"
+    );
+    assert_eq!(run_ids(&fired).len(), 1);
+    api.post_empty("/_emulator/schedules/nope/fire").expect(404);
+}
+
+#[test]
+fn an_exclusive_schedule_skips_while_its_runs_go_on() {
+    let api = Api::start();
+    let s = create(
+        &api,
+        &json!({"name": "slow", "cronExpression": "@hourly", "isExclusive": true, "actions": [
+            {"type": "RUN_ACTOR", "actorId": "emulator~generator",
+             "runInput": {"body": "{\"durationSecs\": 60}", "contentType": "application/json"}}]}),
+    );
+    let id = s["id"].as_str().unwrap();
+    let runs = run_ids(&fire(&api, id));
+    assert_eq!(runs.len(), 1);
+    let skipped = fire(&api, id);
+    assert_eq!(run_ids(&skipped).len(), 0);
+    assert!(
+        skipped["log"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&runs[0]),
+        "{skipped}"
+    );
+    api.post_empty(&format!("/v2/actor-runs/{}/abort", runs[0]))
+        .expect(200);
+    assert_eq!(run_ids(&fire(&api, id)).len(), 1);
+    let log = api
+        .get(&format!("/v2/schedules/{id}/log"))
+        .expect(200)
+        .data();
+    assert_eq!(log.as_array().unwrap().len(), 3);
+    // Abort what is left, so that nothing runs on after the test.
+    for r in api.get("/v2/actor-runs").expect(200).data()["items"]
+        .as_array()
+        .unwrap()
+    {
+        if r["status"] == "RUNNING" || r["status"] == "READY" {
+            api.post_empty(&format!(
+                "/v2/actor-runs/{}/abort",
+                r["id"].as_str().unwrap()
+            ))
+            .expect(200);
+        }
+    }
+}
+
+/// The firing thread itself: a schedule for every minute fires at the next minute (so this
+/// test waits up to a minute), for the time it was due.
+#[test]
+fn schedules_fire_at_their_time() {
+    let api = Api::start();
+    let s = create(
+        &api,
+        &json!({"name": "every-minute", "cronExpression": "* * * * *", "actions": [
+            {"type": "RUN_ACTOR", "actorId": HELLO}]}),
+    );
+    let due = s["nextRunAt"].clone();
+    let id = s["id"].as_str().unwrap();
+    let mut log = Value::Null;
+    // Polled for up to two minutes: the minute boundary, and slack for a loaded machine.
+    for _ in 0..480 {
+        log = api
+            .get(&format!("/v2/schedules/{id}/log"))
+            .expect(200)
+            .data();
+        if !log.as_array().unwrap().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    assert_eq!(log[0]["level"], "INFO", "{log}");
+    let runs = api.get("/v2/actor-runs").expect(200).data();
+    let run = &runs["items"][0];
+    assert_eq!(run["meta"]["origin"], "SCHEDULER");
+    assert_eq!(run["meta"]["scheduledAt"], due);
+    let s = api.get(&format!("/v2/schedules/{id}")).expect(200).data();
+    assert_eq!(s["lastRunAt"], due);
+    assert_ne!(s["nextRunAt"], due);
+}

@@ -56,6 +56,8 @@ pub struct Emulator {
     stop: Arc<AtomicBool>,
     server: http_server::Server,
     shared: Arc<state::Shared>,
+    /// The thread that fires schedules (joined on stop).
+    schedules: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -84,6 +86,7 @@ impl Emulator {
         let handler_shared = shared.clone();
         let handler: http::Handler = Arc::new(move |req| api::handle(&handler_shared, req));
         let server = http_server::serve(listener, stop.clone(), handler, limits)?;
+        let schedules = Some(resources::schedule_fire::spawn(shared.clone())?);
         Ok(Emulator {
             addr,
             base_url,
@@ -91,6 +94,7 @@ impl Emulator {
             stop,
             server,
             shared,
+            schedules,
         })
     }
 
@@ -120,6 +124,9 @@ impl Emulator {
         }
         self.shared.notify();
         self.server.stop();
+        if let Some(t) = self.schedules.take() {
+            let _ = t.join();
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! The schedule part of the emulator's state. Kept beside `state`, which holds the schedules
-//! behind its one lock.
+//! The schedule part of the emulator's state: schedules, their logs, and which runs they
+//! started. Kept beside `state`, which holds them behind its one lock.
 
 use serde_json::Value;
 
@@ -20,9 +20,32 @@ pub(crate) struct Schedule {
     pub actions: Vec<ScheduleAction>,
     pub created_at: u64,
     pub modified_at: u64,
-    /// When the schedule last started its actions (the emulator does not fire schedules, so
-    /// this stays `None`).
+    /// The time the schedule last fired for (its scheduled time, not when the runs began).
     pub last_run_at: Option<u64>,
+    /// When it fires next (`None`: disabled): set when stored, moved on by each firing.
+    pub next_fire: Option<u64>,
+    /// Its invocations, oldest first, at most [`MAX_LOG`].
+    pub log: Vec<ScheduleLogItem>,
+    /// The runs its last firing started (for `isExclusive`).
+    pub last_runs: Vec<String>,
+}
+
+/// The most invocations a schedule's log keeps.
+pub(crate) const MAX_LOG: usize = 1000;
+
+/// One invocation of a schedule.
+#[derive(Debug, Clone)]
+pub(crate) struct ScheduleLogItem {
+    pub created_at: u64,
+    pub level: &'static str,
+    pub message: String,
+}
+
+/// What a scheduled run shows in its `meta`: the schedule and the time it fired for.
+#[derive(Debug, Clone)]
+pub(crate) struct ScheduledRun {
+    pub schedule_id: String,
+    pub scheduled_at: u64,
 }
 
 /// One thing a schedule starts.

@@ -1,7 +1,6 @@
 //! Schedules: a cron expression in a time zone and the Actor or task runs it starts. The
-//! expression and the zone are checked (see `cron`), `nextRunAt` is computed from them at each
-//! answer, and every action's Actor or task must exist. The emulator does not fire schedules:
-//! `lastRunAt` stays null and the log empty.
+//! expression and the zone are checked (see `cron`), `nextRunAt` is computed from them, and
+//! every action's Actor or task must exist. Firing is `schedule_fire`'s.
 
 use serde_json::{json, Map, Value};
 
@@ -39,7 +38,7 @@ pub(crate) fn route_schedules(ctx: &Ctx, m: &str, rest: &[&str]) -> ApiResult {
 }
 
 /// A schedule by id or `username~name` (or its bare name).
-fn find(st: &State, id: &str) -> Option<String> {
+pub(crate) fn find(st: &State, id: &str) -> Option<String> {
     let id = id.replace('/', "~");
     let name = match id.split_once('~') {
         Some((user, name)) if user == st.user.username => name,
@@ -64,8 +63,16 @@ fn one(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
             ctx.shared.lock().schedules.retain(|s| s.id != id);
             Ok(Response::empty(204))
         }
-        // Invocations: none, as the emulator does not fire schedules.
-        ("GET", ["log"]) => Ok(data_response(200, json!([]))),
+        ("GET", ["log"]) => {
+            let st = ctx.shared.lock();
+            let s = st.schedules.iter().find(|s| s.id == id).expect("found");
+            let log = s
+                .log
+                .iter()
+                .map(|e| json!({"message": e.message, "level": e.level, "createdAt": iso_millis(e.created_at)}))
+                .collect();
+            Ok(data_response(200, Value::Array(log)))
+        }
         _ => Err(ApiError::no_route()),
     }
 }
@@ -276,7 +283,7 @@ fn create(ctx: &Ctx) -> ApiResult {
     check_name(&st, &name, None)?;
     let actions = check_actions(&st, body.get("actions").unwrap_or(&Value::Null))?;
     st.seq += 1;
-    let schedule = Schedule {
+    let mut schedule = Schedule {
         id: new_id(),
         seq: st.seq,
         name,
@@ -291,7 +298,11 @@ fn create(ctx: &Ctx) -> ApiResult {
         created_at: now,
         modified_at: now,
         last_run_at: None,
+        next_fire: None,
+        log: Vec::new(),
+        last_runs: Vec::new(),
     };
+    schedule.next_fire = next_fire(&schedule, now);
     let out = full_json(&st, &schedule, now);
     let location = format!("{}/v2/schedules/{}", ctx.shared.base_url, schedule.id);
     st.schedules.push(schedule);
@@ -359,23 +370,32 @@ fn update(ctx: &Ctx, id: &str) -> ApiResult {
     }
     let now = now_millis();
     s.modified_at = now;
+    s.next_fire = next_fire(&s, now);
     let out = full_json(&st, &s, now);
     let slot = st.schedules.iter_mut().find(|x| x.id == id).expect("found");
     *slot = s;
     Ok(data_response(200, out))
 }
 
-/// The next time the schedule starts its actions after `now` (null when disabled).
-fn next_run_at(s: &Schedule, now: u64) -> Value {
+/// The first time after `now` the schedule fires (`None` when disabled).
+pub(crate) fn next_fire(s: &Schedule, now: u64) -> Option<u64> {
     if !s.is_enabled {
-        return Value::Null;
+        return None;
     }
     // Both were checked when stored.
     let offset = timezone_offset(&s.timezone).unwrap_or(0);
     Cron::parse(&s.cron_expression)
         .ok()
         .and_then(|c| c.next_after(now, offset))
-        .map_or(Value::Null, |t| Value::String(iso_millis(t)))
+}
+
+/// `nextRunAt`: the pending firing, or (should the firing thread lag) the next one after now.
+fn next_run_at(s: &Schedule, now: u64) -> Value {
+    let next = match s.next_fire {
+        Some(t) if t > now => Some(t),
+        _ => next_fire(s, now),
+    };
+    next.map_or(Value::Null, |t| Value::String(iso_millis(t)))
 }
 
 fn base_json(st: &State, s: &Schedule, now: u64) -> Map<String, Value> {
