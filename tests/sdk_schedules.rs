@@ -133,8 +133,22 @@ fn a_schedule_for_a_task_and_an_actor() {
     assert_eq!(disabled.next_run_at, None);
     assert_eq!(disabled.cron_expression, "0 0 1 * *");
 
-    // The emulator does not fire schedules: the log is empty.
+    // Not fired yet: an empty log. Fired (by the emulator's support call): one typed entry.
     assert_eq!(one.log().unwrap(), Some(vec![]));
+    let fired = support(
+        &client,
+        "POST",
+        &format!("/_emulator/schedules/{}/fire", created.id),
+        None,
+    );
+    let log = one.log().unwrap().unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].level, "INFO");
+    let run_id = fired["data"]["runIds"][0].as_str().unwrap();
+    assert!(log[0].message.contains(run_id), "{log:?}");
+    let run = client.run(run_id).get().unwrap().unwrap();
+    assert_eq!(run.meta["origin"], "SCHEDULER");
+    assert!(one.get().unwrap().unwrap().last_run_at.is_some());
 
     one.delete().unwrap();
     assert!(one.get().unwrap().is_none());
