@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -40,7 +40,9 @@ pub(crate) fn spawn(shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
                 for (id, at) in due {
                     fire(&shared, &id, at);
                 }
-                thread::sleep(TICK);
+                // Woken at once by a stop (`Shared::notify`), so stopping never waits a tick.
+                let guard = shared.lock();
+                drop(shared.wait_until(guard, Instant::now() + TICK, |_| false));
             }
         })
 }
