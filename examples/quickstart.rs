@@ -179,12 +179,10 @@ fn run() -> Result<(), BoxError> {
     if matches!(target, Target::Server(_)) && actor != GENERATOR {
         println!("   ({GENERATOR} is not on this server)");
     }
-    let options = CallOptions {
-        wait: WaitOptions::default().strategy(WaitStrategy::Poll {
+    let options =
+        CallOptions::default().wait(WaitOptions::default().strategy(WaitStrategy::Poll {
             interval: Duration::from_secs(1),
-        }),
-        ..CallOptions::default()
-    };
+        }));
     // One line per change of status or item count while the run goes on.
     let mut last: Option<(RunStatus, u64)> = None;
     let run = client.actor(actor).call_with(&input, &options, |run| {

@@ -661,9 +661,10 @@ apify_status apify_actor_call_with(const struct apify_client *c,
 
 // Runs an Actor synchronously (up to about 300 s) and returns its OUTPUT record (or the record
 // the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
-// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+// outlasts the API's limit: SYNC_TIMEOUT (it goes on running). A NULL `input_json` sends a GET
+// (the Actor gets no input).
 //
-// API: `actor_runSync_post`
+// API: `actor_runSync_post`, `actor_runSync_get`
 apify_status apify_actor_run_sync(const struct apify_client *c,
                                   const char *actor_id,
                                   const char *input_json,
@@ -671,9 +672,10 @@ apify_status apify_actor_run_sync(const struct apify_client *c,
                                   struct apify_record **out_output);
 
 // Runs an Actor synchronously and returns its dataset items as a JSON array (the dataset-items
-// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_actor_run_sync`.
+// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_actor_run_sync`; a NULL
+// `input_json` sends a GET.
 //
-// API: `actor_runSyncGetDatasetItems_post`
+// API: `actor_runSyncGetDatasetItems_post`, `actor_runSyncGetDatasetItems_get`
 apify_status apify_actor_run_sync_get_items(const struct apify_client *c,
                                             const char *actor_id,
                                             const char *input_json,
@@ -725,9 +727,10 @@ apify_status apify_task_call_with(const struct apify_client *c,
 
 // Runs a task synchronously (up to about 300 s) and returns its OUTPUT record (or the record
 // the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
-// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+// outlasts the API's limit: SYNC_TIMEOUT (it goes on running). A NULL `input_json` sends a GET
+// (the task runs with its saved input).
 //
-// API: `actorTask_runSync_post`
+// API: `actorTask_runSync_post`, `actorTask_runSync_get`
 apify_status apify_task_run_sync(const struct apify_client *c,
                                  const char *task_id,
                                  const char *input_json,
@@ -735,9 +738,10 @@ apify_status apify_task_run_sync(const struct apify_client *c,
                                  struct apify_record **out_output);
 
 // Runs a task synchronously and returns its dataset items as a JSON array (the dataset-items
-// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_task_run_sync`.
+// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_task_run_sync`; a NULL
+// `input_json` sends a GET (the saved input).
 //
-// API: `actorTask_runSyncGetDatasetItems_post`
+// API: `actorTask_runSyncGetDatasetItems_post`, `actorTask_runSyncGetDatasetItems_get`
 apify_status apify_task_run_sync_get_items(const struct apify_client *c,
                                            const char *task_id,
                                            const char *input_json,

@@ -108,7 +108,7 @@ impl ClientBuilder {
     /// be made (refused, nothing sent) is retried only a few times within about 2 s; DNS and TLS
     /// failures, other 4xx, answers over their cap and redirects to another origin are not
     /// resent. Run starts and writes that must not happen twice have their own rules (see
-    /// [`RunnableClient::start`](crate::RunnableClient::start)).
+    /// [`ActorClient::start`](crate::ActorClient::start)).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
         self
@@ -158,7 +158,7 @@ impl ClientBuilder {
 
     /// How long a start whose outcome is unknown looks for its run before it is resent
     /// (default [`DEFAULT_RECONCILE_WINDOW`](crate::DEFAULT_RECONCILE_WINDOW)); see
-    /// [`RunnableClient::start`](crate::RunnableClient::start).
+    /// [`ActorClient::start`](crate::ActorClient::start).
     pub fn reconcile_window(mut self, d: Duration) -> Self {
         self.reconcile_window = Some(d);
         self

@@ -1,13 +1,14 @@
 //! Checking an input against an Actor's input schema before anything is started
-//! ([`RunnableClient::validate_input`], or [`StartOptions::validate_input`] on a start), or on the
-//! server ([`RunnableClient::validate_input_remote`]).
+//! ([`ActorClient::validate_input`], [`TaskClient::validate_input`], or
+//! [`StartOptions::validate_input`] on a start), or on the server
+//! ([`ActorClient::validate_input_remote`]).
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::actor::{Kind, RunnableClient, StartOptions};
+use crate::actor::ActorClient;
 use crate::client::id_segment;
 use crate::error::{Error, Result};
 use crate::http::{Call, Retry, Unknown};
@@ -15,6 +16,9 @@ use crate::input_remote::report_of_refusal;
 use crate::input_report::InputReport;
 use crate::input_schema::{escape, kind_of, Checker};
 use crate::models::Page;
+use crate::runnable::{Kind, Runnable};
+use crate::start_options::StartOptions;
+use crate::task::TaskClient;
 
 /// What a check is about: the Actor, the input (a task's merged in) and the build.
 pub(crate) struct Target {
@@ -29,16 +33,14 @@ enum Found {
     Build(Value),
 }
 
-impl RunnableClient {
-    /// Checks an input against the input schema of the Actor's build (`build`: a tag or number;
-    /// default: the Actor's default build, for a task the task's build) without starting
-    /// anything, and answers every problem. For a task, the task's stored input is laid under
-    /// `input` key by key, as at a start. The schema's `default` values fill missing fields
+impl ActorClient {
+    /// Checks an input against the input schema of the Actor's default build without starting
+    /// anything, and answers every problem. The schema's `default` values fill missing fields
     /// first, as the platform does (the report's `input` shows the result). An Actor without an
     /// input schema accepts any input.
     ///
-    /// Reads the Actor (`GET /v2/acts/{id}`, and the task first) each time, and the build's
-    /// schema only once per client and build (compiled and kept, see
+    /// Reads the Actor (`GET /v2/acts/{id}`) each time, and the build's schema only once per
+    /// client and build (compiled and kept, see
     /// [`INPUT_SCHEMA_CACHE_ENTRIES`](crate::INPUT_SCHEMA_CACHE_ENTRIES)).
     ///
     /// ```no_run
@@ -51,16 +53,69 @@ impl RunnableClient {
     /// # Ok::<(), apify::Error>(())
     /// ```
     ///
-    /// API: `actor_get`, `actorTask_get`, `actorBuild_get`, `actors_builds_get`, `actor_build_default_get`
+    /// API: `actor_get`, `actorBuild_get`, `actors_builds_get`, `actor_build_default_get`
     pub fn validate_input<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputReport> {
-        self.validate_input_for_build(input, None)
+        self.runnable().validate_input_for_build(input, None)
     }
 
     /// Like [`validate_input`](Self::validate_input) against a given build (a tag such as
     /// `latest`, or a build number such as `0.0.3`; `None`: the Actor's default).
     ///
-    /// API: `actor_get`, `actorTask_get`, `actorBuild_get`, `actors_builds_get`, `actor_build_default_get`
+    /// API: `actor_get`, `actorBuild_get`, `actors_builds_get`, `actor_build_default_get`
     pub fn validate_input_for_build<I: Serialize + ?Sized>(
+        &self,
+        input: &I,
+        build: Option<&str>,
+    ) -> Result<InputReport> {
+        self.runnable().validate_input_for_build(input, build)
+    }
+
+    /// Has the server check an input (`POST /v2/acts/{actorId}/validate-input`). The server's
+    /// refusal (400 `invalid-input`) becomes a report with `valid: false` and the problems it
+    /// names; other failures are errors.
+    ///
+    /// API: `actor_validateInput_post`
+    pub fn validate_input_remote<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputReport> {
+        self.runnable().validate_input_remote_for_build(input, None)
+    }
+
+    /// Like [`validate_input_remote`](Self::validate_input_remote) against a given build (sent
+    /// as the query's `build`).
+    ///
+    /// API: `actor_validateInput_post`
+    pub fn validate_input_remote_for_build<I: Serialize + ?Sized>(
+        &self,
+        input: &I,
+        build: Option<&str>,
+    ) -> Result<InputReport> {
+        self.runnable()
+            .validate_input_remote_for_build(input, build)
+    }
+}
+
+impl TaskClient {
+    /// Checks an input against the input schema of the task's build (the task's `build`
+    /// option, else its Actor's default build), with the task's saved input laid under `input`
+    /// key by key as at a start; otherwise as
+    /// [`ActorClient::validate_input`]. Reads the task each time.
+    ///
+    /// API: `actorTask_get`, `actor_get`, `actorBuild_get`, `actors_builds_get`, `actor_build_default_get`
+    pub fn validate_input<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputReport> {
+        self.runnable().validate_input_for_build(input, None)
+    }
+
+    /// Has the server check the task's input laid under `input` against its Actor (as
+    /// [`ActorClient::validate_input_remote`], with the task's build).
+    ///
+    /// API: `actorTask_get`, `actor_validateInput_post`
+    pub fn validate_input_remote<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputReport> {
+        self.runnable().validate_input_remote_for_build(input, None)
+    }
+}
+
+impl Runnable<'_> {
+    /// A check against the build (`None`: the Actor's default, for a task the task's).
+    pub(crate) fn validate_input_for_build<I: Serialize + ?Sized>(
         &self,
         input: &I,
         build: Option<&str>,
@@ -72,24 +127,12 @@ impl RunnableClient {
             valid: errors.is_empty(),
             errors,
             input: Some(input),
-            actor: self.id.clone(),
+            actor: self.id.to_string(),
         })
     }
 
-    /// Has the server check an input (`POST /v2/acts/{actorId}/validate-input`, with `build`
-    /// as the query's `build`); for a task, the task's input laid under `input` is checked
-    /// against its Actor. The server's refusal (400 `invalid-input`) becomes a report with
-    /// `valid: false` and the problems it names; other failures are errors.
-    ///
-    /// API: `actor_validateInput_post`, `actorTask_get`
-    pub fn validate_input_remote<I: Serialize + ?Sized>(&self, input: &I) -> Result<InputReport> {
-        self.validate_input_remote_for_build(input, None)
-    }
-
-    /// Like [`validate_input_remote`](Self::validate_input_remote) against a given build.
-    ///
-    /// API: `actor_validateInput_post`, `actorTask_get`
-    pub fn validate_input_remote_for_build<I: Serialize + ?Sized>(
+    /// The server's check (`validate-input` of the Actor, a task's input laid under).
+    pub(crate) fn validate_input_remote_for_build<I: Serialize + ?Sized>(
         &self,
         input: &I,
         build: Option<&str>,
@@ -126,7 +169,7 @@ impl RunnableClient {
             valid,
             errors,
             input: None,
-            actor: self.id.clone(),
+            actor: self.id.to_string(),
         })
     }
 
@@ -166,7 +209,7 @@ impl RunnableClient {
     fn target(&self, input: Map<String, Value>, build: Option<&str>) -> Result<Target> {
         if self.kind == Kind::Actor {
             return Ok(Target {
-                actor: self.id.clone(),
+                actor: self.id.to_string(),
                 input,
                 build: build.map(str::to_string),
             });

@@ -1,37 +1,60 @@
 //! The last run of an Actor or task, reached through the API's `runs/last` aliases: its default
 //! dataset, key-value store and request queue without looking up the run's id first.
 
-use crate::actor::RunnableClient;
+use crate::actor::ActorClient;
+use crate::client::Client;
 use crate::dataset::DatasetClient;
 use crate::error::Result;
 use crate::key_value_store::KeyValueStoreClient;
 use crate::models::Run;
 use crate::request_queue::RequestQueueClient;
+use crate::runnable::{Kind, Runnable};
+use crate::task::TaskClient;
 
 /// The last run of an Actor or task (optionally the last with a status), as the platform picks
 /// it on each request: a run started in between changes which run's storages are reached.
 ///
-/// Made by [`RunnableClient::last_run_client`]. The storage clients it hands out send the
+/// Made by [`ActorClient::last_run_client`] or [`TaskClient::last_run_client`]. The storage clients it hands out send the
 /// status filter as `status` on every request they make.
 #[derive(Debug, Clone)]
 pub struct LastRunClient {
-    runnable: RunnableClient,
+    client: Client,
+    kind: Kind,
+    id: String,
     status: Option<String>,
 }
 
-impl RunnableClient {
+impl ActorClient {
     /// The last run (with this status, e.g. `SUCCEEDED`, when given), for reaching its default
     /// storages through the `runs/last` aliases. No request is sent until a storage is used;
     /// when there is no such run, the storages' requests fail with the API's 404 error.
     pub fn last_run_client(&self, status: Option<&str>) -> LastRunClient {
-        LastRunClient {
-            runnable: self.clone(),
-            status: status.map(|s| s.trim().to_string()),
-        }
+        LastRunClient::new(&self.client, Kind::Actor, &self.id, status)
+    }
+}
+
+impl TaskClient {
+    /// The task's last run (with this status when given), as
+    /// [`ActorClient::last_run_client`].
+    pub fn last_run_client(&self, status: Option<&str>) -> LastRunClient {
+        LastRunClient::new(&self.client, Kind::Task, &self.id, status)
     }
 }
 
 impl LastRunClient {
+    fn new(client: &Client, kind: Kind, id: &str, status: Option<&str>) -> LastRunClient {
+        LastRunClient {
+            client: client.clone(),
+            kind,
+            id: id.to_string(),
+            status: status.map(|s| s.trim().to_string()),
+        }
+    }
+
+    fn runnable(&self) -> Runnable<'_> {
+        Runnable::new(&self.client, self.kind, &self.id)
+    }
+
     /// The status filter this client sends, if any.
     pub fn status(&self) -> Option<&str> {
         self.status.as_deref()
@@ -41,24 +64,20 @@ impl LastRunClient {
     ///
     /// API: `actor_runs_last_get`, `actorTask_runs_last_get`
     pub fn get(&self) -> Result<Option<Run>> {
-        self.runnable.last_run(self.status.as_deref())
+        self.runnable().last_run(self.status.as_deref())
     }
 
     /// `{actor or task path}/runs/last/{storage}`. An empty Actor or task id leaves the path
     /// without it; the storage clients refuse that id before sending anything.
     fn path(&self, storage: &str) -> String {
-        let base = self.runnable.base().unwrap_or_default();
+        let base = self.runnable().base().unwrap_or_default();
         format!("{base}/runs/last/{storage}")
     }
 
     /// The last run's default dataset ([`DatasetClient::get`] and every other call answer for
     /// the run the platform picks at that request).
     pub fn dataset(&self) -> DatasetClient {
-        let d = DatasetClient::at(
-            &self.runnable.client,
-            self.path("dataset"),
-            &self.runnable.id,
-        );
+        let d = DatasetClient::at(&self.client, self.path("dataset"), &self.id);
         match &self.status {
             Some(s) => d.with_query("status", s),
             None => d,
@@ -67,11 +86,7 @@ impl LastRunClient {
 
     /// The last run's default key-value store.
     pub fn key_value_store(&self) -> KeyValueStoreClient {
-        let k = KeyValueStoreClient::at(
-            &self.runnable.client,
-            self.path("key-value-store"),
-            &self.runnable.id,
-        );
+        let k = KeyValueStoreClient::at(&self.client, self.path("key-value-store"), &self.id);
         match &self.status {
             Some(s) => k.with_query("status", s),
             None => k,
@@ -81,11 +96,7 @@ impl LastRunClient {
     /// The last run's default request queue, with a new random `clientKey`. Its
     /// [`RequestQueueClient::id`] is the Actor's or task's id.
     pub fn request_queue(&self) -> RequestQueueClient {
-        let q = RequestQueueClient::at(
-            &self.runnable.client,
-            self.path("request-queue"),
-            &self.runnable.id,
-        );
+        let q = RequestQueueClient::at(&self.client, self.path("request-queue"), &self.id);
         match &self.status {
             Some(s) => q.with_query("status", s),
             None => q,

@@ -1,11 +1,13 @@
 //! libapify: a blocking, synchronous SDK for the Apify API v2, with a C ABI.
 //!
 //! Two flows:
-//! - synchronous, for runs up to 5 minutes: [`RunnableClient::run_sync`] returns the run's
-//!   `OUTPUT` record, [`RunnableClient::run_sync_get_items`] its dataset items;
-//! - asynchronous, for longer runs: [`RunnableClient::start`], then [`RunClient::wait`], then read
+//! - synchronous, for runs up to 5 minutes: [`ActorClient::run_sync`] returns the run's
+//!   `OUTPUT` record, [`ActorClient::run_sync_get_items`] its dataset items;
+//! - asynchronous, for longer runs: [`ActorClient::start`], then [`RunClient::wait`], then read
 //!   the results with [`DatasetClient::iter_items`] and [`KeyValueStoreClient::get_record`]
-//!   ([`RunnableClient::call`] does the first two).
+//!   ([`ActorClient::call`] does the first two).
+//!
+//! A saved task ([`TaskClient`]) runs the same ways.
 //!
 //! ```no_run
 //! use apify::{Client, StartOptions, ItemsOptions};
@@ -103,12 +105,19 @@ mod request_queue_batch;
 mod request_queue_collection;
 mod request_queue_models;
 mod run;
+mod runnable;
+mod schedule_models;
+mod schedules;
 mod schema_cache;
 mod start;
 mod start_knowledge;
+mod start_options;
 mod storage_collections;
 mod storage_ops;
 mod store;
+mod task;
+mod task_collection;
+mod task_models;
 mod timestamps;
 mod tools;
 mod user;
@@ -117,7 +126,7 @@ mod watch;
 mod webhook_wait;
 mod webhooks;
 
-pub use actor::{ActorClient, CallOptions, RunnableClient, StartOptions, TaskClient};
+pub use actor::ActorClient;
 pub use actor_admin::{
     Actor, ActorCollectionClient, ActorCreate, ActorListOptions, ActorUpdate, TaggedBuild,
     WebhookListOptions,
@@ -156,15 +165,24 @@ pub use request_queue_models::{
     RequestQueue, RequestsOptions, RequestsPage,
 };
 pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
+pub use schedule_models::{
+    Schedule, ScheduleAction, ScheduleCreate, ScheduleListOptions, ScheduleLogEntry,
+    ScheduleRunInput, ScheduleUpdate, RUN_ACTOR, RUN_ACTOR_TASK,
+};
+pub use schedules::{ScheduleClient, ScheduleCollectionClient};
 pub use schema_cache::INPUT_SCHEMA_CACHE_ENTRIES;
 pub use start::{RECONCILE_SKEW, START_MARKER_PREFIX};
 pub use start_knowledge::DEFAULT_RECONCILE_WINDOW;
+pub use start_options::{CallOptions, StartOptions};
 pub use storage_collections::{
     Dataset, DatasetCollectionClient, DatasetStatistics, KeyValueStore,
     KeyValueStoreCollectionClient, StorageListOptions, StorageUpdate,
 };
 pub use storage_ops::{ItemsHead, RecordsZipOptions};
 pub use store::{StoreActor, StoreActorStats, StoreClient, StoreListOptions};
+pub use task::TaskClient;
+pub use task_collection::TaskCollectionClient;
+pub use task_models::{Task, TaskCreate, TaskListOptions, TaskOptions, TaskUpdate};
 pub use tools::{BrowserInfo, DecodedValue, ToolsClient};
 pub use user::{
     AccountLimits, CurrentUsage, DailyUsage, Limits, LimitsUpdate, MonthlyUsage, UsageCycle,

@@ -415,8 +415,9 @@ fn render(
          `APIFY_REGENERATE_COVERAGE=1 cargo test --all-features --test coverage`.\n\n\
          One row per operation of the spec (`tests/openapi/apify-openapi.json`):\n\n\
          - **Rust**: the SDK methods whose doc comment names the operation in an `API:` line\n  \
-         (`RunnableClient` is both `ActorClient` and `TaskClient`; a run's `dataset()` and\n  \
-         `key_value_store()` reach the run's default storages through the same methods).\n\
+         (`ActorClient` and `TaskClient` are two types sharing their run code, each method\n  \
+         listed under its own; a run's `dataset()` and `key_value_store()` reach the run's\n  \
+         default storages through the same methods).\n\
          - **C**: the dedicated functions (their comment in `include/apify.h` has the same\n  \
          `API:` line); any other operation goes through `apify_request` / `apify_request_bytes`.\n\
          - **Emulator**: `yes` when `apify-emulator` answers the operation (one request with\n  \
@@ -532,6 +533,10 @@ fn marker_parsing() {
     assert!(marker_ids(" ``").is_err());
     assert_eq!(impl_type("impl Client {").as_deref(), Some("Client"));
     assert_eq!(impl_type("impl<T> Foo<T> {").as_deref(), Some("Foo"));
+    assert_eq!(
+        impl_type("impl Runnable<'_> {").as_deref(),
+        Some("Runnable")
+    );
     assert_eq!(
         impl_type("impl Iterator for KeyIter {").as_deref(),
         Some("KeyIter")

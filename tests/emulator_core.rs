@@ -61,15 +61,7 @@ fn unknown_paths_unimplemented_operations_and_wrong_methods() {
     assert_eq!(r.error_type(), "page-not-found");
     let r = api.get("/elsewhere").expect(404);
     assert_eq!(r.error_type(), "page-not-found");
-    // Operations in the spec that the emulator does not implement answer 501 naming them.
-    let r = api.get("/v2/schedules").expect(501);
-    assert_eq!(r.error_type(), "not-implemented");
-    assert!(r.json()["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("schedules_get"));
-    let r = api.post_json("/v2/schedules", &json!({})).expect(501);
-    assert!(r.text().contains("schedules_post"), "{}", r.text());
+    // (Operations the emulator does not implement answer 501 naming them: tests/emulator_runs.rs.)
     // A known path with a method the API does not have.
     let r = api.request("PATCH", "/v2/datasets", &[], None).expect(405);
     assert_eq!(r.error_type(), "method-not-allowed");

@@ -137,13 +137,11 @@ fn start_options_reach_the_run() {
         .actor("emulator/generator")
         .start(
             &json!({"count": 5}),
-            &StartOptions {
-                memory_mbytes: Some(256),
-                timeout: Some(Duration::from_secs(77)),
-                max_items: Some(3),
-                wait_for_finish: Some(Duration::from_secs(10)),
-                ..Default::default()
-            },
+            &StartOptions::default()
+                .memory_mbytes(256)
+                .timeout(Duration::from_secs(77))
+                .max_items(3)
+                .wait_for_finish(Duration::from_secs(10)),
         )
         .unwrap();
     assert_eq!(run.status, RunStatus::Succeeded);
@@ -169,13 +167,7 @@ fn failed_timed_out_and_aborted_runs() {
     let timed_out = gen
         .call(
             &json!({"durationSecs": 30}),
-            &CallOptions {
-                start: StartOptions {
-                    timeout: Some(Duration::from_secs(1)),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
+            &CallOptions::default().start(StartOptions::default().timeout(Duration::from_secs(1))),
         )
         .unwrap();
     assert_eq!(timed_out.status, RunStatus::TimedOut);
@@ -189,10 +181,7 @@ fn failed_timed_out_and_aborted_runs() {
     let last = gen
         .call(
             &json!({"outcome": "FAILED"}),
-            &CallOptions {
-                reruns_on_failure: 2,
-                ..Default::default()
-            },
+            &CallOptions::default().reruns_on_failure(2),
         )
         .unwrap();
     assert_eq!(last.status, RunStatus::Failed);
@@ -271,13 +260,7 @@ fn wrong_token_and_bad_input_give_clear_errors() {
             .unwrap_err(),
         client
             .actor("apify/hello-world")
-            .start(
-                &json!({}),
-                &StartOptions {
-                    memory_mbytes: Some(100),
-                    ..Default::default()
-                },
-            )
+            .start(&json!({}), &StartOptions::default().memory_mbytes(100))
             .unwrap_err(),
     ];
     for e in bad {
@@ -594,12 +577,8 @@ fn graceful_abort_resurrect_and_webhooks_through_the_sdk() {
     let run = gen
         .start(
             &json!({"durationSecs": 30}),
-            &StartOptions {
-                webhooks: vec![
-                    apify::Webhook::new(["ACTOR.RUN.ABORTED"], url).idempotency_key("key-1")
-                ],
-                ..Default::default()
-            },
+            &StartOptions::default()
+                .webhook(apify::Webhook::new(["ACTOR.RUN.ABORTED"], url).idempotency_key("key-1")),
         )
         .unwrap();
     let aborting = client.run(&run.id).abort(true).unwrap();

@@ -34,10 +34,7 @@ fn queries(client: &Client, method: &str, path: &str) -> Vec<String> {
 }
 
 fn finished() -> StartOptions {
-    StartOptions {
-        wait_for_finish: Some(Duration::from_secs(30)),
-        ..StartOptions::default()
-    }
+    StartOptions::default().wait_for_finish(Duration::from_secs(30))
 }
 
 fn run_generator(client: &Client, input: Value) -> Run {

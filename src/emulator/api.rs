@@ -12,7 +12,7 @@ use super::operations::operations;
 use super::reply::{ApiError, ApiResult};
 use super::resources::{
     actors, build_ops, datasets, key_value_stores, logs, public_access, request_queues, runs,
-    support, tasks, webhooks,
+    schedules, support, tasks, webhooks,
 };
 use super::resources::{store, tools, users};
 use super::state::Shared;
@@ -268,6 +268,7 @@ fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
         "request-queues" => request_queues::route_queues(ctx, m, rest),
         "webhooks" => webhooks::route_webhooks(ctx, m, rest),
         "webhook-dispatches" => webhooks::route_dispatches(ctx, m, rest),
+        "schedules" => schedules::route_schedules(ctx, m, rest),
         _ => Err(ApiError::no_route()),
     }
 }

@@ -15,6 +15,7 @@ mod api;
 mod build_worker;
 mod config;
 mod context;
+mod cron;
 mod faults;
 mod http;
 mod http_conn;
@@ -31,6 +32,7 @@ mod registry;
 mod reply;
 mod resources;
 mod rq_state;
+mod schedule_state;
 mod signing;
 mod state;
 mod state_views;
@@ -55,6 +57,8 @@ pub struct Emulator {
     stop: Arc<AtomicBool>,
     server: http_server::Server,
     shared: Arc<state::Shared>,
+    /// The thread that fires schedules (joined on stop).
+    schedules: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -83,6 +87,7 @@ impl Emulator {
         let handler_shared = shared.clone();
         let handler: http::Handler = Arc::new(move |req| api::handle(&handler_shared, req));
         let server = http_server::serve(listener, stop.clone(), handler, limits)?;
+        let schedules = Some(resources::schedule_fire::spawn(shared.clone())?);
         Ok(Emulator {
             addr,
             base_url,
@@ -90,6 +95,7 @@ impl Emulator {
             stop,
             server,
             shared,
+            schedules,
         })
     }
 
@@ -119,6 +125,9 @@ impl Emulator {
         }
         self.shared.notify();
         self.server.stop();
+        if let Some(t) = self.schedules.take() {
+            let _ = t.join();
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use super::faults::Fault;
 use super::journal::Journal;
 use super::registry::{built_in_actors, Actor, Build, Program};
 pub(crate) use super::rq_state::RequestQueue;
+pub(crate) use super::schedule_state::{Schedule, ScheduledRun};
 use super::util::{iso_millis, new_id, now_millis};
 pub(crate) use super::webhook_state::{AdHocWebhook, Dispatch, Webhook};
 
@@ -303,6 +304,10 @@ pub(crate) struct State {
     pub dispatches: Vec<Dispatch>,
     /// Persistent webhooks in creation order.
     pub webhooks: Vec<Webhook>,
+    /// Schedules in creation order.
+    pub schedules: Vec<Schedule>,
+    /// Runs started by a schedule, by run id (their `meta.origin` is `SCHEDULER`).
+    pub scheduled_runs: HashMap<String, ScheduledRun>,
     /// The last creation sequence number handed out.
     pub seq: u64,
     /// Whether new runs record their start request's User-Agent (`/_emulator/settings`).
@@ -341,6 +346,8 @@ impl State {
             rate: HashMap::new(),
             dispatches: Vec::new(),
             webhooks: Vec::new(),
+            schedules: Vec::new(),
+            scheduled_runs: HashMap::new(),
             seq: 0,
             record_user_agent: true,
             rq_unprocessed_batches: 0,

@@ -39,11 +39,7 @@ impl State {
             "status": run.status.as_str(),
             "statusMessage": run.status_message,
             "isStatusMessageTerminal": run.is_status_message_terminal,
-            "meta": {
-                "origin": "API",
-                "clientIp": run.client_ip,
-                "userAgent": run.user_agent,
-            },
+            "meta": self.run_meta(run),
             "stats": {
                 "inputBodyLen": run.input_body_len,
                 "migrationCount": 0,
@@ -77,6 +73,21 @@ impl State {
         })
     }
 
+    /// A run's `meta`: started through the API, or by a schedule (which it names).
+    fn run_meta(&self, run: &Run) -> Value {
+        let mut meta = json!({
+            "origin": "API",
+            "clientIp": run.client_ip,
+            "userAgent": run.user_agent,
+        });
+        if let Some(s) = self.scheduled_runs.get(&run.id) {
+            meta["origin"] = json!("SCHEDULER");
+            meta["scheduleId"] = json!(s.schedule_id);
+            meta["scheduledAt"] = json!(iso_millis(s.scheduled_at));
+        }
+        meta
+    }
+
     pub(crate) fn run_short_json(&self, run: &Run) -> Value {
         json!({
             "id": run.id,
@@ -88,11 +99,7 @@ impl State {
             "finishedAt": run.finished_at.map(iso_millis),
             "buildId": run.build_id,
             "buildNumber": run.build_number,
-            "meta": {
-                "origin": "API",
-                "clientIp": run.client_ip,
-                "userAgent": run.user_agent,
-            },
+            "meta": self.run_meta(run),
             "usageTotalUsd": 0,
             "defaultKeyValueStoreId": run.kvs_id,
             "defaultDatasetId": run.dataset_id,

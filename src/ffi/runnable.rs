@@ -1,6 +1,7 @@
 //! Actors and tasks: start, call (with callbacks), the synchronous runs, last run, run lists.
 
 use std::ffi::c_char;
+use std::ops::ControlFlow;
 
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -12,39 +13,43 @@ use super::errors::{apify_status, Failure};
 use super::json::{join_raw, to_json};
 use super::options::{parse_object, CallOpts, LastRunOpts, RunsOpts};
 use super::record::{apify_record, new_record};
-use crate::RunnableClient;
+use crate::runnable::Runnable;
 
 fn call_opts(options_json: Option<Value>) -> Result<CallOpts, Failure> {
     parse_object(options_json, "run options")
 }
 
-// The bodies shared by the Actor and the task functions.
+// The bodies shared by the Actor and the task functions, on the SDK's shared run code (what
+// `ActorClient` and `TaskClient` both hand their calls to).
 
-fn start(r: RunnableClient, input: &Value, options: Option<Value>) -> Result<String, Failure> {
+fn start(r: Runnable<'_>, input: &Value, options: Option<Value>) -> Result<String, Failure> {
     to_json(&r.start(input, &call_opts(options)?.start_options()?)?)
 }
 
-fn call(r: RunnableClient, input: &Value, options: Option<Value>) -> Result<String, Failure> {
-    to_json(&r.call(input, &call_opts(options)?.call_options()?)?)
+fn call(r: Runnable<'_>, input: &Value, options: Option<Value>) -> Result<String, Failure> {
+    let opts = call_opts(options)?.call_options()?;
+    to_json(&r.call_inner(input, &opts, &mut |_| ControlFlow::Continue(()), None)?)
 }
 
 fn call_with(
-    r: RunnableClient,
+    r: Runnable<'_>,
     input: &Value,
     options: Option<Value>,
     callbacks: &Callbacks,
 ) -> Result<String, Failure> {
     let opts = call_opts(options)?.call_options()?;
+    let mut on_poll = callbacks.on_poll();
     let run = if callbacks.has_log() {
-        r.call_with_log(input, &opts, callbacks.on_poll(), callbacks.on_log())?
+        let mut on_log = callbacks.on_log();
+        r.call_inner(input, &opts, &mut on_poll, Some(&mut on_log))?
     } else {
-        r.call_with(input, &opts, callbacks.on_poll())?
+        r.call_inner(input, &opts, &mut on_poll, None)?
     };
     to_json(&run)
 }
 
 fn run_sync(
-    r: RunnableClient,
+    r: Runnable<'_>,
     input: &Value,
     options: Option<Value>,
 ) -> Result<Box<apify_record>, Failure> {
@@ -54,7 +59,7 @@ fn run_sync(
 }
 
 fn run_sync_items(
-    r: RunnableClient,
+    r: Runnable<'_>,
     input: &Value,
     options: Option<Value>,
 ) -> Result<String, Failure> {
@@ -83,7 +88,7 @@ pub unsafe extern "C" fn apify_actor_start(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
-        start(c.actor(actor_id), &input_json, options_json)?
+        start(c.actor(actor_id).runnable(), &input_json, options_json)?
     })
 }
 
@@ -107,7 +112,7 @@ pub unsafe extern "C" fn apify_actor_call(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
-        call(c.actor(actor_id), &input_json, options_json)?
+        call(c.actor(actor_id).runnable(), &input_json, options_json)?
     })
 }
 
@@ -125,15 +130,16 @@ pub unsafe extern "C" fn apify_actor_call_with(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json, callbacks: callbacks) -> out_run_json => {
-        call_with(c.actor(actor_id), &input_json, options_json, &callbacks)?
+        call_with(c.actor(actor_id).runnable(), &input_json, options_json, &callbacks)?
     })
 }
 
 /// Runs an Actor synchronously (up to about 300 s) and returns its OUTPUT record (or the record
 /// the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
-/// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+/// outlasts the API's limit: SYNC_TIMEOUT (it goes on running). A NULL `input_json` sends a GET
+/// (the Actor gets no input).
 ///
-/// API: `actor_runSync_post`
+/// API: `actor_runSync_post`, `actor_runSync_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_run_sync(
     c: *const apify_client,
@@ -143,14 +149,15 @@ pub unsafe extern "C" fn apify_actor_run_sync(
     out_output: *mut *mut apify_record,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_output => {
-        run_sync(c.actor(actor_id), &input_json, options_json)?
+        run_sync(c.actor(actor_id).runnable(), &input_json, options_json)?
     })
 }
 
 /// Runs an Actor synchronously and returns its dataset items as a JSON array (the dataset-items
-/// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_actor_run_sync`.
+/// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_actor_run_sync`; a NULL
+/// `input_json` sends a GET.
 ///
-/// API: `actor_runSyncGetDatasetItems_post`
+/// API: `actor_runSyncGetDatasetItems_post`, `actor_runSyncGetDatasetItems_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_actor_run_sync_get_items(
     c: *const apify_client,
@@ -160,7 +167,7 @@ pub unsafe extern "C" fn apify_actor_run_sync_get_items(
     out_items_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, actor_id: str, input_json: input, options_json: opt_json) -> out_items_json => {
-        run_sync_items(c.actor(actor_id), &input_json, options_json)?
+        run_sync_items(c.actor(actor_id).runnable(), &input_json, options_json)?
     })
 }
 
@@ -182,7 +189,7 @@ pub unsafe extern "C" fn apify_task_start(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
-        start(c.task(task_id), &input_json, options_json)?
+        start(c.task(task_id).runnable(), &input_json, options_json)?
     })
 }
 
@@ -206,7 +213,7 @@ pub unsafe extern "C" fn apify_task_call(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_run_json => {
-        call(c.task(task_id), &input_json, options_json)?
+        call(c.task(task_id).runnable(), &input_json, options_json)?
     })
 }
 
@@ -224,15 +231,16 @@ pub unsafe extern "C" fn apify_task_call_with(
     out_run_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json, callbacks: callbacks) -> out_run_json => {
-        call_with(c.task(task_id), &input_json, options_json, &callbacks)?
+        call_with(c.task(task_id).runnable(), &input_json, options_json, &callbacks)?
     })
 }
 
 /// Runs a task synchronously (up to about 300 s) and returns its OUTPUT record (or the record
 /// the option outputRecordKey names). A run that ends FAILED or TIMED-OUT: RUN_FAILED; one that
-/// outlasts the API's limit: SYNC_TIMEOUT (it goes on running).
+/// outlasts the API's limit: SYNC_TIMEOUT (it goes on running). A NULL `input_json` sends a GET
+/// (the task runs with its saved input).
 ///
-/// API: `actorTask_runSync_post`
+/// API: `actorTask_runSync_post`, `actorTask_runSync_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_task_run_sync(
     c: *const apify_client,
@@ -242,14 +250,15 @@ pub unsafe extern "C" fn apify_task_run_sync(
     out_output: *mut *mut apify_record,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_output => {
-        run_sync(c.task(task_id), &input_json, options_json)?
+        run_sync(c.task(task_id).runnable(), &input_json, options_json)?
     })
 }
 
 /// Runs a task synchronously and returns its dataset items as a JSON array (the dataset-items
-/// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_task_run_sync`.
+/// options apply). RUN_FAILED and SYNC_TIMEOUT as for `apify_task_run_sync`; a NULL
+/// `input_json` sends a GET (the saved input).
 ///
-/// API: `actorTask_runSyncGetDatasetItems_post`
+/// API: `actorTask_runSyncGetDatasetItems_post`, `actorTask_runSyncGetDatasetItems_get`
 #[no_mangle]
 pub unsafe extern "C" fn apify_task_run_sync_get_items(
     c: *const apify_client,
@@ -259,7 +268,7 @@ pub unsafe extern "C" fn apify_task_run_sync_get_items(
     out_items_json: *mut *mut c_char,
 ) -> apify_status {
     ffi!((c: client, task_id: str, input_json: input, options_json: opt_json) -> out_items_json => {
-        run_sync_items(c.task(task_id), &input_json, options_json)?
+        run_sync_items(c.task(task_id).runnable(), &input_json, options_json)?
     })
 }
 

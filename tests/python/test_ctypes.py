@@ -418,6 +418,53 @@ def test_build_and_wait_then_run_by_tag():
     check(out.value is None, "the out-parameter was written by a failing call")
 
 
+def request_json(method, path, query=None, body=None):
+    """apify_request with JSON in and out; answers (status, parsed body or None)."""
+    out = c_void_p()
+    st = apify_request(
+        CLIENT,
+        enc(method),
+        enc(path),
+        None if query is None else enc(json.dumps(query)),
+        None if body is None else enc(json.dumps(body)),
+        byref(out),
+    )
+    text = take_string(out)
+    return st, (None if text is None else json.loads(text))
+
+
+def test_task_and_schedule_through_apify_request():
+    # A task, and a schedule for it that runs on weekday mornings in a zone east of UTC.
+    st, task = request_json("POST", "/v2/actor-tasks", body={
+        "actId": "apify~hello-world", "name": "py-task", "input": {"message": "from python"}})
+    expect_status(st, OK, "create task")
+    task_id = task["data"]["id"]
+    st, sched = request_json("POST", "/v2/schedules", body={
+        "name": "py-schedule", "cronExpression": "30 6 * * 1-5", "timezone": "+01:00",
+        "actions": [{"type": "RUN_ACTOR_TASK", "actorTaskId": task_id}]})
+    expect_status(st, OK, "create schedule")
+    sched_id = sched["data"]["id"]
+    check(sched["data"]["nextRunAt"].endswith("T05:30:00.000Z"), f"nextRunAt {sched}")
+    st, page = request_json("GET", "/v2/schedules", query={"limit": 10, "desc": True})
+    expect_status(st, OK, "list schedules")
+    check(page["data"]["items"][0]["id"] == sched_id, f"list {page}")
+    # A bad cron expression is the API's 400, named in the error.
+    st, _ = request_json("PUT", f"/v2/schedules/{sched_id}", body={"cronExpression": "0 0 * *"})
+    check(st != OK, "a bad cron expression was accepted")
+    _, err = last_error()
+    check(err["httpStatus"] == 400 and err["type"] == "cron-expression-invalid", f"error {err}")
+    # The task's GET form of a synchronous run uses its saved input.
+    st, output = request_json("GET", f"/v2/actor-tasks/{task_id}/run-sync")
+    expect_status(st, OK, "task run-sync GET")
+    check(output == {"message": "from python"}, f"output {output}")
+    for path in (f"/v2/schedules/{sched_id}", f"/v2/actor-tasks/{task_id}"):
+        st, _ = request_json("DELETE", path)
+        expect_status(st, OK, f"DELETE {path}")
+    st, _ = request_json("GET", f"/v2/schedules/{sched_id}")
+    expect_status(st, NOT_FOUND, "deleted schedule")
+    last_error()
+
+
 def test_free_null_is_a_noop():
     apify_string_free(None)
     apify_client_free(None)

@@ -23,6 +23,8 @@ pub(crate) mod rq_support;
 pub(crate) mod run_start;
 pub(crate) mod run_sync;
 pub(crate) mod runs;
+pub(crate) mod schedule_fire;
+pub(crate) mod schedules;
 pub(crate) mod storages;
 pub(crate) mod store;
 pub(crate) mod support;

@@ -1,4 +1,5 @@
-//! The test-support API under `/_emulator/` (faults, journal, webhook dispatches).
+//! The test-support API under `/_emulator/` (faults, journal, webhook dispatches, firing a
+//! schedule now).
 
 use serde_json::{json, Value};
 
@@ -75,6 +76,7 @@ pub(crate) fn route(ctx: &Ctx, segs: &[&str]) -> ApiResult {
             ctx.shared.lock().journal.clear();
             Ok(Response::empty(204))
         }
+        ("POST", ["schedules", id, "fire"]) => super::schedule_fire::fire_now(ctx, id),
         ("GET", ["webhook-dispatches"]) => {
             let st = ctx.shared.lock();
             Ok(data_response(200, webhooks::emulator_dispatches(&st)))

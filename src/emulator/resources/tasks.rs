@@ -89,8 +89,9 @@ fn check_task_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Checks a task's `options` object: the TaskOptions fields with their types.
-fn check_task_options(v: &Value) -> Result<Map<String, Value>, ApiError> {
+/// Checks a task's `options` object (also a schedule action's `runOptions`, which `what` then
+/// names): the TaskOptions fields with their types.
+pub(crate) fn check_task_options(v: &Value, what: &str) -> Result<Map<String, Value>, ApiError> {
     let obj = match v {
         Value::Null => return Ok(Map::new()),
         Value::Object(o) => o.clone(),
@@ -98,7 +99,7 @@ fn check_task_options(v: &Value) -> Result<Map<String, Value>, ApiError> {
             return Err(ApiError::new(
                 400,
                 "invalid-value",
-                format!("Task 'options' must be an object, got {}", json_kind(other)),
+                format!("{what} must be an object, got {}", json_kind(other)),
             ))
         }
     };
@@ -115,7 +116,7 @@ fn check_task_options(v: &Value) -> Result<Map<String, Value>, ApiError> {
             return Err(ApiError::new(
                 400,
                 "invalid-value",
-                format!("Task option '{k}' has the wrong type: {}", short(v)),
+                format!("{what}: '{k}' has the wrong type: {}", short(v)),
             ));
         }
     }
@@ -155,7 +156,10 @@ fn create_task(ctx: &Ctx) -> ApiResult {
         }
     };
     check_task_name(&name)?;
-    let options = check_task_options(body.get("options").unwrap_or(&Value::Null))?;
+    let options = check_task_options(
+        body.get("options").unwrap_or(&Value::Null),
+        "Task 'options'",
+    )?;
     let input = check_task_input(body.get("input").unwrap_or(&Value::Null))?;
     let mut st = ctx.shared.lock();
     let idx = st
@@ -217,7 +221,7 @@ fn task_sub(ctx: &Ctx, m: &str, id: &str, rest: &[&str]) -> ApiResult {
                 task.name = n.to_string();
             }
             if let Some(o) = body.get("options") {
-                task.options = check_task_options(o)?;
+                task.options = check_task_options(o, "Task 'options'")?;
             }
             if let Some(i) = body.get("input") {
                 task.input = check_task_input(i)?;

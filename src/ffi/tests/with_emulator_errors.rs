@@ -87,7 +87,8 @@ fn wrong_or_missing_token_is_unauthorized() {
             APIFY_STATUS_UNAUTHORIZED,
             401,
             kind,
-            "POST",
+            // No input: the GET form of the synchronous run.
+            "GET",
             "hello-world",
         );
         let r = get_record(c, "someStore", "OUTPUT");
