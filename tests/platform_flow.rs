@@ -127,7 +127,7 @@ fn an_actor_from_source_to_deletion() {
     assert_eq!(first.extra["buildId"], json!(build.id));
     let items = client
         .dataset(&first.default_dataset_id)
-        .list_items(&Default::default())
+        .list_items::<Value>(&Default::default())
         .unwrap();
     assert_eq!(items.items.len(), 4);
 
@@ -153,20 +153,24 @@ fn an_actor_from_source_to_deletion() {
     assert_eq!(task_run.extra["buildId"], json!(build.id));
     let task_items = client
         .dataset(&task_run.default_dataset_id)
-        .list_items(&Default::default())
+        .list_items::<Value>(&Default::default())
         .unwrap();
     assert_eq!(task_items.items.len(), 3, "the task's own input");
 
+    // Daily, twelve hours away from now, so that it does not fire during the test.
+    let finished = task_run.finished_at.clone().unwrap();
+    let hour = (finished[11..13].parse::<u32>().unwrap() + 12) % 24;
+    let cron = format!("0 {hour} * * *");
     let schedule = client
         .schedules()
         .create(
-            &ScheduleCreate::new("0 3 * * *")
+            &ScheduleCreate::new(&cron)
                 .name("flow-nightly")
                 .timezone("UTC")
                 .action(ScheduleAction::run_task(&task.id)),
         )
         .unwrap();
-    assert_eq!(schedule.cron_expression, "0 3 * * *");
+    assert_eq!(schedule.cron_expression, cron);
     assert!(schedule.is_enabled);
     assert_eq!(schedule.actions.len(), 1);
     assert_eq!(schedule.actions[0].kind, RUN_ACTOR_TASK);
@@ -175,9 +179,8 @@ fn an_actor_from_source_to_deletion() {
         Some(task.id.as_str())
     );
     let next = schedule.next_run_at.clone().expect("an enabled schedule's next run");
-    assert!(next.ends_with("T03:00:00.000Z"), "{next}");
+    assert!(next.ends_with(&format!("T{hour:02}:00:00.000Z")), "{next}");
     // Later than anything that happened so far (ISO 8601 UTC compares as text).
-    let finished = task_run.finished_at.clone().unwrap();
     assert!(next > finished, "{next} is not after {finished}");
     assert_eq!(
         client.schedule(&schedule.id).get().unwrap().unwrap().next_run_at,

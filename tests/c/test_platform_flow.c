@@ -77,6 +77,8 @@ int main(void) {
     char *s = NULL, *build = NULL, *run = NULL, *page = NULL;
     char actor_id[64], build_id[64], first_id[64], task_id[64], task_run_id[64], charged_id[64];
     char schedule_id[64], next_run[64], finished[64], path[192], body[512];
+    char cron[32], at_hour[32];
+    int hour;
 
     /* ---- the Actor, with its pricing and its version tagged beta */
     CHECK_OK(apify_request(client, "POST", "/v2/acts", NULL, NEW_ACTOR, &s));
@@ -129,18 +131,22 @@ int main(void) {
     CHECK_JSON_GET(run, "/finishedAt", finished);
     apify_string_free(run);
 
+    /* Daily, twelve hours away from now, so that it does not fire during the test. */
+    hour = (atoi(finished + 11) + 12) % 24;
+    snprintf(cron, sizeof cron, "0 %d * * *", hour);
+    snprintf(at_hour, sizeof at_hour, "T%02d:00:00.000Z", hour);
     snprintf(body, sizeof body,
-             "{\"name\": \"c-flow-nightly\", \"cronExpression\": \"0 3 * * *\", "
+             "{\"name\": \"c-flow-nightly\", \"cronExpression\": \"%s\", "
              "\"timezone\": \"UTC\", \"isEnabled\": true, "
              "\"actions\": [{\"type\": \"RUN_ACTOR_TASK\", \"actorTaskId\": \"%s\"}]}",
-             task_id);
+             cron, task_id);
     CHECK_OK(apify_request(client, "POST", "/v2/schedules", NULL, body, &s));
-    CHECK_JSON_IS(s, "/data/cronExpression", "0 3 * * *");
+    CHECK_JSON_IS(s, "/data/cronExpression", cron);
     CHECK_JSON_IS(s, "/data/actions/0/actorTaskId", task_id);
     CHECK_JSON_GET(s, "/data/id", schedule_id);
     CHECK_JSON_GET(s, "/data/nextRunAt", next_run);
     apify_string_free(s);
-    CHECK(strlen(next_run) == 24 && strcmp(next_run + 10, "T03:00:00.000Z") == 0);
+    CHECK(strlen(next_run) == 24 && strcmp(next_run + 10, at_hour) == 0);
     CHECK(strcmp(next_run, finished) > 0); /* ISO 8601 UTC compares as text */
 
     /* ---- a running run: a status message, charges up to its maxTotalChargeUsd */
