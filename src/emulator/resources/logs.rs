@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::emulator::context::Ctx;
 use crate::emulator::http::{Body, Response, StreamFn};
-use crate::emulator::reply::ApiResult;
+use crate::emulator::reply::{ApiError, ApiResult};
 use crate::emulator::state::Shared;
 
 /// Logs up to this size are sent whole; longer ones a slice at a time.
@@ -27,7 +27,11 @@ pub(crate) fn log_response(ctx: &Ctx, run_id: &str) -> ApiResult {
     } else {
         let len = {
             let st = shared.lock();
-            let log = &st.runs[&run_id].log;
+            let log = &st
+                .runs
+                .get(&run_id)
+                .ok_or_else(|| ApiError::not_found("Actor run", &run_id))?
+                .log;
             if log.len() <= INLINE_LOG {
                 return Ok(Response::bytes(200, content_type, log.clone().into_bytes()));
             }
@@ -85,10 +89,12 @@ fn follow(shared: &Arc<Shared>, run_id: &str, w: &mut dyn std::io::Write) -> std
         let done = {
             let st = shared.lock();
             let st = shared.wait_until(st, Instant::now() + Duration::from_secs(1), |st| {
-                let r = &st.runs[run_id];
-                r.log.len() > sent || r.status.is_terminal()
+                // A deleted run has said all it will.
+                st.runs
+                    .get(run_id)
+                    .is_none_or(|r| r.log.len() > sent || r.status.is_terminal())
             });
-            st.runs[run_id].status.is_terminal()
+            st.runs.get(run_id).is_none_or(|r| r.status.is_terminal())
         };
         // Everything written so far, a slice at a time.
         loop {
