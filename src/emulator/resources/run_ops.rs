@@ -391,18 +391,19 @@ fn charge(ctx: &Ctx, run_id: &str) -> ApiResult {
         })?,
         None => return Err(invalid("Field 'count' is required")),
     };
-    let key =
-        match ctx.req.header("idempotency-key").map(str::trim) {
-            None => None,
-            Some(k) if !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY => Some(k.to_string()),
-            Some(_) => return Err(ApiError::new(
+    let key = match ctx.req.header("idempotency-key").map(str::trim) {
+        None => None,
+        Some(k) if !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY => Some(k.to_string()),
+        Some(_) => {
+            return Err(ApiError::new(
                 400,
                 "invalid-idempotency-key",
                 format!(
                     "The idempotency-key header must hold 1 to {MAX_IDEMPOTENCY_KEY} characters"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let mut st = ctx.shared.lock();
     let run = st
         .runs
