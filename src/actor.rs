@@ -428,21 +428,12 @@ impl RunnableClient {
         self.send_sync(call)?.json()
     }
 
-    /// One page of this Actor's or task's runs (newest first with `desc`).
+    /// One page of this Actor's or task's runs, filtered by `options` (see
+    /// [`RunsOptions`](crate::RunsOptions)); the items are the list's short form of a run.
     ///
     /// API: `actors_runs_get`, `actorTask_runs_get`
-    pub fn runs(
-        &self,
-        offset: u64,
-        limit: u64,
-        desc: bool,
-        status: Option<&str>,
-    ) -> Result<Page<Value>> {
-        let call = Call::new("GET", format!("{}/runs", self.base()?))
-            .query("offset", offset)
-            .query("limit", limit)
-            .query("desc", desc)
-            .query_opt("status", status);
+    pub fn runs(&self, options: &crate::RunsOptions) -> Result<Page<Run>> {
+        let call = options.apply(Call::new("GET", format!("{}/runs", self.base()?)))?;
         self.client.http().send(&call)?.data()
     }
 

@@ -99,6 +99,8 @@ mod request_queue_batch;
 mod request_queue_collection;
 mod request_queue_models;
 mod run;
+mod run_list;
+mod run_ops;
 mod schema_cache;
 mod start;
 mod start_knowledge;
@@ -138,6 +140,8 @@ pub use request_queue_models::{
     RequestQueue, RequestsOptions, RequestsPage,
 };
 pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
+pub use run_list::{RunsOptions, MAX_RUNS_PER_PAGE};
+pub use run_ops::{ChargeOptions, Metamorph, MetamorphOptions, RunUpdate};
 pub use schema_cache::INPUT_SCHEMA_CACHE_ENTRIES;
 pub use start::{RECONCILE_SKEW, START_MARKER_PREFIX};
 pub use start_knowledge::DEFAULT_RECONCILE_WINDOW;

@@ -471,18 +471,48 @@ impl KeysOpts {
     }
 }
 
-/// Options of the run list and the last run.
+/// Options of the run lists: offset, limit (default 100), desc, status (one, or several
+/// separated by commas), startedAfter, startedBefore (ISO 8601 UTC).
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct RunsOpts {
-    pub(super) offset: Option<u64>,
-    pub(super) limit: Option<u64>,
-    pub(super) desc: Option<bool>,
-    pub(super) status: Option<String>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+    desc: Option<bool>,
+    status: Option<String>,
+    started_after: Option<String>,
+    started_before: Option<String>,
 }
 
 impl Keys for RunsOpts {
-    const KEYS: &'static [&'static [&'static str]] = &[&["offset", "limit", "desc", "status"]];
+    const KEYS: &'static [&'static [&'static str]] = &[&[
+        "offset",
+        "limit",
+        "desc",
+        "status",
+        "startedAfter",
+        "startedBefore",
+    ]];
+}
+
+impl RunsOpts {
+    /// The Rust options (checked when the list is requested).
+    pub(super) fn runs_options(self) -> crate::RunsOptions {
+        let mut o = crate::RunsOptions::default()
+            .offset(self.offset.unwrap_or(0))
+            .limit(self.limit.unwrap_or(100))
+            .desc(self.desc.unwrap_or(false))
+            .statuses(
+                self.status
+                    .iter()
+                    .flat_map(|s| s.split(','))
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| crate::RunStatus::parse(s.trim())),
+            );
+        o.started_after = self.started_after;
+        o.started_before = self.started_before;
+        o
+    }
 }
 
 /// Options of the last run.
