@@ -112,7 +112,7 @@ fn charges_follow_the_pricing_the_limit_and_idempotency_keys() {
     assert_eq!(got["chargedEventCounts"], json!({"page": 2, "tiered": 1}));
     assert_eq!(got["usageTotalUsd"], 0.6);
     // 0.6 + 2 × 0.25 is over the limit of 1 USD: refused, nothing charged.
-    let r = charge(json!({"eventName": "page", "count": 2}), Some("k-2")).expect(403);
+    let r = charge(json!({"eventName": "page", "count": 2}), Some("k-2")).expect(400);
     let (kind, message) = error(&r);
     assert_eq!(kind, "limit-reached");
     assert!(message.contains("maxTotalChargeUsd"), "{message}");
@@ -125,7 +125,7 @@ fn charges_follow_the_pricing_the_limit_and_idempotency_keys() {
     assert_eq!(got["chargedEventCounts"]["tiered"], 5);
     let list = api.get(&format!("/v2/acts/{ppe}/runs")).expect(200).data();
     assert_eq!(list["items"][0]["usageTotalUsd"], 1.0);
-    charge(json!({"eventName": "tiered", "count": 1}), None).expect(403);
+    charge(json!({"eventName": "tiered", "count": 1}), None).expect(400);
     for (body, key, kind) in [
         (
             json!({"eventName": "nothing", "count": 1}),

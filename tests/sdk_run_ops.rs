@@ -312,7 +312,7 @@ fn charges_respect_the_limit_and_count_a_retry_once() {
     assert_eq!(got.usage_total_usd(), Some(1.0));
     // Over maxTotalChargeUsd: refused, not retried.
     let e = rc.charge(&ChargeOptions::new("page")).unwrap_err();
-    assert_eq!(api_kind(&e), (403, "limit-reached".into()));
+    assert_eq!(api_kind(&e), (400, "limit-reached".into()));
     // Bad arguments, refused before any request.
     let before = journal(&client, "POST", "/v2/actor-runs/*/charge").len();
     for (options, says) in [

@@ -525,3 +525,46 @@ pub(super) struct LastRunOpts {
 impl Keys for LastRunOpts {
     const KEYS: &'static [&'static [&'static str]] = &[&["status"]];
 }
+
+/// Options of a metamorph: build (the target Actor's tag or number).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MetamorphOpts {
+    build: Option<String>,
+}
+
+impl Keys for MetamorphOpts {
+    const KEYS: &'static [&'static [&'static str]] = &[&["build"]];
+}
+
+impl MetamorphOpts {
+    pub(super) fn metamorph_options(self) -> crate::MetamorphOptions {
+        let mut o = crate::MetamorphOptions::default();
+        o.build = self.build;
+        o
+    }
+}
+
+/// A charge: eventName (required), count (default 1), idempotencyKey (default: a new one).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ChargeOpts {
+    event_name: Option<String>,
+    count: Option<u64>,
+    idempotency_key: Option<String>,
+}
+
+impl Keys for ChargeOpts {
+    const KEYS: &'static [&'static [&'static str]] = &[&["eventName", "count", "idempotencyKey"]];
+}
+
+impl ChargeOpts {
+    pub(super) fn charge_options(self) -> Result<crate::ChargeOptions, Failure> {
+        let name = self
+            .event_name
+            .ok_or_else(|| Failure::invalid("charge options: 'eventName' is required"))?;
+        let mut o = crate::ChargeOptions::new(name).count(self.count.unwrap_or(1));
+        o.idempotency_key = self.idempotency_key;
+        Ok(o)
+    }
+}

@@ -433,8 +433,9 @@ fn charge(ctx: &Ctx, run_id: &str) -> ApiResult {
     if let Some(max) = run.options.max_total_charge_usd {
         // A hair of slack, so that sums of decimal prices land on the limit.
         if total > max + 1e-9 {
+            // 400, not 403: the token is fine, the request asks for too much.
             return Err(ApiError::new(
-                403,
+                400,
                 "limit-reached",
                 format!(
                     "Charging {count} × '{event}' ({} USD) would take run {run_id} to {} USD, over its maxTotalChargeUsd of {max} USD",
