@@ -539,9 +539,9 @@ impl Keys for MetamorphOpts {
 
 impl MetamorphOpts {
     pub(super) fn metamorph_options(self) -> crate::MetamorphOptions {
-        let mut o = crate::MetamorphOptions::default();
-        o.build = self.build;
-        o
+        crate::MetamorphOptions {
+            build: self.build,
+        }
     }
 }
 
