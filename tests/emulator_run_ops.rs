@@ -91,6 +91,35 @@ fn status_message_and_general_access_are_updated() {
     assert_eq!(run["statusMessage"], "Almost");
     assert_eq!(run["isStatusMessageTerminal"], true);
     assert_eq!(run["generalAccess"], "RESTRICTED");
+    // Without a token: a restricted run is closed; one open to anyone with its id is readable,
+    // with its log and default storages, and still not writable.
+    let anonymous = api.with_token(None);
+    let ds = run["defaultDatasetId"].as_str().unwrap();
+    let reads = [
+        path.clone(),
+        format!("{path}/log"),
+        format!("/v2/logs/{rid}"),
+        format!("{path}/dataset/items"),
+        format!("{path}/key-value-store/records/INPUT"),
+    ];
+    for p in &reads {
+        anonymous.get(p).expect(401);
+    }
+    api.put_json(&path, &json!({"generalAccess": "ANYONE_WITH_ID_CAN_READ"}))
+        .expect(200);
+    for p in &reads {
+        anonymous.get(p).expect(200);
+    }
+    anonymous
+        .put_json(&path, &json!({"statusMessage": "hijacked"}))
+        .expect(401);
+    anonymous.post_empty(&format!("{path}/abort")).expect(401);
+    // The dataset itself keeps its own setting when reached by its id.
+    anonymous
+        .get(&format!("/v2/datasets/{ds}/items"))
+        .expect(401);
+    api.put_json(&path, &json!({"generalAccess": "RESTRICTED"}))
+        .expect(200);
     for (body, kind, says) in [
         (json!([1]), "invalid-input", "JSON object"),
         (json!({}), "invalid-input", "Nothing to update"),

@@ -539,9 +539,7 @@ impl Keys for MetamorphOpts {
 
 impl MetamorphOpts {
     pub(super) fn metamorph_options(self) -> crate::MetamorphOptions {
-        crate::MetamorphOptions {
-            build: self.build,
-        }
+        crate::MetamorphOptions { build: self.build }
     }
 }
 
