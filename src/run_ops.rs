@@ -191,16 +191,15 @@ impl RunClient {
     }
 
     /// Deletes a finished run (the platform refuses a run in progress: abort it first). Its
-    /// default storages go with it unless they were given a name.
+    /// default storages go with it unless they were given a name. A retry after a lost answer
+    /// that finds the run gone counts as done.
     ///
     /// API: `actorRun_delete`
     pub fn delete(&self) -> Result<()> {
         self.check_id()?;
         on_run_path(self, "deleting a run")?;
-        self.client()
-            .http()
-            .send(&Call::new("DELETE", self.path()))
-            .map(|_| ())
+        // A delete whose answer was lost is sent again; its 404 then means it was done.
+        crate::key_value_store::delete_storage_with(self.client(), Call::new("DELETE", self.path()))
     }
 
     /// Turns this RUNNING run into a run of `target_actor` (id or `username/name`) with `input`

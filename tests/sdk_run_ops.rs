@@ -376,6 +376,25 @@ fn only_a_finished_run_is_deleted() {
         .unwrap()
         .is_none());
     assert!(rc.delete().unwrap_err().is_not_found());
+    // The answer to a delete is lost: sent again, its 404 means done.
+    let run = client
+        .actor(HELLO)
+        .start(
+            &json!({}),
+            &StartOptions::default().wait_for_finish(Duration::from_secs(30)),
+        )
+        .unwrap();
+    add_fault(
+        &client,
+        json!({"method": "DELETE", "path": "/v2/actor-runs/*", "times": 1,
+               "action": {"kind": "lostResponse"}}),
+    );
+    client.run(&run.id).delete().unwrap();
+    assert_eq!(
+        journal(&client, "DELETE", &format!("/v2/actor-runs/{}", run.id)).len(),
+        2
+    );
+    assert!(client.run(&run.id).get().unwrap().is_none());
     let e = client.actor(GENERATOR).run(&run.id).delete().unwrap_err();
     assert!(is_invalid_argument(&e, "Client::run"), "{e:?}");
 }
