@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::emulator::context::{paginate, Ctx};
+use crate::emulator::context::{paginate_with, Ctx};
 use crate::emulator::programs::{finish_run, spawn_worker};
 use crate::emulator::reply::{data_response, ApiError, ApiResult};
 use crate::emulator::run_extras::parse_iso;
@@ -70,17 +70,17 @@ pub(crate) fn list_runs(ctx: &Ctx, keep: impl Fn(&Run) -> bool) -> ApiResult {
     let after = time_filter(ctx, "startedAfter")?.unwrap_or(0);
     let before = time_filter(ctx, "startedBefore")?.unwrap_or(u64::MAX);
     let st = ctx.shared.lock();
-    let items = st
+    let runs: Vec<&Run> = st
         .run_order
         .iter()
         .filter_map(|id| st.runs.get(id))
         .filter(|r| keep(r))
         .filter(|r| statuses.as_ref().is_none_or(|s| s.contains(&r.status)))
         .filter(|r| (after..=before).contains(&r.started_at))
-        .map(|r| st.run_short_json(r))
         .collect();
+    let page = paginate_with(ctx, runs, |r| st.run_short_json(r))?;
     drop(st);
-    Ok(data_response(200, paginate(ctx, items)?))
+    Ok(data_response(200, page))
 }
 
 pub(crate) fn last_run(ctx: &Ctx, keep: impl Fn(&Run) -> bool) -> Result<String, ApiError> {
