@@ -433,8 +433,7 @@ impl RunnableClient {
     ///
     /// API: `actors_runs_get`, `actorTask_runs_get`
     pub fn runs(&self, options: &crate::RunsOptions) -> Result<Page<Run>> {
-        let call = options.apply(Call::new("GET", format!("{}/runs", self.base()?)))?;
-        self.client.http().send(&call)?.data()
+        self.runs_page(options)
     }
 
     /// The last run (optionally with this status), or `None`.

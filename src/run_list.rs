@@ -1,6 +1,9 @@
 //! Run lists: the options they take (page, order, statuses, start-time window) and the user's
 //! list of all runs.
 
+use serde::de::DeserializeOwned;
+
+use crate::actor::RunnableClient;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::Call;
@@ -122,8 +125,21 @@ impl Client {
     ///
     /// API: `actorRuns_get`
     pub fn runs(&self, options: &RunsOptions) -> Result<Page<Run>> {
+        self.runs_page(options)
+    }
+
+    /// [`runs`](Self::runs) with items of any type (the C library hands them on as received).
+    pub(crate) fn runs_page<T: DeserializeOwned>(&self, options: &RunsOptions) -> Result<Page<T>> {
         let call = options.apply(Call::new("GET", "/v2/actor-runs"))?;
         self.http().send(&call)?.data()
+    }
+}
+
+impl RunnableClient {
+    /// [`runs`](Self::runs) with items of any type (the C library hands them on as received).
+    pub(crate) fn runs_page<T: DeserializeOwned>(&self, options: &RunsOptions) -> Result<Page<T>> {
+        let call = options.apply(Call::new("GET", format!("{}/runs", self.base()?)))?;
+        self.client.http().send(&call)?.data()
     }
 }
 

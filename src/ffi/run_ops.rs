@@ -90,6 +90,7 @@ pub unsafe extern "C" fn apify_runs_list(
 ) -> apify_status {
     ffi!((c: client, options_json: opt_json) -> out_page_json => {
         let o: RunsOpts = parse_object(options_json, "run list options")?;
-        to_json(&c.runs(&o.runs_options())?)?
+        // The items as received (not through `Run`, which would add its absent fields as null).
+        to_json(&c.runs_page::<serde_json::Value>(&o.runs_options())?)?
     })
 }

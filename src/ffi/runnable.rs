@@ -299,7 +299,8 @@ pub unsafe extern "C" fn apify_actor_list_runs(
 ) -> apify_status {
     ffi!((c: client, actor_id: str, options_json: opt_json) -> out_page_json => {
         let o: RunsOpts = parse_object(options_json, "run list options")?;
-        let page = c.actor(actor_id).runs(&o.runs_options())?;
+        // The items as received (not through `Run`, which would add its absent fields as null).
+        let page = c.actor(actor_id).runs_page::<serde_json::Value>(&o.runs_options())?;
         to_json(&page)?
     })
 }

@@ -129,6 +129,9 @@ static void run_lists(const apify_client *c) {
     CHECK_OK(apify_runs_list(c, NULL, &page));
     CHECK(CHECK_JSON_LONG(page, "/total") == 4);
     CHECK_JSON_GET(page, "/items/0/startedAt", first_started);
+    /* The items as the API sent them: the list's short form has no stats or options. */
+    CHECK_JSON_ABSENT(page, "/items/0/stats");
+    CHECK_JSON_ABSENT(page, "/items/0/options");
     apify_string_free(page);
     CHECK_OK(apify_runs_list(c, "{\"status\": \"SUCCEEDED\", \"desc\": true, \"limit\": 10}", &page));
     CHECK(CHECK_JSON_LONG(page, "/total") == 1); /* the metamorphed one */
