@@ -616,6 +616,55 @@ apify_status apify_run_follow_log(const struct apify_client *c,
                                   const char *run_id,
                                   const struct apify_callbacks *callbacks);
 
+// Turns a RUNNING run into a run of `target_actor_id` (id or `username/name`) with
+// `input_json` (a JSON object; NULL for none), stored as `INPUT-METAMORPH-n`; the run keeps its
+// id and storages. Options (may be NULL): build. Writes the run object; wait for it with
+// `apify_run_wait`, its output is then the target's.
+//
+// API: `actorRun_metamorph_post`
+apify_status apify_run_metamorph(const struct apify_client *c,
+                                 const char *run_id,
+                                 const char *target_actor_id,
+                                 const char *input_json,
+                                 const char *options_json,
+                                 char **out_run_json);
+
+// Restarts a RUNNING run's program (same storages); writes the run object.
+//
+// API: `actorRun_reboot_post`
+apify_status apify_run_reboot(const struct apify_client *c,
+                              const char *run_id,
+                              char **out_run_json);
+
+// Charges events of a pay-per-event Actor's run. Options (required): eventName, count
+// (default 1), idempotencyKey (default: a new one for this call, so the library's own
+// retries never charge twice; give one to repeat a charge safely later). A charge over the
+// run's maxTotalChargeUsd fails with API_ERROR (type `limit-reached`).
+//
+// API: `PostChargeRun`
+apify_status apify_run_charge(const struct apify_client *c,
+                              const char *run_id,
+                              const char *options_json);
+
+// Sets a run's status message (`is_terminal` non-zero: it is the last one); writes the run
+// object.
+//
+// API: `actorRun_put`
+apify_status apify_run_set_status_message(const struct apify_client *c,
+                                          const char *run_id,
+                                          const char *message,
+                                          int is_terminal,
+                                          char **out_run_json);
+
+// One page of all the user's runs: `{"items": [...], "total", "offset", "limit", "count",
+// "desc"}`. Options (may be NULL): offset, limit (default 100, at most 1000), desc, status
+// (comma-separated for several), startedAfter, startedBefore (ISO 8601 UTC, inclusive).
+//
+// API: `actorRuns_get`
+apify_status apify_runs_list(const struct apify_client *c,
+                             const char *options_json,
+                             char **out_page_json);
+
 // Starts an Actor run; `*out_run_json` receives the run object. `input_json` (a JSON object)
 // and `options_json` may be NULL. Options: build, memory, timeout, maxItems, maxTotalChargeUsd,
 // restartOnError, waitForFinish, webhooks, validateInput (true: check the input against the
@@ -757,7 +806,8 @@ apify_status apify_actor_last_run(const struct apify_client *c,
                                   char **out_run_json);
 
 // One page of the Actor's runs: `{"items": [...], "total", "offset", "limit", "count", "desc"}`.
-// Options: offset, limit (default 100), desc, status.
+// Options: offset, limit (default 100), desc, status (comma-separated for several),
+// startedAfter, startedBefore.
 //
 // API: `actors_runs_get`
 apify_status apify_actor_list_runs(const struct apify_client *c,

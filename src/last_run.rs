@@ -1,13 +1,16 @@
 //! The last run of an Actor or task, reached through the API's `runs/last` aliases: its default
-//! dataset, key-value store and request queue without looking up the run's id first.
+//! dataset, key-value store and request queue without looking up the run's id first, and the
+//! run operations the aliases have (abort, metamorph, reboot, log).
 
 use crate::actor::ActorClient;
 use crate::client::Client;
 use crate::dataset::DatasetClient;
 use crate::error::Result;
+use crate::http::{Call, Cap, Retry};
 use crate::key_value_store::KeyValueStoreClient;
 use crate::models::Run;
 use crate::request_queue::RequestQueueClient;
+use crate::run_ops::{metamorph_call, MetamorphOptions};
 use crate::runnable::{Kind, Runnable};
 use crate::task::TaskClient;
 
@@ -101,5 +104,56 @@ impl LastRunClient {
             Some(s) => q.with_query("status", s),
             None => q,
         }
+    }
+    /// A call on the last run's own path (`{actor or task}/runs/last{suffix}`), with the status
+    /// filter.
+    fn run_call(&self, method: &'static str, suffix: &str) -> Result<Call> {
+        let base = self.runnable().base()?;
+        Ok(Call::new(method, format!("{base}/runs/last{suffix}"))
+            .query_opt("status", self.status.as_deref()))
+    }
+
+    /// Aborts the last run (`gracefully`: it may finish its work for up to 30 s).
+    ///
+    /// API: `actor_runs_last_abort_post`, `actorTask_runs_last_abort_post`
+    pub fn abort(&self, gracefully: bool) -> Result<Run> {
+        let call = self
+            .run_call("POST", "/abort")?
+            .query("gracefully", gracefully)
+            .retry(Retry::Idempotent);
+        self.client.http().send(&call)?.data()
+    }
+
+    /// Turns the last run (which must be RUNNING) into a run of `target_actor` with `input`;
+    /// see [`RunClient::metamorph`](crate::RunClient::metamorph).
+    ///
+    /// API: `actor_runs_last_metamorph_post`, `actorTask_runs_last_metamorph_post`
+    pub fn metamorph<I: serde::Serialize + ?Sized>(
+        &self,
+        target_actor: &str,
+        input: &I,
+        options: &MetamorphOptions,
+    ) -> Result<Run> {
+        let base = self.runnable().base()?;
+        let call = metamorph_call(format!("{base}/runs/last"), target_actor, input, options)?
+            .query_opt("status", self.status.as_deref());
+        self.client.http().send(&call)?.data()
+    }
+
+    /// Restarts the last run's program (it must be RUNNING); it keeps its storages.
+    ///
+    /// API: `actor_runs_last_reboot_post`, `actorTask_runs_last_reboot_post`
+    pub fn reboot(&self) -> Result<Run> {
+        let call = self.run_call("POST", "/reboot")?.retry(Retry::UnlessLost);
+        self.client.http().send(&call)?.data()
+    }
+
+    /// The last run's log as text.
+    ///
+    /// API: `actor_runs_last_log_get`, `actorTask_last_log_get`
+    pub fn log(&self) -> Result<String> {
+        let call = self.run_call("GET", "/log")?.cap(Cap::Large);
+        let bytes = self.client.http().send(&call)?.bytes()?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 }

@@ -105,6 +105,8 @@ mod request_queue_batch;
 mod request_queue_collection;
 mod request_queue_models;
 mod run;
+mod run_list;
+mod run_ops;
 mod runnable;
 mod schedule_models;
 mod schedules;
@@ -165,6 +167,8 @@ pub use request_queue_models::{
     RequestQueue, RequestsOptions, RequestsPage,
 };
 pub use run::{RunClient, WaitOptions, WaitStrategy, WebhookWait};
+pub use run_list::{RunsOptions, MAX_RUNS_PER_PAGE};
+pub use run_ops::{ChargeOptions, Metamorph, MetamorphOptions, RunUpdate};
 pub use schedule_models::{
     Schedule, ScheduleAction, ScheduleCreate, ScheduleListOptions, ScheduleLogEntry,
     ScheduleRunInput, ScheduleUpdate, RUN_ACTOR, RUN_ACTOR_TASK,

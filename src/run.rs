@@ -53,6 +53,20 @@ impl RunClient {
         &self.client
     }
 
+    /// A run reached at another path than `/v2/actor-runs/{id}` (an Actor's run).
+    pub(crate) fn at(client: &Client, path: String, run_id: &str) -> RunClient {
+        RunClient {
+            client: client.clone(),
+            id: run_id.trim().to_string(),
+            path,
+        }
+    }
+
+    /// The run's path (already encoded).
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
     pub(crate) fn check_id(&self) -> Result<()> {
         id_segment("the run id", &self.id).map(|_| ())
     }

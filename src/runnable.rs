@@ -20,7 +20,7 @@ use crate::client::{id_segment, Client};
 use crate::dataset::ItemsOptions;
 use crate::error::{Error, Result};
 use crate::http::{Call, Cap, Retry};
-use crate::models::{Page, Record, Run, RunStatus};
+use crate::models::{Record, Run, RunStatus};
 use crate::run::WaitStrategy;
 use crate::start::Start;
 use crate::start_options::{CallOptions, StartOptions};
@@ -220,21 +220,6 @@ impl<'a> Runnable<'a> {
             .apply(call.query("format", "json"))
             .cap(Cap::Page(items.limit));
         self.send_sync(call)?.json()
-    }
-
-    pub(crate) fn runs(
-        &self,
-        offset: u64,
-        limit: u64,
-        desc: bool,
-        status: Option<&str>,
-    ) -> Result<Page<Value>> {
-        let call = Call::new("GET", format!("{}/runs", self.base()?))
-            .query("offset", offset)
-            .query("limit", limit)
-            .query("desc", desc)
-            .query_opt("status", status);
-        self.client.http().send(&call)?.data()
     }
 
     pub(crate) fn last_run(&self, status: Option<&str>) -> Result<Option<Run>> {

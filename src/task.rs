@@ -6,7 +6,6 @@ use std::ops::ControlFlow;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::client::Client;
 use crate::dataset::ItemsOptions;
@@ -124,17 +123,12 @@ impl TaskClient {
         self.runnable().run_sync_get_items(input, options, items)
     }
 
-    /// One page of this task's runs (newest first with `desc`).
+    /// One page of this task's runs, filtered by `options` (see
+    /// [`RunsOptions`](crate::RunsOptions)); the items are the list's short form of a run.
     ///
     /// API: `actorTask_runs_get`
-    pub fn runs(
-        &self,
-        offset: u64,
-        limit: u64,
-        desc: bool,
-        status: Option<&str>,
-    ) -> Result<Page<Value>> {
-        self.runnable().runs(offset, limit, desc, status)
+    pub fn runs(&self, options: &crate::RunsOptions) -> Result<Page<Run>> {
+        self.runnable().runs_page(options)
     }
 
     /// The last run (optionally with this status), or `None`.

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use apify::emulator::EmulatorConfig;
 use apify::{
-    CallOptions, Client, Error, ItemsOptions, KeysOptions, RunStatus, StartOptions, WaitOptions,
-    WaitStrategy,
+    CallOptions, Client, Error, ItemsOptions, KeysOptions, RunStatus, RunsOptions, StartOptions,
+    WaitOptions, WaitStrategy,
 };
 use serde_json::{json, Value};
 
@@ -177,7 +177,7 @@ fn failed_timed_out_and_aborted_runs() {
     let aborted = client.run(&running.id).abort(false).unwrap();
     assert_eq!(aborted.status, RunStatus::Aborted);
     // Reruns on failure: every attempt is a new run.
-    let before = gen.runs(0, 1000, false, None).unwrap().total;
+    let before = gen.runs(&RunsOptions::default().limit(1000)).unwrap().total;
     let last = gen
         .call(
             &json!({"outcome": "FAILED"}),
@@ -185,7 +185,10 @@ fn failed_timed_out_and_aborted_runs() {
         )
         .unwrap();
     assert_eq!(last.status, RunStatus::Failed);
-    assert_eq!(gen.runs(0, 1000, false, None).unwrap().total, before + 3);
+    assert_eq!(
+        gen.runs(&RunsOptions::default().limit(1000)).unwrap().total,
+        before + 3
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use apify::emulator::{Emulator, EmulatorConfig};
-use apify::{Client, Error, RunStatus, StartOptions};
+use apify::{Client, Error, RunStatus, RunsOptions, StartOptions};
 use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
@@ -41,7 +41,13 @@ fn lost_responses_on_20_starts_give_exactly_20_runs() {
         );
         assert!(ids.insert(run.id));
     }
-    assert_eq!(actor.runs(0, 1000, false, None).unwrap().total, 20);
+    assert_eq!(
+        actor
+            .runs(&RunsOptions::default().limit(1000))
+            .unwrap()
+            .total,
+        20
+    );
     // Identical inputs too: each caller still gets its own run.
     add_fault(
         &client,
@@ -53,7 +59,13 @@ fn lost_responses_on_20_starts_give_exactly_20_runs() {
             .unwrap();
         assert!(ids.insert(run.id));
     }
-    assert_eq!(actor.runs(0, 1000, false, None).unwrap().total, 25);
+    assert_eq!(
+        actor
+            .runs(&RunsOptions::default().limit(1000))
+            .unwrap()
+            .total,
+        25
+    );
 }
 
 #[test]
@@ -68,7 +80,10 @@ fn lost_sync_run_is_not_resent() {
         .run_sync(&json!({}), &StartOptions::default(), None)
         .unwrap_err();
     assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
-    assert_eq!(actor.runs(0, 10, false, None).unwrap().total, 1);
+    assert_eq!(
+        actor.runs(&RunsOptions::default().limit(10)).unwrap().total,
+        1
+    );
 }
 
 #[test]
@@ -97,7 +112,10 @@ fn lost_task_start_is_reconciled() {
     assert_ne!(a.id, b.id);
     assert_ne!(a.id, c.id);
     assert_ne!(b.id, c.id);
-    assert_eq!(task.runs(0, 100, false, None).unwrap().total, 3);
+    assert_eq!(
+        task.runs(&RunsOptions::default().limit(100)).unwrap().total,
+        3
+    );
 }
 
 #[test]
@@ -122,9 +140,9 @@ fn a_start_carries_its_marker_after_the_users_suffix() {
     assert!(re.is_match(&ua(&b)), "{}", ua(&b));
     assert_ne!(ua(&a), ua(&b), "every start has a marker of its own");
     // The run list shows the same meta.
-    let page = actor.runs(0, 10, false, None).unwrap();
-    assert_eq!(page.items[0]["meta"]["userAgent"], ua(&a));
-    assert_eq!(page.items[0]["meta"]["clientIp"], "127.0.0.1");
+    let page = actor.runs(&RunsOptions::default().limit(10)).unwrap();
+    assert_eq!(page.items[0].meta["userAgent"], ua(&a));
+    assert_eq!(page.items[0].meta["clientIp"], "127.0.0.1");
     // Other requests keep the plain User-Agent.
     let journal = support(
         &client,
@@ -166,22 +184,18 @@ fn an_original_that_arrives_after_the_resend_is_kept_and_the_extra_run_aborted()
     let run = actor
         .start(&json!({"durationSecs": 30}), &StartOptions::default())
         .unwrap();
-    let page = actor.runs(0, 10, false, None).unwrap();
+    let page = actor.runs(&RunsOptions::default().limit(10)).unwrap();
     assert_eq!(
         page.total, 2,
         "the original and the resend both reached the server"
     );
     let (oldest, extra) = (&page.items[0], &page.items[1]);
     assert_eq!(
-        run.id, oldest["id"],
+        run.id, oldest.id,
         "the oldest run carrying the marker is kept"
     );
-    assert_eq!(oldest["meta"]["userAgent"], extra["meta"]["userAgent"]);
-    let extra = client
-        .run(extra["id"].as_str().unwrap())
-        .get()
-        .unwrap()
-        .unwrap();
+    assert_eq!(oldest.meta["userAgent"], extra.meta["userAgent"]);
+    let extra = client.run(&extra.id).get().unwrap().unwrap();
     assert!(
         matches!(extra.status, RunStatus::Aborting | RunStatus::Aborted),
         "{:?}",
@@ -225,5 +239,8 @@ fn a_server_that_does_not_record_the_marker_gets_no_resend() {
             .contains("GET /v2/actors/apify~hello-world/runs?desc=true"),
         "{err}"
     );
-    assert_eq!(actor.runs(0, 10, false, None).unwrap().total, 2);
+    assert_eq!(
+        actor.runs(&RunsOptions::default().limit(10)).unwrap().total,
+        2
+    );
 }

@@ -225,7 +225,9 @@ fn synchronous_runs_without_input_send_the_get_forms() {
         (1, 1)
     );
     // The start options ride on the GET form's query too.
-    let run_list = task.runs(0, 10, true, None).unwrap();
+    let run_list = task
+        .runs(&apify::RunsOptions::default().limit(10).desc(true))
+        .unwrap();
     assert_eq!(run_list.total, 4);
     task.run_sync(&(), &StartOptions::default().memory_mbytes(512), None)
         .unwrap();

@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 
-use apify::{CallOptions, Error, RunStatus, StartOptions, WaitOptions};
+use apify::{CallOptions, Error, RunStatus, RunsOptions, StartOptions, WaitOptions};
 use serde_json::json;
 
 #[path = "common/sdk.rs"]
@@ -59,13 +59,13 @@ fn reruns_follow_each_runs_log() {
     assert_eq!(run.status, RunStatus::Failed);
     let runs = client
         .actor("emulator/generator")
-        .runs(0, 10, false, None)
+        .runs(&RunsOptions::default().limit(10))
         .unwrap();
     assert_eq!(runs.total, 2);
     let both: String = runs
         .items
         .iter()
-        .map(|r| client.run(r["id"].as_str().unwrap()).log().unwrap())
+        .map(|r| client.run(&r.id).log().unwrap())
         .collect();
     assert_eq!(log, both);
 }

@@ -135,7 +135,17 @@ pub(crate) fn too_large() -> ApiError {
 }
 
 /// Standard list pagination (`offset`, `limit`, `desc`) over an already ordered list.
-pub(crate) fn paginate(ctx: &Ctx, mut items: Vec<Value>) -> Result<Value, ApiError> {
+pub(crate) fn paginate(ctx: &Ctx, items: Vec<Value>) -> Result<Value, ApiError> {
+    paginate_with(ctx, items, |v| v)
+}
+
+/// [`paginate`] over any ordered list, turning only the page's items into JSON (a long list
+/// costs a pass over references, not a JSON object per element).
+pub(crate) fn paginate_with<T>(
+    ctx: &Ctx,
+    mut items: Vec<T>,
+    to_json: impl FnMut(T) -> Value,
+) -> Result<Value, ApiError> {
     let offset = ctx.q_uint("offset")?.unwrap_or(0) as usize;
     let limit = ctx.q_uint("limit")?.unwrap_or(1000).clamp(1, 1000) as usize;
     let desc = ctx.q_bool("desc")?.unwrap_or(false);
@@ -143,7 +153,12 @@ pub(crate) fn paginate(ctx: &Ctx, mut items: Vec<Value>) -> Result<Value, ApiErr
     if desc {
         items.reverse();
     }
-    let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    let page: Vec<Value> = items
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(to_json)
+        .collect();
     Ok(json!({
         "total": total,
         "offset": offset,

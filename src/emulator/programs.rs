@@ -207,7 +207,9 @@ fn run_worker(
     };
     {
         let mut st = worker.shared.lock();
-        let run = &st.runs[&worker.run_id];
+        let Some(run) = st.runs.get(&worker.run_id) else {
+            return;
+        };
         if run.generation != worker.generation || run.status.is_terminal() {
             return;
         }
@@ -222,7 +224,10 @@ fn run_worker(
     worker.shared.notify();
     let event = {
         let st = worker.shared.lock();
-        st.runs[&worker.run_id].status.event_type()
+        // Deleted as soon as it finished: no event then.
+        st.runs
+            .get(&worker.run_id)
+            .and_then(|r| r.status.event_type())
     };
     if let Some(event) = event {
         webhook_delivery::fire(&worker.shared, &worker.run_id, event);

@@ -12,6 +12,7 @@ use super::faults::Fault;
 use super::journal::Journal;
 use super::registry::{built_in_actors, Actor, Build, Program};
 pub(crate) use super::rq_state::RequestQueue;
+use super::run_extras::RunExtras;
 pub(crate) use super::schedule_state::{Schedule, ScheduledRun};
 use super::util::{iso_millis, new_id, now_millis};
 pub(crate) use super::webhook_state::{AdHocWebhook, Dispatch, Webhook};
@@ -210,6 +211,8 @@ pub(crate) struct Run {
     pub generation: u64,
     pub client_ip: String,
     pub user_agent: Option<String>,
+    /// Metamorphs, reboots, charges and general access (the run operations).
+    pub extras: RunExtras,
 }
 
 /// One stored dataset item: its JSON text and what filters need to know about it.

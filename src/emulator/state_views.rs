@@ -29,7 +29,7 @@ impl State {
         if let Some(max) = run.options.max_total_charge_usd {
             options["maxTotalChargeUsd"] = json!(max);
         }
-        json!({
+        let mut out = json!({
             "id": run.id,
             "actId": run.act_id,
             "userId": self.user.id,
@@ -70,7 +70,15 @@ impl State {
             "generalAccess": "FOLLOW_USER_SETTING",
             "usageTotalUsd": 0,
             "usage": {},
-        })
+        });
+        run.extras.show(&mut out, self.run_pricing(run));
+        out
+    }
+
+    /// The pricing in effect for a run now: its Actor's current `pricingInfos` entry.
+    pub(crate) fn run_pricing(&self, run: &Run) -> Option<&Value> {
+        let actor = self.actors.iter().find(|a| a.id == run.act_id)?;
+        super::pricing::current(actor.extra.get("pricingInfos"), now_millis())
     }
 
     /// A run's `meta`: started through the API, or by a schedule (which it names).
@@ -100,7 +108,7 @@ impl State {
             "buildId": run.build_id,
             "buildNumber": run.build_number,
             "meta": self.run_meta(run),
-            "usageTotalUsd": 0,
+            "usageTotalUsd": super::run_extras::round_usd(run.extras.charged_usd),
             "defaultKeyValueStoreId": run.kvs_id,
             "defaultDatasetId": run.dataset_id,
             "defaultRequestQueueId": run.queue_id,

@@ -28,6 +28,7 @@ mod record;
 mod request;
 mod rq;
 mod run;
+mod run_ops;
 mod runnable;
 #[cfg(test)]
 mod tests;
@@ -48,5 +49,6 @@ pub use record::*;
 pub use request::*;
 pub use rq::*;
 pub use run::*;
+pub use run_ops::*;
 pub use runnable::*;
 pub use webhook::*;

@@ -471,18 +471,48 @@ impl KeysOpts {
     }
 }
 
-/// Options of the run list and the last run.
+/// Options of the run lists: offset, limit (default 100), desc, status (one, or several
+/// separated by commas), startedAfter, startedBefore (ISO 8601 UTC).
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct RunsOpts {
-    pub(super) offset: Option<u64>,
-    pub(super) limit: Option<u64>,
-    pub(super) desc: Option<bool>,
-    pub(super) status: Option<String>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+    desc: Option<bool>,
+    status: Option<String>,
+    started_after: Option<String>,
+    started_before: Option<String>,
 }
 
 impl Keys for RunsOpts {
-    const KEYS: &'static [&'static [&'static str]] = &[&["offset", "limit", "desc", "status"]];
+    const KEYS: &'static [&'static [&'static str]] = &[&[
+        "offset",
+        "limit",
+        "desc",
+        "status",
+        "startedAfter",
+        "startedBefore",
+    ]];
+}
+
+impl RunsOpts {
+    /// The Rust options (checked when the list is requested).
+    pub(super) fn runs_options(self) -> crate::RunsOptions {
+        let mut o = crate::RunsOptions::default()
+            .offset(self.offset.unwrap_or(0))
+            .limit(self.limit.unwrap_or(100))
+            .desc(self.desc.unwrap_or(false))
+            .statuses(
+                self.status
+                    .iter()
+                    .flat_map(|s| s.split(','))
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| crate::RunStatus::parse(s.trim())),
+            );
+        o.started_after = self.started_after;
+        o.started_before = self.started_before;
+        o
+    }
 }
 
 /// Options of the last run.
@@ -494,4 +524,45 @@ pub(super) struct LastRunOpts {
 
 impl Keys for LastRunOpts {
     const KEYS: &'static [&'static [&'static str]] = &[&["status"]];
+}
+
+/// Options of a metamorph: build (the target Actor's tag or number).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MetamorphOpts {
+    build: Option<String>,
+}
+
+impl Keys for MetamorphOpts {
+    const KEYS: &'static [&'static [&'static str]] = &[&["build"]];
+}
+
+impl MetamorphOpts {
+    pub(super) fn metamorph_options(self) -> crate::MetamorphOptions {
+        crate::MetamorphOptions { build: self.build }
+    }
+}
+
+/// A charge: eventName (required), count (default 1), idempotencyKey (default: a new one).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ChargeOpts {
+    event_name: Option<String>,
+    count: Option<u64>,
+    idempotency_key: Option<String>,
+}
+
+impl Keys for ChargeOpts {
+    const KEYS: &'static [&'static [&'static str]] = &[&["eventName", "count", "idempotencyKey"]];
+}
+
+impl ChargeOpts {
+    pub(super) fn charge_options(self) -> Result<crate::ChargeOptions, Failure> {
+        let name = self
+            .event_name
+            .ok_or_else(|| Failure::invalid("charge options: 'eventName' is required"))?;
+        let mut o = crate::ChargeOptions::new(name).count(self.count.unwrap_or(1));
+        o.idempotency_key = self.idempotency_key;
+        Ok(o)
+    }
 }

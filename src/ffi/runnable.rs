@@ -295,7 +295,8 @@ pub unsafe extern "C" fn apify_actor_last_run(
 }
 
 /// One page of the Actor's runs: `{"items": [...], "total", "offset", "limit", "count", "desc"}`.
-/// Options: offset, limit (default 100), desc, status.
+/// Options: offset, limit (default 100), desc, status (comma-separated for several),
+/// startedAfter, startedBefore.
 ///
 /// API: `actors_runs_get`
 #[no_mangle]
@@ -307,12 +308,8 @@ pub unsafe extern "C" fn apify_actor_list_runs(
 ) -> apify_status {
     ffi!((c: client, actor_id: str, options_json: opt_json) -> out_page_json => {
         let o: RunsOpts = parse_object(options_json, "run list options")?;
-        let page = c.actor(actor_id).runs(
-            o.offset.unwrap_or(0),
-            o.limit.unwrap_or(100),
-            o.desc.unwrap_or(false),
-            o.status.as_deref(),
-        )?;
+        // The items as received (not through `Run`, which would add its absent fields as null).
+        let page = c.actor(actor_id).runnable().runs_page::<serde_json::Value>(&o.runs_options())?;
         to_json(&page)?
     })
 }

@@ -95,6 +95,8 @@ pub(crate) struct Call {
     pub cap: Cap,
     /// A run start's marker (`libapify-start/<hex>`), appended to the User-Agent of every attempt.
     pub start_marker: Option<String>,
+    /// Extra request headers (a charge's `idempotency-key`), sent with every attempt.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Call {
@@ -109,7 +111,13 @@ impl Call {
             stream: false,
             cap: Cap::Json,
             start_marker: None,
+            headers: Vec::new(),
         }
+    }
+
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Call {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
     }
 
     pub(crate) fn start_marker(mut self, marker: &str) -> Call {

@@ -474,6 +474,9 @@ impl Transport {
             // A request's own User-Agent replaces the agent's.
             builder = builder.header("User-Agent", format!("{} {marker}", self.user_agent));
         }
+        for (name, value) in &call.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
         let mut body = Vec::new();
         if let (Some((bytes, content_type)), true) = (&call.body, with_body) {
             builder = builder.header("Content-Type", content_type.as_str());

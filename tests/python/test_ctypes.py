@@ -17,6 +17,7 @@ import ctypes
 import json
 import os
 import sys
+import time
 import traceback
 from ctypes import (
     POINTER,
@@ -33,6 +34,7 @@ OK = 0
 NULL_ARGUMENT = 1
 INVALID_JSON = 3
 INVALID_ARGUMENT = 4
+API_ERROR = 10
 NOT_FOUND = 11
 UNAUTHORIZED = 12
 
@@ -100,6 +102,17 @@ apify_request = declare(
     c_char_p,
     POINTER(c_void_p),
 )
+
+apify_actor_start = declare("apify_actor_start", status_t, *_run_args, POINTER(c_void_p))
+apify_run_set_status_message = declare(
+    "apify_run_set_status_message", status_t, client_p, c_char_p, c_char_p, c_int32, POINTER(c_void_p)
+)
+apify_run_reboot = declare("apify_run_reboot", status_t, client_p, c_char_p, POINTER(c_void_p))
+apify_run_metamorph = declare(
+    "apify_run_metamorph", status_t, client_p, c_char_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p)
+)
+apify_run_charge = declare("apify_run_charge", status_t, client_p, c_char_p, c_char_p)
+apify_runs_list = declare("apify_runs_list", status_t, client_p, c_char_p, POINTER(c_void_p))
 
 # How many library strings were freed (reported at the end).
 STRINGS_FREED = 0
@@ -473,6 +486,45 @@ def test_free_null_is_a_noop():
     check(apify_record_len(None) == 0, "apify_record_len(NULL)")
     check(not apify_record_data(None), "apify_record_data(NULL)")
     check(apify_record_content_type(None) is None, "apify_record_content_type(NULL)")
+
+
+def _json_out(fn, *args):
+    out = c_void_p()
+    expect_status(fn(*args, byref(out)), OK, fn.__name__)
+    return json.loads(take_string(out))
+
+
+def test_run_operations():
+    run = _json_out(
+        apify_actor_start, CLIENT, b"emulator/generator", b'{"durationSecs": 30, "count": 1}', None
+    )
+    run_id = enc(run["id"])
+    for _ in range(1500):
+        if _json_out(apify_run_get, CLIENT, run_id)["status"] == "RUNNING":
+            break
+        time.sleep(0.02)
+    got = _json_out(apify_run_set_status_message, CLIENT, run_id, "Working (ctypes)".encode(), 0)
+    check(got["statusMessage"] == "Working (ctypes)", f"status message {got['statusMessage']!r}")
+    got = _json_out(apify_run_reboot, CLIENT, run_id)
+    check(got["stats"]["rebootCount"] == 1, f"rebootCount {got['stats']}")
+    # Not a pay-per-event Actor: the platform's error, nothing charged.
+    st = apify_run_charge(CLIENT, run_id, b'{"eventName": "page"}')
+    expect_status(st, API_ERROR, "apify_run_charge")
+    _, err = last_error()
+    check(err["type"] == "cannot-charge-non-pay-per-event-actor", f"charge error {err}")
+    got = _json_out(
+        apify_run_metamorph, CLIENT, run_id, b"apify/hello-world", b'{"message": "ctypes"}', None
+    )
+    check(got["metamorphs"][0]["inputKey"] == "INPUT-METAMORPH-1", f"metamorphs {got.get('metamorphs')}")
+    done = _json_out(apify_run_wait, CLIENT, run_id, 60)
+    check(done["status"] == "SUCCEEDED", f"status after the metamorph {done['status']}")
+    page = _json_out(apify_runs_list, CLIENT, b'{"status": "SUCCEEDED", "desc": true, "limit": 5}')
+    check(page["desc"] is True and page["limit"] == 5, f"page {page}")
+    check(run["id"] in [r["id"] for r in page["items"]], "the metamorphed run is listed as SUCCEEDED")
+    out = c_void_p(0x5EED)
+    st = apify_runs_list(CLIENT, b'{"startedAfter": "soon"}', byref(out))
+    expect_status(st, INVALID_ARGUMENT, "apify_runs_list(bad startedAfter)")
+    check(out.value == 0x5EED, "a failing apify_runs_list wrote its out-parameter")
 
 
 def main():

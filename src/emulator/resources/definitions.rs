@@ -356,6 +356,13 @@ fn apply_fields(
             ))
         }
     }
+    // Pricing (pay-per-event Actors charge their runs by it): checked and completed in `pricing`.
+    if let Some(v) = body.get("pricingInfos") {
+        match crate::emulator::pricing::check_pricing_infos(v, now_millis()).map_err(invalid)? {
+            Value::Null => a.extra.remove("pricingInfos"),
+            infos => a.extra.insert("pricingInfos".into(), infos),
+        };
+    }
     match body.get("defaultRunOptions") {
         None | Some(Value::Null) => {}
         Some(Value::Object(o)) => {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::emulator::context::Ctx;
 use crate::emulator::http::{Body, Response, StreamFn};
-use crate::emulator::reply::ApiResult;
+use crate::emulator::reply::{ApiError, ApiResult};
 use crate::emulator::state::{Shared, State};
 
 /// Whose log: a run's or a build's (by id).
@@ -57,7 +57,10 @@ pub(crate) fn log_response_of(ctx: &Ctx, of: LogOf) -> ApiResult {
     } else {
         let len = {
             let st = shared.lock();
-            let log = of.view(&st).map_or("", |(log, _)| log);
+            let (log, _) = of.view(&st).ok_or_else(|| match &of {
+                LogOf::Run(id) => ApiError::not_found("Actor run", id),
+                LogOf::Build(id) => ApiError::not_found("Build", id),
+            })?;
             if log.len() <= INLINE_LOG {
                 return Ok(Response::bytes(200, content_type, log.as_bytes().to_vec()));
             }
@@ -114,6 +117,7 @@ fn follow(shared: &Arc<Shared>, of: &LogOf, w: &mut dyn std::io::Write) -> std::
         let done = {
             let st = shared.lock();
             let st = shared.wait_until(st, Instant::now() + Duration::from_secs(1), |st| {
+                // A deleted run or build has said all it will.
                 of.view(st)
                     .is_none_or(|(log, done)| log.len() > sent || done)
             });

@@ -20,6 +20,7 @@ pub(crate) mod request_queues;
 pub(crate) mod rq_locks;
 pub(crate) mod rq_requests;
 pub(crate) mod rq_support;
+pub(crate) mod run_ops;
 pub(crate) mod run_start;
 pub(crate) mod run_sync;
 pub(crate) mod runs;

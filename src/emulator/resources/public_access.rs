@@ -1,7 +1,8 @@
 //! Reads without a token: a signed public URL (`signature`) of dataset items, a store's keys,
-//! records archive or one record, and storages whose `generalAccess` lets anyone with the id
-//! (or name) read them; a build, and a build's OpenAPI document, by the build's id. Only GET and
-//! HEAD; everything else still needs a token.
+//! records archive or one record, storages whose `generalAccess` lets anyone with the id (or
+//! name) read them, runs whose `generalAccess` does (the run, its log and its default
+//! storages), and a build and its OpenAPI document by the build's id. Only GET and HEAD;
+//! everything else still needs a token.
 
 use crate::emulator::context::Ctx;
 use crate::emulator::reply::ApiError;
@@ -70,6 +71,18 @@ pub(crate) fn allows(ctx: &Ctx, segs: &[&str]) -> Result<bool, ApiError> {
     {
         return Ok(st.builds.iter().any(|b| b.id == *id));
     }
+    let run_open = |id: &str| {
+        st.runs.get(id).is_some_and(|r| {
+            matches!(
+                r.extras.general_access.as_deref(),
+                Some("ANYONE_WITH_ID_CAN_READ" | "ANYONE_WITH_NAME_CAN_READ")
+            )
+        })
+    };
+    if let ["v2", "actor-runs", run] | ["v2", "actor-runs", run, "log"] | ["v2", "logs", run] = segs
+    {
+        return Ok(run_open(run));
+    }
     let Some(t) = target(&st, segs) else {
         return Ok(false);
     };
@@ -81,6 +94,10 @@ pub(crate) fn allows(ctx: &Ctx, segs: &[&str]) -> Result<bool, ApiError> {
     );
     if !is_read {
         return Ok(false);
+    }
+    // A run open to anyone opens its default storages' reads too (the spec says so).
+    if t.via_run && run_open(segs[2]) {
+        return Ok(true);
     }
     let found = match t.kind {
         Kind::Dataset => st.dataset_id(&t.given).map(|id| {

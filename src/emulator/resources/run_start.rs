@@ -7,6 +7,7 @@ use crate::emulator::context::{input_json, Ctx};
 use crate::emulator::programs::spawn_worker;
 use crate::emulator::registry::{DEFAULT_MEMORY_MBYTES, DEFAULT_TIMEOUT_SECS};
 use crate::emulator::reply::{data_response, json_kind, ApiError, ApiResult};
+use crate::emulator::run_extras::RunExtras;
 use crate::emulator::state::{AdHocWebhook, Run, RunOptions, Status};
 use crate::emulator::util::{new_id, now_millis};
 use crate::emulator::webhook_delivery;
@@ -234,6 +235,7 @@ pub(crate) fn start_run(ctx: &Ctx, spec: StartSpec) -> String {
             } else {
                 None
             },
+            extras: RunExtras::default(),
         };
         st.runs.insert(run_id.clone(), run);
         st.run_order.push(run_id.clone());
@@ -252,7 +254,7 @@ pub(crate) fn start_run(ctx: &Ctx, spec: StartSpec) -> String {
 pub(crate) fn start_response(ctx: &Ctx, spec: StartSpec) -> ApiResult {
     let wait = spec.wait_secs;
     let run_id = start_run(ctx, spec);
-    let body = wait_for_run(ctx.shared, &run_id, wait);
+    let body = wait_for_run(ctx.shared, &run_id, wait)?;
     Ok(data_response(201, body).with_header(
         "Location",
         format!("{}/v2/actor-runs/{run_id}", ctx.shared.base_url),

@@ -32,8 +32,13 @@ pub(crate) fn run_sync(ctx: &Ctx, spec: StartSpec, output_record: bool) -> ApiRe
     let shared = ctx.shared;
     let deadline = Instant::now() + shared.config.sync_timeout;
     let st = shared.lock();
-    let st = shared.wait_until(st, deadline, |st| st.runs[&run_id].status.is_terminal());
-    let run = &st.runs[&run_id];
+    let st = shared.wait_until(st, deadline, |st| {
+        st.runs.get(&run_id).is_none_or(|r| r.status.is_terminal())
+    });
+    let run = st
+        .runs
+        .get(&run_id)
+        .ok_or_else(|| ApiError::not_found("Actor run", &run_id))?;
     if !run.status.is_terminal() {
         return Err(ApiError::new(
             408,

@@ -194,6 +194,15 @@ pub(super) fn functions() -> Vec<Func> {
         apify_run_resurrect(0, 1, 2) => [C, RUN, OUT_RUN];
         apify_run_get_log(0, 1, 2) => [C, RUN, out("out_text")];
         apify_run_follow_log(0, 1, 2) => [C, RUN, log_callbacks];
+        apify_run_metamorph(0, 1, 2, 3, 4, 5) => [
+            C, RUN, ("target_actor_id", Text("apify/hello-world")), INPUT, OPTIONS, OUT_RUN,
+        ];
+        apify_run_reboot(0, 1, 2) => [C, RUN, OUT_RUN];
+        apify_run_charge(0, 1, 2) => [
+            C, RUN, ("options_json", Json(Shape::Options, r#"{"eventName": "page"}"#)),
+        ];
+        apify_run_set_status_message(0, 1, 2, {0}, 3) => [C, RUN, ("message", Text("busy")), OUT_RUN];
+        apify_runs_list(0, 1, 2) => [C, OPTIONS, out("out_page_json")];
         // Tasks.
         apify_task_start(0, 1, 2, 3, 4) => [C, TASK, INPUT, OPTIONS, OUT_RUN];
         apify_task_call(0, 1, 2, 3, 4) => [C, TASK, INPUT, OPTIONS, OUT_RUN];
