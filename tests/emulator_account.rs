@@ -231,6 +231,84 @@ fn monthly_usage_counts_the_runs_of_the_cycle() {
 }
 
 #[test]
+fn monthly_usage_counts_pay_per_event_charges() {
+    let api = Api::start();
+    // A pay-per-event Actor: `page` at 0.25 USD, `lead` at 0.1 USD.
+    let actor = api
+        .post_json(
+            "/v2/acts",
+            &json!({"name": "ppe-usage",
+                    "versions": [{"versionNumber": "0.0", "sourceType": "SOURCE_FILES",
+                                  "sourceFiles": [{"name": ".actor/actor.json", "format": "TEXT",
+                                                   "content": "{\"actorSpecification\": 1}"}]}],
+                    "pricingInfos": [{"pricingModel": "PAY_PER_EVENT", "pricingPerEvent": {
+                        "actorChargeEvents": {
+                            "page": {"eventTitle": "Page", "eventDescription": "A page",
+                                     "eventPriceUsd": 0.25},
+                            "lead": {"eventTitle": "Lead", "eventDescription": "A lead",
+                                     "eventPriceUsd": 0.1}}}}]}),
+        )
+        .expect(201)
+        .data();
+    let id = actor["id"].as_str().unwrap();
+    let build = api
+        .post_empty(&format!(
+            "/v2/acts/{id}/builds?version=0.0&waitForFinish=60"
+        ))
+        .expect(201)
+        .data();
+    assert_eq!(build["status"], "SUCCEEDED");
+    let run = api.start_run(id, &json!({"durationSecs": 30}), "");
+    let rid = run["id"].as_str().unwrap();
+    for (event, count) in [("page", 2), ("lead", 1)] {
+        let body = json!({"eventName": event, "count": count}).to_string();
+        api.request(
+            "POST",
+            &format!("/v2/actor-runs/{rid}/charge"),
+            &[("Content-Type", "application/json")],
+            Some(body.as_bytes()),
+        )
+        .expect(201);
+    }
+    api.post_empty(&format!("/v2/actor-runs/{rid}/abort"))
+        .expect(200);
+    let charged = api.get(&format!("/v2/actor-runs/{rid}")).expect(200).data();
+    assert_eq!(charged["usageTotalUsd"], 0.6);
+    // A free Actor's run adds to the other lines only.
+    let free = api.start_run("emulator~generator", &json!({"count": 1}), "");
+    api.wait_run(free["id"].as_str().unwrap());
+
+    let usage = api.get("/v2/users/me/usage/monthly").expect(200).data();
+    let ppe = &usage["monthlyServiceUsage"]["PAY_PER_EVENT"];
+    assert_eq!(ppe["quantity"], 3.0, "{usage}");
+    assert_eq!(ppe["baseAmountUsd"], 0.6);
+    let day = &usage["dailyServiceUsages"][0];
+    assert_eq!(day["serviceUsage"]["PAY_PER_EVENT"], *ppe);
+    let sum: f64 = usage["monthlyServiceUsage"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|u| u["baseAmountUsd"].as_f64().unwrap())
+        .sum();
+    let total = usage["totalUsageCreditsUsdBeforeVolumeDiscount"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (sum - total).abs() < 1e-12 && total > 0.6,
+        "{sum} vs {total}"
+    );
+    assert!((day["totalUsageCreditsUsd"].as_f64().unwrap() - total).abs() < 1e-12);
+    let limits = api.get("/v2/users/me/limits").expect(200).data();
+    assert!(limits["current"]["monthlyUsageUsd"].as_f64().unwrap() >= total);
+    // Another month: no charges, no line.
+    let past = api
+        .get("/v2/users/me/usage/monthly?date=2020-02-29")
+        .expect(200)
+        .data();
+    assert!(past["monthlyServiceUsage"].get("PAY_PER_EVENT").is_none());
+}
+
+#[test]
 fn limits_show_the_account_and_change_only_what_may_change() {
     let api = Api::start();
     let limits = api.get("/v2/users/me/limits").expect(200).data();

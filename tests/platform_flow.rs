@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use apify::{
     ActorCreate, BuildOptions, CallOptions, ChargeOptions, Client, Error, Run, RunStatus,
-    RunsOptions, ScheduleAction, ScheduleCreate, SourceFile, StartOptions, TaskCreate,
-    TaskOptions, Version, WaitOptions, RUN_ACTOR_TASK,
+    RunsOptions, ScheduleAction, ScheduleCreate, SourceFile, StartOptions, TaskCreate, TaskOptions,
+    Version, WaitOptions, RUN_ACTOR_TASK,
 };
 use sdk::setup;
 use serde_json::{json, Value};
@@ -121,7 +121,10 @@ fn an_actor_from_source_to_deletion() {
     assert!(message.contains("count"), "{message}");
     // A good one runs on that build and writes its items.
     let first = actor
-        .call(&json!({"count": 4}), &CallOptions::default().start(beta.clone()))
+        .call(
+            &json!({"count": 4}),
+            &CallOptions::default().start(beta.clone()),
+        )
         .unwrap();
     assert_eq!(first.status, RunStatus::Succeeded);
     assert_eq!(first.extra["buildId"], json!(build.id));
@@ -178,12 +181,20 @@ fn an_actor_from_source_to_deletion() {
         schedule.actions[0].actor_task_id.as_deref(),
         Some(task.id.as_str())
     );
-    let next = schedule.next_run_at.clone().expect("an enabled schedule's next run");
+    let next = schedule
+        .next_run_at
+        .clone()
+        .expect("an enabled schedule's next run");
     assert!(next.ends_with(&format!("T{hour:02}:00:00.000Z")), "{next}");
     // Later than anything that happened so far (ISO 8601 UTC compares as text).
     assert!(next > finished, "{next} is not after {finished}");
     assert_eq!(
-        client.schedule(&schedule.id).get().unwrap().unwrap().next_run_at,
+        client
+            .schedule(&schedule.id)
+            .get()
+            .unwrap()
+            .unwrap()
+            .next_run_at,
         Some(next)
     );
 
@@ -213,7 +224,10 @@ fn an_actor_from_source_to_deletion() {
     let service = |name: &str| usage.monthly_service_usage.get(name).cloned();
     let ppe = service("PAY_PER_EVENT").expect("a pay-per-event line");
     assert_eq!(ppe.quantity, 2.0, "events charged");
-    assert!((ppe.base_amount_usd - 2.0 * PAGE_USD).abs() < 1e-9, "{ppe:?}");
+    assert!(
+        (ppe.base_amount_usd - 2.0 * PAGE_USD).abs() < 1e-9,
+        "{ppe:?}"
+    );
     assert!(service("ACTOR_COMPUTE_UNITS").unwrap().quantity > 0.0);
     let writes = service("DATASET_WRITES").unwrap().quantity;
     assert!(writes >= 7.0, "4 + 3 items at least, got {writes}");

@@ -3,7 +3,9 @@
 //!
 //! Usage cycles are calendar months (UTC). A run counts in the cycle and on the day it started:
 //! compute units are its memory in GB times its hours so far, dataset and key-value store
-//! writes the items and records in its default storages.
+//! writes the items and records in its default storages, and the events a pay-per-event run
+//! charged go on a `PAY_PER_EVENT` line (quantity: events; amount: the USD charged, as the
+//! run's `usageTotalUsd` has it; no unit price, as events are priced each by their Actor).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::emulator::context::Ctx;
 use crate::emulator::reply::{data_response, json_kind, json_response, ApiError, ApiResult};
+use crate::emulator::run_extras::round_usd;
 use crate::emulator::state::State;
 use crate::emulator::util::{civil_from_days, iso_millis, now_millis};
 
@@ -158,9 +161,31 @@ fn cycle_of(day: i64) -> (u64, u64) {
     (start as u64 * DAY_MS, end as u64 * DAY_MS - 1)
 }
 
-/// Quantities of each service in `SERVICES`, per day (days since the epoch) of a cycle.
-fn daily_quantities(st: &State, (start, end): (u64, u64), now: u64) -> BTreeMap<u64, [f64; 3]> {
-    let mut days: BTreeMap<u64, [f64; 3]> = BTreeMap::new();
+/// The service line of pay-per-event charges (not in `SERVICES`: each event has its own price).
+const PAY_PER_EVENT: &str = "PAY_PER_EVENT";
+
+/// What a day (or a cycle) used: quantities of each service in `SERVICES`, and the
+/// pay-per-event events charged with their price in USD.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Used {
+    services: [f64; 3],
+    events: f64,
+    charged_usd: f64,
+}
+
+impl Used {
+    fn add(&mut self, other: &Used) {
+        for (m, x) in self.services.iter_mut().zip(&other.services) {
+            *m += x;
+        }
+        self.events += other.events;
+        self.charged_usd += other.charged_usd;
+    }
+}
+
+/// What each day (days since the epoch) of a cycle used.
+fn daily_quantities(st: &State, (start, end): (u64, u64), now: u64) -> BTreeMap<u64, Used> {
+    let mut days: BTreeMap<u64, Used> = BTreeMap::new();
     for run in st.runs.values() {
         if run.started_at < start || run.started_at > end {
             continue;
@@ -175,23 +200,40 @@ fn daily_quantities(st: &State, (start, end): (u64, u64), now: u64) -> BTreeMap<
             .get(&run.dataset_id)
             .map_or(0, |d| d.items.len());
         let records = st.stores.get(&run.kvs_id).map_or(0, |s| s.records.len());
-        let day = days.entry(run.started_at / DAY_MS).or_default();
-        day[0] += cu;
-        day[1] += items as f64;
-        day[2] += records as f64;
+        let events: u64 = run
+            .extras
+            .charged_event_counts
+            .values()
+            .filter_map(Value::as_u64)
+            .sum();
+        days.entry(run.started_at / DAY_MS).or_default().add(&Used {
+            services: [cu, items as f64, records as f64],
+            events: events as f64,
+            charged_usd: run.extras.charged_usd,
+        });
     }
     days
 }
 
-fn usage_items(quantities: &[f64; 3]) -> (Map<String, Value>, f64) {
+fn usage_items(used: &Used) -> (Map<String, Value>, f64) {
     let mut out = Map::new();
     let mut total = 0.0;
-    for ((service, price), quantity) in SERVICES.iter().zip(quantities) {
+    for ((service, price), quantity) in SERVICES.iter().zip(&used.services) {
         let amount = quantity * price;
         total += amount;
         out.insert(
             service.to_string(),
             json!({"quantity": quantity, "baseAmountUsd": amount, "baseUnitPriceUsd": price,
+                   "amountAfterVolumeDiscountUsd": amount}),
+        );
+    }
+    // Only when something was charged: most users run no pay-per-event Actor.
+    if used.events > 0.0 {
+        let amount = round_usd(used.charged_usd);
+        total += amount;
+        out.insert(
+            PAY_PER_EVENT.to_string(),
+            json!({"quantity": used.events, "baseAmountUsd": amount,
                    "amountAfterVolumeDiscountUsd": amount}),
         );
     }
@@ -202,13 +244,11 @@ fn usage_items(quantities: &[f64; 3]) -> (Map<String, Value>, f64) {
 fn usage(st: &State, day: i64, now: u64) -> Value {
     let cycle = cycle_of(day);
     let days = daily_quantities(st, cycle, now);
-    let mut month = [0.0; 3];
+    let mut month = Used::default();
     let mut daily = Vec::new();
-    for (day, q) in &days {
-        for (m, x) in month.iter_mut().zip(q) {
-            *m += x;
-        }
-        let (services, total) = usage_items(q);
+    for (day, used) in &days {
+        month.add(used);
+        let (services, total) = usage_items(used);
         let (y, m, d) = civil_from_days(*day as i64);
         daily.push(
             json!({"date": format!("{y:04}-{m:02}-{d:02}"), "serviceUsage": services,
@@ -268,11 +308,9 @@ fn limits(ctx: &Ctx) -> Value {
     let st = ctx.shared.lock();
     let today = (now / DAY_MS) as i64;
     let cycle = cycle_of(today);
-    let mut month = [0.0; 3];
-    for q in daily_quantities(&st, cycle, now).values() {
-        for (m, x) in month.iter_mut().zip(q) {
-            *m += x;
-        }
+    let mut month = Used::default();
+    for used in daily_quantities(&st, cycle, now).values() {
+        month.add(used);
     }
     let (_, usage_usd) = usage_items(&month);
     let active: Vec<_> = st
@@ -290,7 +328,7 @@ fn limits(ctx: &Ctx) -> Value {
         "limits": plan_limits(&st),
         "current": {
             "monthlyUsageUsd": usage_usd,
-            "monthlyActorComputeUnits": month[0],
+            "monthlyActorComputeUnits": month.services[0],
             "monthlyExternalDataTransferGbytes": 0,
             "monthlyProxySerps": 0,
             "monthlyResidentialProxyGbytes": 0,
@@ -379,5 +417,31 @@ mod tests {
         let (start, end) = cycle_of(days_from_civil(2026, 12, 31));
         assert_eq!(iso_millis(start), "2026-12-01T00:00:00.000Z");
         assert_eq!(iso_millis(end), "2026-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn charges_have_their_own_line_and_count_in_the_total() {
+        let used = Used {
+            services: [0.5, 10.0, 2.0],
+            events: 3.0,
+            charged_usd: 0.75,
+        };
+        let (items, total) = usage_items(&used);
+        let ppe = &items[PAY_PER_EVENT];
+        assert_eq!(ppe["quantity"], json!(3.0));
+        assert_eq!(ppe["baseAmountUsd"], json!(0.75));
+        let sum: f64 = items
+            .values()
+            .map(|i| i["baseAmountUsd"].as_f64().unwrap())
+            .sum();
+        assert!((sum - total).abs() < 1e-12 && total > 0.75, "{total}");
+        // No charges: no line.
+        let (items, _) = usage_items(&Used {
+            events: 0.0,
+            charged_usd: 0.0,
+            ..used
+        });
+        assert!(!items.contains_key(PAY_PER_EVENT));
+        assert_eq!(items.len(), SERVICES.len());
     }
 }
