@@ -300,6 +300,15 @@ fn monthly_usage_counts_pay_per_event_charges() {
     assert!((day["totalUsageCreditsUsd"].as_f64().unwrap() - total).abs() < 1e-12);
     let limits = api.get("/v2/users/me/limits").expect(200).data();
     assert!(limits["current"]["monthlyUsageUsd"].as_f64().unwrap() >= total);
+    // Deleting the charged run keeps what it used (and charged) in the month's usage.
+    api.delete(&format!("/v2/actor-runs/{rid}")).expect(204);
+    api.get(&format!("/v2/actor-runs/{rid}")).expect(404);
+    let kept = api.get("/v2/users/me/usage/monthly").expect(200).data();
+    assert_eq!(kept["monthlyServiceUsage"]["PAY_PER_EVENT"], *ppe);
+    let kept_total = kept["totalUsageCreditsUsdBeforeVolumeDiscount"]
+        .as_f64()
+        .unwrap();
+    assert!((kept_total - total).abs() < 1e-9, "{kept_total} vs {total}");
     // Another month: no charges, no line.
     let past = api
         .get("/v2/users/me/usage/monthly?date=2020-02-29")

@@ -3,7 +3,7 @@
 //! schema (tagged `beta`); built and waited for; run by `beta` with its input checked against
 //! that schema; a task with its own input and a schedule for it; events charged on a running
 //! run up to its `maxTotalChargeUsd`; the month's usage showing the runs and the charges; then
-//! everything deleted, each piece checked gone.
+//! everything deleted, each piece checked gone (the usage of the deleted runs stays).
 #![cfg(feature = "emulator")]
 
 use std::time::{Duration, Instant};
@@ -256,6 +256,20 @@ fn an_actor_from_source_to_deletion() {
         assert!(client.run(&run.id).get().unwrap().is_none(), "{}", run.id);
     }
     assert_eq!(actor.runs(&RunsOptions::default()).unwrap().total, 0);
+    // What the deleted runs used stays billed.
+    let after = client.user("me").monthly_usage(None).unwrap();
+    assert_eq!(
+        after.monthly_service_usage.keys().collect::<Vec<_>>(),
+        usage.monthly_service_usage.keys().collect::<Vec<_>>()
+    );
+    for (name, before) in &usage.monthly_service_usage {
+        let now = &after.monthly_service_usage[name];
+        assert!((now.quantity - before.quantity).abs() < 1e-9, "{name}");
+        assert!(
+            (now.base_amount_usd - before.base_amount_usd).abs() < 1e-9,
+            "{name}"
+        );
+    }
     client.build(&build.id).delete().unwrap();
     assert!(client.build(&build.id).get().unwrap().is_none());
     actor.delete().unwrap();

@@ -92,6 +92,29 @@ pub(crate) struct User {
     /// The limits the user may change (`PUT /v2/users/me/limits`).
     pub max_monthly_usage_usd: f64,
     pub data_retention_days: u64,
+    /// What deleted runs had used, by the day they started (days since the epoch): the
+    /// platform bills what was used, so deleting a run does not shrink the month's usage.
+    pub deleted_runs_usage: BTreeMap<u64, Used>,
+}
+
+/// What runs used, as the monthly usage counts it (`resources::users`): compute units,
+/// dataset writes and key-value store writes (in that order), and pay-per-event events
+/// charged with their price in USD.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Used {
+    pub services: [f64; 3],
+    pub events: f64,
+    pub charged_usd: f64,
+}
+
+impl Used {
+    pub(crate) fn add(&mut self, other: &Used) {
+        for (m, x) in self.services.iter_mut().zip(&other.services) {
+            *m += x;
+        }
+        self.events += other.events;
+        self.charged_usd += other.charged_usd;
+    }
 }
 
 /// A saved task: an Actor with preset input and options.
@@ -332,6 +355,7 @@ impl State {
             signing_key: signing_key(),
             max_monthly_usage_usd: DEFAULT_MAX_MONTHLY_USAGE_USD,
             data_retention_days: DEFAULT_DATA_RETENTION_DAYS,
+            deleted_runs_usage: BTreeMap::new(),
         };
         let (actors, builds) = built_in_actors(now).into_iter().unzip();
         State {

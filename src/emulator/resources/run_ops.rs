@@ -212,6 +212,8 @@ fn delete(ctx: &Ctx, run_id: &str) -> ApiResult {
         run.kvs_id.clone(),
         run.queue_id.clone(),
     );
+    // Its usage stays billed: counted before its default storages go.
+    super::users::keep_usage_of_deleted_run(&mut st, run_id);
     st.runs.remove(run_id);
     st.run_order.retain(|id| id != run_id);
     if st.datasets.get(&ds).is_some_and(|d| d.name.is_none()) {

@@ -1,5 +1,6 @@
 //! The user: private data (`users/me`), public profiles (`users/{id}`), monthly usage counted
-//! from the runs the emulator holds, and the account limits (two of which the user may change).
+//! from the runs the emulator holds (and kept for those deleted), and the account limits (two of
+//! which the user may change).
 //!
 //! Usage cycles are calendar months (UTC). A run counts in the cycle and on the day it started:
 //! compute units are its memory in GB times its hours so far, dataset and key-value store
@@ -14,7 +15,7 @@ use serde_json::{json, Map, Value};
 use crate::emulator::context::Ctx;
 use crate::emulator::reply::{data_response, json_kind, json_response, ApiError, ApiResult};
 use crate::emulator::run_extras::round_usd;
-use crate::emulator::state::State;
+use crate::emulator::state::{Run, State, Used};
 use crate::emulator::util::{civil_from_days, iso_millis, now_millis};
 
 const DAY_MS: u64 = 86_400_000;
@@ -164,53 +165,62 @@ fn cycle_of(day: i64) -> (u64, u64) {
 /// The service line of pay-per-event charges (not in `SERVICES`: each event has its own price).
 const PAY_PER_EVENT: &str = "PAY_PER_EVENT";
 
-/// What a day (or a cycle) used: quantities of each service in `SERVICES`, and the
-/// pay-per-event events charged with their price in USD.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Used {
-    services: [f64; 3],
-    events: f64,
-    charged_usd: f64,
-}
-
-impl Used {
-    fn add(&mut self, other: &Used) {
-        for (m, x) in self.services.iter_mut().zip(&other.services) {
-            *m += x;
-        }
-        self.events += other.events;
-        self.charged_usd += other.charged_usd;
+/// What `run` used so far (its default storages' items and records count as writes).
+fn run_used(st: &State, run: &Run, now: u64) -> Used {
+    let ms = run
+        .finished_at
+        .unwrap_or(now)
+        .saturating_sub(run.started_at);
+    let cu = run.options.memory_mbytes as f64 / 1024.0 * ms as f64 / 3_600_000.0;
+    let items = st
+        .datasets
+        .get(&run.dataset_id)
+        .map_or(0, |d| d.items.len());
+    let records = st.stores.get(&run.kvs_id).map_or(0, |s| s.records.len());
+    let events: u64 = run
+        .extras
+        .charged_event_counts
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    Used {
+        services: [cu, items as f64, records as f64],
+        events: events as f64,
+        charged_usd: run.extras.charged_usd,
     }
 }
 
-/// What each day (days since the epoch) of a cycle used.
+/// Keeps what the run `run_id` used in the user's account before the run (and its default
+/// storages) are deleted.
+pub(crate) fn keep_usage_of_deleted_run(st: &mut State, run_id: &str) {
+    let Some(run) = st.runs.get(run_id) else {
+        return;
+    };
+    let (day, used) = (run.started_at / DAY_MS, run_used(st, run, now_millis()));
+    st.user
+        .deleted_runs_usage
+        .entry(day)
+        .or_default()
+        .add(&used);
+}
+
+/// What each day (days since the epoch) of a cycle used: its runs, and the deleted ones.
 fn daily_quantities(st: &State, (start, end): (u64, u64), now: u64) -> BTreeMap<u64, Used> {
     let mut days: BTreeMap<u64, Used> = BTreeMap::new();
     for run in st.runs.values() {
         if run.started_at < start || run.started_at > end {
             continue;
         }
-        let ms = run
-            .finished_at
-            .unwrap_or(now)
-            .saturating_sub(run.started_at);
-        let cu = run.options.memory_mbytes as f64 / 1024.0 * ms as f64 / 3_600_000.0;
-        let items = st
-            .datasets
-            .get(&run.dataset_id)
-            .map_or(0, |d| d.items.len());
-        let records = st.stores.get(&run.kvs_id).map_or(0, |s| s.records.len());
-        let events: u64 = run
-            .extras
-            .charged_event_counts
-            .values()
-            .filter_map(Value::as_u64)
-            .sum();
-        days.entry(run.started_at / DAY_MS).or_default().add(&Used {
-            services: [cu, items as f64, records as f64],
-            events: events as f64,
-            charged_usd: run.extras.charged_usd,
-        });
+        days.entry(run.started_at / DAY_MS)
+            .or_default()
+            .add(&run_used(st, run, now));
+    }
+    for (day, used) in st
+        .user
+        .deleted_runs_usage
+        .range(start / DAY_MS..=end / DAY_MS)
+    {
+        days.entry(*day).or_default().add(used);
     }
     days
 }
