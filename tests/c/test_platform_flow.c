@@ -7,7 +7,8 @@
  * running run given a status message and charged (apify_run_set_status_message,
  * apify_run_charge; a charge over maxTotalChargeUsd refused), then aborted; the runs listed
  * (apify_runs_list, apify_actor_list_runs); the month's usage (apify_request) showing the
- * charges; then schedule, task, runs, build and Actor deleted, each checked gone (NOT_FOUND).
+ * charges; then schedule, task, runs, build and Actor deleted, each checked gone (NOT_FOUND),
+ * the deleted runs' charges still in the usage.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <time.h>
@@ -209,6 +210,11 @@ int main(void) {
     CHECK_OK(apify_runs_list(client, NULL, &page));
     CHECK(CHECK_JSON_LONG(page, "/total") == 0);
     apify_string_free(page);
+    /* what the deleted runs used (and charged) stays in the month's usage */
+    CHECK_OK(apify_request(client, "GET", "/v2/users/me/usage/monthly", NULL, NULL, &s));
+    CHECK_JSON_IS(s, "/data/monthlyServiceUsage/PAY_PER_EVENT/quantity", "2.0");
+    CHECK_JSON_IS(s, "/data/monthlyServiceUsage/PAY_PER_EVENT/baseAmountUsd", "0.5");
+    apify_string_free(s);
     snprintf(path, sizeof path, "/v2/actor-builds/%s", build_id);
     delete_and_check(client, path);
     delete_and_check(client, "/v2/acts/emulator~c-flow");
