@@ -159,6 +159,13 @@ fn an_actor_from_source_to_deletion() {
         .list_items::<Value>(&Default::default())
         .unwrap();
     assert_eq!(task_items.items.len(), 3, "the task's own input");
+    // Input given to the task's run goes over its saved input, checked by the same schema.
+    let e = task_client
+        .start(&json!({"count": 11}), &StartOptions::default())
+        .unwrap_err();
+    let (status, kind, message) = api_error(&e);
+    assert_eq!((status, kind.as_str()), (400, "invalid-input"), "{e}");
+    assert!(message.contains("<= 10"), "{message}");
 
     // Daily, twelve hours away from now, so that it does not fire during the test.
     let finished = task_run.finished_at.clone().unwrap();
