@@ -111,16 +111,134 @@ fn scan_array<const CONTROLS: bool>(
     if first && page.get(i) == Some(&b']') {
         return Ok(i + 1);
     }
-    // The containers open inside the current item: `true` for an object, `false` for an array.
-    let mut stack: Vec<bool> = Vec::new();
-    let mut start = i;
-    // What a value at `i` may also be, for the error message: `]` just after `[`.
+    // For nested values, kept from item to item.
+    let mut stack = Stack::default();
+    // What an element at `i` may also be, for the error message: `]` just after `[`.
     let mut value_or_end = first;
     loop {
-        // A value starts at `i` (whitespace skipped).
-        if stack.is_empty() {
-            start = i;
+        let start = i;
+        // Most items are objects of strings and numbers: one tight pass over each; anything
+        // else (or wrong) goes through the general scan, which says exactly what is wrong.
+        let flat = if page.get(i) == Some(&b'{') {
+            flat_object::<CONTROLS>(page, i, &mut stack)
+        } else {
+            None
+        };
+        i = match flat {
+            Some(end) => end,
+            None => scan_value::<CONTROLS>(page, i, value_or_end, &mut stack)?,
+        };
+        items.push(start..i);
+        match peek::<CONTROLS>(page, &mut i) {
+            Some(b',') => {
+                i = skip_ws::<CONTROLS>(page, i + 1);
+                *commit = (i, items.len());
+            }
+            Some(b']') => return Ok(i + 1),
+            _ => return Err(error(page, i, "',' or ']' after an item")),
         }
+        value_or_end = false;
+    }
+}
+
+/// The object at `i` (its `{`) when it is valid; `None` if it is not, or is cut short (then
+/// [`scan_value`] scans it again to say where and why). Member values that are objects or
+/// arrays are scanned by [`scan_value`]; strings, numbers and literals here, with no stack.
+#[inline(always)]
+fn flat_object<const CONTROLS: bool>(page: &[u8], i: usize, stack: &mut Stack) -> Option<usize> {
+    let mut i = i + 1;
+    if peek::<CONTROLS>(page, &mut i) == Some(b'}') {
+        return Some(i + 1);
+    }
+    loop {
+        if peek::<CONTROLS>(page, &mut i) != Some(b'"') {
+            return None;
+        }
+        i = scan_string::<CONTROLS>(page, i).ok()?;
+        if peek::<CONTROLS>(page, &mut i) != Some(b':') {
+            return None;
+        }
+        i += 1;
+        i = match peek::<CONTROLS>(page, &mut i) {
+            Some(b'"') => scan_string::<CONTROLS>(page, i).ok()?,
+            Some(b'-' | b'0'..=b'9') => scan_number(page, i).ok()?,
+            Some(b'{' | b'[') => scan_value::<CONTROLS>(page, i, false, stack).ok()?,
+            Some(b't') => scan_literal(page, i, b"true").ok()?,
+            Some(b'f') => scan_literal(page, i, b"false").ok()?,
+            Some(b'n') => scan_literal(page, i, b"null").ok()?,
+            _ => return None,
+        };
+        match peek::<CONTROLS>(page, &mut i) {
+            Some(b',') => i += 1,
+            Some(b'}') => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// The byte at `i` after any whitespace there (moving `i` past it): one load when there is
+/// none, as in compact JSON.
+#[inline(always)]
+fn peek<const CONTROLS: bool>(page: &[u8], i: &mut usize) -> Option<u8> {
+    let b = page.get(*i).copied();
+    match b {
+        Some(b' ') => {}
+        Some(b'\t' | b'\n' | b'\r') if CONTROLS => {}
+        _ => return b,
+    }
+    *i = skip_ws::<CONTROLS>(page, *i + 1);
+    page.get(*i).copied()
+}
+
+/// The containers open inside the value being scanned, innermost last: `true` for an object,
+/// `false` for an array. The innermost 64 are bits of a word (no memory access to push, pop or
+/// look at the top); deeper ones go to `spill`.
+#[derive(Default)]
+struct Stack {
+    depth: usize,
+    bits: u64,
+    spill: Vec<bool>,
+}
+
+impl Stack {
+    #[inline(always)]
+    fn push(&mut self, object: bool) {
+        if self.depth >= 64 {
+            self.spill.push(self.bits >> 63 != 0);
+        }
+        self.bits = self.bits << 1 | u64::from(object);
+        self.depth += 1;
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) {
+        self.depth -= 1;
+        self.bits >>= 1;
+        if self.depth >= 64 {
+            self.bits |= u64::from(self.spill.pop().unwrap_or(false)) << 63;
+        }
+    }
+
+    /// The innermost container, if any: `Some(true)` for an object.
+    #[inline(always)]
+    fn top(&self) -> Option<bool> {
+        (self.depth > 0).then_some(self.bits & 1 != 0)
+    }
+}
+
+/// The value at `i` (an element of the page's array: whitespace already skipped); the index
+/// after it. `value_or_end`: a `]` could also have been at `i` (just after `[`), for the error
+/// message.
+fn scan_value<const CONTROLS: bool>(
+    page: &[u8],
+    mut i: usize,
+    mut value_or_end: bool,
+    stack: &mut Stack,
+) -> Scan<usize> {
+    stack.depth = 0;
+    stack.spill.clear();
+    loop {
+        // A value starts at `i` (whitespace skipped).
         match page.get(i) {
             Some(b'{') => {
                 i = skip_ws::<CONTROLS>(page, i + 1);
@@ -153,33 +271,26 @@ fn scan_array<const CONTROLS: bool>(
         }
         // A value ended just before `i`: close containers until a comma starts the next value.
         loop {
-            if stack.is_empty() {
-                items.push(start..i);
-            }
+            let Some(object) = stack.top() else {
+                return Ok(i);
+            };
             i = skip_ws::<CONTROLS>(page, i);
-            match (page.get(i), stack.last()) {
-                (Some(b','), Some(true)) => {
+            match (page.get(i), object) {
+                (Some(b','), true) => {
                     i = skip_ws::<CONTROLS>(page, i + 1);
                     i = key_and_colon::<CONTROLS>(page, i, "a string key")?;
                     break;
                 }
-                (Some(b','), None) => {
-                    i = skip_ws::<CONTROLS>(page, i + 1);
-                    *commit = (i, items.len());
-                    break;
-                }
-                (Some(b','), _) => {
+                (Some(b','), false) => {
                     i = skip_ws::<CONTROLS>(page, i + 1);
                     break;
                 }
-                (Some(b'}'), Some(true)) | (Some(b']'), Some(false)) => {
+                (Some(b'}'), true) | (Some(b']'), false) => {
                     stack.pop();
                     i += 1;
                 }
-                (Some(b']'), None) => return Ok(i + 1),
-                (_, None) => return Err(error(page, i, "',' or ']' after an item")),
-                (_, Some(false)) => return Err(error(page, i, "',' or ']' after a value")),
-                (_, Some(true)) => return Err(error(page, i, "',' or '}' after a value")),
+                (_, false) => return Err(error(page, i, "',' or ']' after a value")),
+                (_, true) => return Err(error(page, i, "',' or '}' after a value")),
             }
         }
         value_or_end = false;
@@ -457,6 +568,14 @@ fn scan_string<const CONTROLS: bool>(page: &[u8], i: usize) -> Scan<usize> {
             return scan_string_rest(page, i + at);
         }
         i += 8;
+    }
+    if !CONTROLS {
+        // Longer strings: memchr's vector search for the two bytes that can end a plain run.
+        return match memchr::memchr2(b'"', b'\\', page.get(i..).unwrap_or_default()) {
+            Some(at) if page[i + at] == b'"' => Ok(i + at + 1),
+            Some(at) => scan_string_rest(page, i + at),
+            None => scan_string_rest(page, page.len()),
+        };
     }
     // Then two words a step: one branch and one bounds check per 16 bytes.
     while let Some(block) = page.get(i..i + 16) {
