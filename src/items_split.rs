@@ -500,12 +500,7 @@ fn scan_literal(page: &[u8], i: usize, literal: &'static [u8]) -> Scan<usize> {
 #[inline(always)]
 fn scan_number(page: &[u8], mut i: usize) -> Scan<usize> {
     let digit = |j: usize| page.get(j).is_some_and(u8::is_ascii_digit);
-    let digits = |mut j: usize| {
-        while digit(j) {
-            j += 1;
-        }
-        j
-    };
+    let digits = |j: usize| digits_end(page, j);
     if page[i] == b'-' {
         i += 1;
     }
@@ -531,6 +526,32 @@ fn scan_number(page: &[u8], mut i: usize) -> Scan<usize> {
         i = digits(i);
     }
     Ok(i)
+}
+
+/// The first index at or after `j` that is not an ASCII digit: eight bytes a step.
+#[inline(always)]
+fn digits_end(page: &[u8], mut j: usize) -> usize {
+    while let Some(chunk) = page.get(j..j + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let hits = non_digits(word);
+        if hits != 0 {
+            return j + (hits.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while page.get(j).is_some_and(u8::is_ascii_digit) {
+        j += 1;
+    }
+    j
+}
+
+/// High bit set in each byte of `word` that is not an ASCII digit (exact for every byte: no
+/// carry crosses bytes). A digit is 0x3_ with a low nibble that stays below 16 when 6 is added.
+#[inline(always)]
+fn non_digits(word: u64) -> u64 {
+    let nibbles = ONES * 0x0f;
+    let off = ((word & !nibbles) ^ (ONES * 0x30)) | (((word & nibbles) + ONES * 6) & !nibbles);
+    ((off & !HIGHS) + !HIGHS | off) & HIGHS
 }
 
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
@@ -569,16 +590,18 @@ fn scan_string<const CONTROLS: bool>(page: &[u8], i: usize) -> Scan<usize> {
         }
         i += 8;
     }
-    if !CONTROLS {
-        // Longer strings: memchr's vector search for the two bytes that can end a plain run.
-        return match memchr::memchr2(b'"', b'\\', page.get(i..).unwrap_or_default()) {
-            Some(at) if page[i + at] == b'"' => Ok(i + at + 1),
-            Some(at) => scan_string_rest(page, i + at),
-            None => scan_string_rest(page, page.len()),
-        };
-    }
     // Then two words a step: one branch and one bounds check per 16 bytes.
+    let mut steps = 0;
     while let Some(block) = page.get(i..i + 16) {
+        if !CONTROLS && steps == 2 {
+            // Longer strings: memchr's vector search (worth its call from about 40 bytes on).
+            return match memchr::memchr2(b'"', b'\\', &page[i..]) {
+                Some(at) if page[i + at] == b'"' => Ok(i + at + 1),
+                Some(at) => scan_string_rest(page, i + at),
+                None => scan_string_rest(page, page.len()),
+            };
+        }
+        steps += 1;
         let (lo, hi) = block.split_at(8);
         let lo = special::<CONTROLS>(u64::from_le_bytes(lo.try_into().expect("8 bytes")));
         let hi = special::<CONTROLS>(u64::from_le_bytes(hi.try_into().expect("8 bytes")));
