@@ -530,14 +530,16 @@ impl RawItems {
         self.next < self.chunk.ranges.len()
     }
 
-    /// The next item, already here (see [`RawItems::has_buffered`]): the per-item path of the C
-    /// iterator, with no `Result` to build and look at.
+    /// The next item's UTF-8 text, already here (see [`RawItems::has_buffered`]): the per-item
+    /// path of the C iterator, with no `Result` to build and look at, and as bytes: slicing the
+    /// `str` would read the item's first and last bytes to check char boundaries (a cache miss
+    /// per item when the caller does not read the text; items start and end at ASCII bytes).
     #[cfg(feature = "capi")]
     #[inline]
-    pub(crate) fn next_buffered(&mut self) -> &str {
+    pub(crate) fn next_buffered(&mut self) -> &[u8] {
         let r = self.chunk.ranges[self.next].clone();
         self.next += 1;
-        &self.chunk.text[r]
+        &self.chunk.text.as_bytes()[r]
     }
 
     /// Moves to the next chunk with items; `false` at the end. Out of line: once a chunk, so
