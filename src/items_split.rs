@@ -551,7 +551,7 @@ fn digits_end(page: &[u8], mut j: usize) -> usize {
 fn non_digits(word: u64) -> u64 {
     let nibbles = ONES * 0x0f;
     let off = ((word & !nibbles) ^ (ONES * 0x30)) | (((word & nibbles) + ONES * 6) & !nibbles);
-    ((off & !HIGHS) + !HIGHS | off) & HIGHS
+    (((off & !HIGHS) + !HIGHS) | off) & HIGHS
 }
 
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
