@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 
 #[path = "dataset_read_stream.rs"]
 mod stream;
-use stream::{open_window, Body, Chunk, Opened, Pool};
+use stream::{Body, Chunk, Opened, Openers, Pool};
 
 /// The API's most items per request.
 pub const MAX_ITEMS_PER_REQUEST: u64 = 250_000;
@@ -123,6 +123,7 @@ pub(crate) struct PageReader {
     rows_are_items: bool,
     resumes: u32,
     pool: Pool,
+    openers: Openers,
     /// Whether reading ahead has begun (the first page's head said the total, or it was read).
     sized: bool,
     done: bool,
@@ -227,6 +228,7 @@ impl PageReader {
             rows_are_items,
             resumes: 0,
             pool: Pool::default(),
+            openers: Openers::new(dataset),
             sized: false,
             done: false,
         }
@@ -254,9 +256,7 @@ impl PageReader {
             options.offset = Some(self.planned);
             options.limit = Some(limit);
             let (tx, rx) = sync_channel(1);
-            let dataset = self.dataset.clone();
-            // The thread ends once it handed the answer on.
-            std::thread::spawn(move || open_window(&dataset, &options, &tx));
+            self.openers.open(options, tx);
             self.ahead.push_back(Window {
                 offset: self.planned,
                 limit,
