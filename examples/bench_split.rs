@@ -3,9 +3,11 @@
 //! did before) against the purpose-built splitter (src/items_split.rs): `split_items` on the whole
 //! page, and `StreamSplitter` on 256 KiB pieces as a read uses it. Builds a
 //! page of 1,000,000 items (about 130 MB) in memory, times each way best of 5 (wall clock) and
-//! prints MB/s (10^6 bytes per second of page).
+//! prints MB/s (10^6 bytes per second of page). Items: `mixed` (default: escapes and non-ASCII
+//! in every fifth item, four fields) or `plain` (the items of bench/read.sh: an index, 64 x's
+//! and a URL).
 //!
-//! `cargo run --release --example bench_split -- [items]`
+//! `cargo run --release --example bench_split -- [items] [mixed|plain]`
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -16,6 +18,23 @@ use serde_json::value::RawValue;
 #[allow(dead_code)]
 #[path = "../src/items_split.rs"]
 mod items_split;
+
+/// A page of the items bench/read.sh pushes.
+fn plain_page(items: usize) -> Vec<u8> {
+    let text = "x".repeat(64);
+    let mut out = String::with_capacity(items * 130);
+    out.push('[');
+    for i in 0..items {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!(
+            r#"{{"index":{i},"text":"{text}","url":"https://example.com/page/{i}"}}"#
+        ));
+    }
+    out.push(']');
+    out.into_bytes()
+}
 
 /// A page like the ones `GET /v2/datasets/{id}/items?format=json` returns.
 fn page(items: usize) -> Vec<u8> {
@@ -70,7 +89,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()
         .nth(1)
         .map_or(Ok(1_000_000), |a| a.parse())?;
-    let page = page(n);
+    let page = match std::env::args().nth(2).as_deref() {
+        None | Some("mixed") => page(n),
+        Some("plain") => plain_page(n),
+        Some(other) => return Err(format!("unknown items '{other}' (mixed or plain)").into()),
+    };
     let mb = page.len() as f64 / 1e6;
     println!("page: {n} items, {mb:.1} MB; best of 5, wall clock");
 

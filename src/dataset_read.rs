@@ -2,12 +2,12 @@
 //! and handed out strictly in order, each row exactly once.
 //!
 //! Pages are contiguous windows `[offset, offset + limit)` of the dataset's rows, each one
-//! request. A worker thread streams its window's answer and splits it into chunks of complete
-//! items (about `CHUNK_BYTES` each), at most `CHUNKS_AHEAD` waiting for the consumer. The
-//! windows after it are requested while it streams (their round trips are hidden) but read their
-//! bodies only when their turn comes, so memory is a few chunks whatever the page size and the
-//! dataset's size: pages can be as large as the API allows (one round trip for up to 250,000
-//! items). The offset advances by the rows the server scanned
+//! request. A worker thread per window makes its request and hands the answer on; the reader
+//! reads each body when its turn comes, splitting it into chunks of complete items (about
+//! `CHUNK_BYTES` each) as it arrives. The windows after the current one are requested while it
+//! is read (their round trips are hidden), so memory is two chunks whatever the page size and
+//! the dataset's size: pages can be as large as the API allows (one round trip for up to
+//! 250,000 items). The offset advances by the rows the server scanned
 //! (`X-Apify-Pagination-Count`), so filters (`clean`, `skipEmpty`, `skipHidden`, `fields`) never
 //! shift it. A window that scanned fewer rows than it asked for is where the data ended when it
 //! was read: the iteration ends there (windows planned after it are dropped unread), and
@@ -20,7 +20,7 @@
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver};
 
 use serde::de::DeserializeOwned;
 
@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 
 #[path = "dataset_read_stream.rs"]
 mod stream;
-use stream::{stream_window, Chunk, Msg, Pool};
+use stream::{Body, Chunk, Opened, Openers, Pool};
 
 /// The API's most items per request.
 pub const MAX_ITEMS_PER_REQUEST: u64 = 250_000;
@@ -39,10 +39,8 @@ pub const MAX_ITEMS_PER_REQUEST: u64 = 250_000;
 pub const DEFAULT_PAGE_BYTES: u64 = 64 << 20;
 /// Pages requested ahead of the one being read by default ([`ReadOptions::prefetch_pages`]).
 pub const DEFAULT_PREFETCH_PAGES: usize = 1;
-/// Bytes a worker reads before splitting them and handing the complete items on.
+/// Bytes read at a time before splitting them and handing the complete items out.
 pub(crate) const CHUNK_BYTES: usize = 256 << 10;
-/// Chunks of a window that may wait for the consumer.
-pub(crate) const CHUNKS_AHEAD: usize = 2;
 /// The item size assumed for the first page, before any is known.
 const FIRST_GUESS_ITEM_BYTES: u64 = 256;
 /// The largest single item accepted (the API's own limit is 9 MB a push).
@@ -92,9 +90,9 @@ setters!(ReadOptions {
 struct Window {
     offset: u64,
     limit: u64,
-    rx: Receiver<Result<Msg>>,
-    /// Lets the worker read on past the head (sent when the window's turn comes).
-    go: Option<SyncSender<()>>,
+    rx: Receiver<Result<Opened>>,
+    /// The answer's body, once the worker handed it on.
+    body: Option<Body>,
     /// `X-Apify-Pagination-Count`, once the head came (`Some(None)`: no such header).
     count: Option<Option<u64>>,
     /// Items and bytes handed out so far.
@@ -126,6 +124,7 @@ pub(crate) struct PageReader {
     rows_are_items: bool,
     resumes: u32,
     pool: Pool,
+    openers: Openers,
     /// Whether reading ahead has begun (the first page's head said the total, or it was read).
     sized: bool,
     done: bool,
@@ -230,6 +229,7 @@ impl PageReader {
             rows_are_items,
             resumes: 0,
             pool: Pool::default(),
+            openers: Openers::new(dataset),
             sized: false,
             done: false,
         }
@@ -256,16 +256,13 @@ impl PageReader {
             let mut options = self.options.clone();
             options.offset = Some(self.planned);
             options.limit = Some(limit);
-            let (tx, rx) = sync_channel(CHUNKS_AHEAD);
-            let (go, go_rx) = sync_channel(1);
-            let (dataset, pool) = (self.dataset.clone(), self.pool.clone());
-            // The thread ends when its answer is read or when the window is dropped.
-            std::thread::spawn(move || stream_window(&dataset, &options, &pool, &tx, &go_rx));
+            let (tx, rx) = sync_channel(1);
+            self.openers.open(options, tx);
             self.ahead.push_back(Window {
                 offset: self.planned,
                 limit,
                 rx,
-                go: Some(go),
+                body: None,
                 count: None,
                 items: 0,
                 bytes: 0,
@@ -274,7 +271,7 @@ impl PageReader {
         }
     }
 
-    /// Drops every window (their threads stop at their next chunk) and plans again from
+    /// Drops every window (and so its connection) and plans again from
     /// `offset`.
     fn replan(&mut self) {
         self.current = None;
@@ -297,13 +294,7 @@ impl PageReader {
                     }
                     self.fill();
                     match self.ahead.pop_front() {
-                        Some(mut w) => {
-                            // Its turn: the worker may read the body now.
-                            if let Some(go) = w.go.take() {
-                                let _ = go.send(());
-                            }
-                            w
-                        }
+                        Some(w) => w,
                         None => {
                             self.done = true;
                             return Ok(None);
@@ -311,30 +302,37 @@ impl PageReader {
                     }
                 }
             };
-            let msg = window.rx.recv().unwrap_or_else(|_| {
+            if let Some(body) = &mut window.body {
+                match body.next_chunk(&mut self.pool) {
+                    Ok(Some(chunk)) => {
+                        self.resumes = 0;
+                        window.items += chunk.ranges.len() as u64;
+                        window.bytes += chunk.text.len() as u64;
+                        self.current = Some(window);
+                        return Ok(Some(chunk));
+                    }
+                    Ok(None) => self.window_read(window),
+                    Err(e) => self.window_failed(window, e)?,
+                }
+                continue;
+            }
+            let opened = window.rx.recv().unwrap_or_else(|_| {
                 Err(Error::InvalidArgument(
                     "a dataset page reader stopped unexpectedly".into(),
                 ))
             });
-            match msg {
-                Ok(Msg::Head { count, total }) => {
+            match opened {
+                Ok(Opened { count, total, body }) => {
                     window.count = Some(count);
+                    window.body = Some(body);
                     self.current = Some(window);
                     if !self.sized && total.is_some() {
                         // The dataset's size is known: the next windows go out while this one
-                        // streams.
+                        // is read.
                         self.total_hint = total;
                         self.widen();
                     }
                 }
-                Ok(Msg::Chunk(chunk)) => {
-                    self.resumes = 0;
-                    window.items += chunk.ranges.len() as u64;
-                    window.bytes += chunk.text.len() as u64;
-                    self.current = Some(window);
-                    return Ok(Some(chunk));
-                }
-                Ok(Msg::End) => self.window_read(window),
                 Err(e) => self.window_failed(window, e)?,
             }
         }
@@ -410,7 +408,7 @@ impl PageReader {
     }
 
     /// Gives a chunk's buffers back once its items are handed out.
-    pub(crate) fn recycle(&self, chunk: Chunk) {
+    pub(crate) fn recycle(&mut self, chunk: Chunk) {
         self.pool.give(chunk);
     }
 
@@ -533,14 +531,16 @@ impl RawItems {
         self.next < self.chunk.ranges.len()
     }
 
-    /// The next item, already here (see [`RawItems::has_buffered`]): the per-item path of the C
-    /// iterator, with no `Result` to build and look at.
+    /// The next item's UTF-8 text, already here (see [`RawItems::has_buffered`]): the per-item
+    /// path of the C iterator, with no `Result` to build and look at, and as bytes: slicing the
+    /// `str` would read the item's first and last bytes to check char boundaries (a cache miss
+    /// per item when the caller does not read the text; items start and end at ASCII bytes).
     #[cfg(feature = "capi")]
     #[inline]
-    pub(crate) fn next_buffered(&mut self) -> &str {
+    pub(crate) fn next_buffered(&mut self) -> &[u8] {
         let r = self.chunk.ranges[self.next].clone();
         self.next += 1;
-        &self.chunk.text[r]
+        &self.chunk.text.as_bytes()[r]
     }
 
     /// Moves to the next chunk with items; `false` at the end. Out of line: once a chunk, so

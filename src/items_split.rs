@@ -16,6 +16,12 @@
 use std::fmt;
 use std::ops::Range;
 
+#[path = "items_split_scan.rs"]
+mod scan;
+#[cfg(test)]
+use scan::non_digits;
+use scan::{has_control, scan_literal, scan_number, scan_string};
+
 /// Why a page is not a JSON array: where, and what the splitter expected there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SplitError {
@@ -111,16 +117,134 @@ fn scan_array<const CONTROLS: bool>(
     if first && page.get(i) == Some(&b']') {
         return Ok(i + 1);
     }
-    // The containers open inside the current item: `true` for an object, `false` for an array.
-    let mut stack: Vec<bool> = Vec::new();
-    let mut start = i;
-    // What a value at `i` may also be, for the error message: `]` just after `[`.
+    // For nested values, kept from item to item.
+    let mut stack = Stack::default();
+    // What an element at `i` may also be, for the error message: `]` just after `[`.
     let mut value_or_end = first;
     loop {
-        // A value starts at `i` (whitespace skipped).
-        if stack.is_empty() {
-            start = i;
+        let start = i;
+        // Most items are objects of strings and numbers: one tight pass over each; anything
+        // else (or wrong) goes through the general scan, which says exactly what is wrong.
+        let flat = if page.get(i) == Some(&b'{') {
+            flat_object::<CONTROLS>(page, i, &mut stack)
+        } else {
+            None
+        };
+        i = match flat {
+            Some(end) => end,
+            None => scan_value::<CONTROLS>(page, i, value_or_end, &mut stack)?,
+        };
+        items.push(start..i);
+        match peek::<CONTROLS>(page, &mut i) {
+            Some(b',') => {
+                i = skip_ws::<CONTROLS>(page, i + 1);
+                *commit = (i, items.len());
+            }
+            Some(b']') => return Ok(i + 1),
+            _ => return Err(error(page, i, "',' or ']' after an item")),
         }
+        value_or_end = false;
+    }
+}
+
+/// The object at `i` (its `{`) when it is valid; `None` if it is not, or is cut short (then
+/// [`scan_value`] scans it again to say where and why). Member values that are objects or
+/// arrays are scanned by [`scan_value`]; strings, numbers and literals here, with no stack.
+#[inline(always)]
+fn flat_object<const CONTROLS: bool>(page: &[u8], i: usize, stack: &mut Stack) -> Option<usize> {
+    let mut i = i + 1;
+    if peek::<CONTROLS>(page, &mut i) == Some(b'}') {
+        return Some(i + 1);
+    }
+    loop {
+        if peek::<CONTROLS>(page, &mut i) != Some(b'"') {
+            return None;
+        }
+        i = scan_string::<CONTROLS>(page, i).ok()?;
+        if peek::<CONTROLS>(page, &mut i) != Some(b':') {
+            return None;
+        }
+        i += 1;
+        i = match peek::<CONTROLS>(page, &mut i) {
+            Some(b'"') => scan_string::<CONTROLS>(page, i).ok()?,
+            Some(b'-' | b'0'..=b'9') => scan_number(page, i).ok()?,
+            Some(b'{' | b'[') => scan_value::<CONTROLS>(page, i, false, stack).ok()?,
+            Some(b't') => scan_literal(page, i, b"true").ok()?,
+            Some(b'f') => scan_literal(page, i, b"false").ok()?,
+            Some(b'n') => scan_literal(page, i, b"null").ok()?,
+            _ => return None,
+        };
+        match peek::<CONTROLS>(page, &mut i) {
+            Some(b',') => i += 1,
+            Some(b'}') => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// The byte at `i` after any whitespace there (moving `i` past it): one load when there is
+/// none, as in compact JSON.
+#[inline(always)]
+fn peek<const CONTROLS: bool>(page: &[u8], i: &mut usize) -> Option<u8> {
+    let b = page.get(*i).copied();
+    match b {
+        Some(b' ') => {}
+        Some(b'\t' | b'\n' | b'\r') if CONTROLS => {}
+        _ => return b,
+    }
+    *i = skip_ws::<CONTROLS>(page, *i + 1);
+    page.get(*i).copied()
+}
+
+/// The containers open inside the value being scanned, innermost last: `true` for an object,
+/// `false` for an array. The innermost 64 are bits of a word (no memory access to push, pop or
+/// look at the top); deeper ones go to `spill`.
+#[derive(Default)]
+struct Stack {
+    depth: usize,
+    bits: u64,
+    spill: Vec<bool>,
+}
+
+impl Stack {
+    #[inline(always)]
+    fn push(&mut self, object: bool) {
+        if self.depth >= 64 {
+            self.spill.push(self.bits >> 63 != 0);
+        }
+        self.bits = self.bits << 1 | u64::from(object);
+        self.depth += 1;
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) {
+        self.depth -= 1;
+        self.bits >>= 1;
+        if self.depth >= 64 {
+            self.bits |= u64::from(self.spill.pop().unwrap_or(false)) << 63;
+        }
+    }
+
+    /// The innermost container, if any: `Some(true)` for an object.
+    #[inline(always)]
+    fn top(&self) -> Option<bool> {
+        (self.depth > 0).then_some(self.bits & 1 != 0)
+    }
+}
+
+/// The value at `i` (an element of the page's array: whitespace already skipped); the index
+/// after it. `value_or_end`: a `]` could also have been at `i` (just after `[`), for the error
+/// message.
+fn scan_value<const CONTROLS: bool>(
+    page: &[u8],
+    mut i: usize,
+    mut value_or_end: bool,
+    stack: &mut Stack,
+) -> Scan<usize> {
+    stack.depth = 0;
+    stack.spill.clear();
+    loop {
+        // A value starts at `i` (whitespace skipped).
         match page.get(i) {
             Some(b'{') => {
                 i = skip_ws::<CONTROLS>(page, i + 1);
@@ -153,33 +277,26 @@ fn scan_array<const CONTROLS: bool>(
         }
         // A value ended just before `i`: close containers until a comma starts the next value.
         loop {
-            if stack.is_empty() {
-                items.push(start..i);
-            }
+            let Some(object) = stack.top() else {
+                return Ok(i);
+            };
             i = skip_ws::<CONTROLS>(page, i);
-            match (page.get(i), stack.last()) {
-                (Some(b','), Some(true)) => {
+            match (page.get(i), object) {
+                (Some(b','), true) => {
                     i = skip_ws::<CONTROLS>(page, i + 1);
                     i = key_and_colon::<CONTROLS>(page, i, "a string key")?;
                     break;
                 }
-                (Some(b','), None) => {
-                    i = skip_ws::<CONTROLS>(page, i + 1);
-                    *commit = (i, items.len());
-                    break;
-                }
-                (Some(b','), _) => {
+                (Some(b','), false) => {
                     i = skip_ws::<CONTROLS>(page, i + 1);
                     break;
                 }
-                (Some(b'}'), Some(true)) | (Some(b']'), Some(false)) => {
+                (Some(b'}'), true) | (Some(b']'), false) => {
                     stack.pop();
                     i += 1;
                 }
-                (Some(b']'), None) => return Ok(i + 1),
-                (_, None) => return Err(error(page, i, "',' or ']' after an item")),
-                (_, Some(false)) => return Err(error(page, i, "',' or ']' after a value")),
-                (_, Some(true)) => return Err(error(page, i, "',' or '}' after a value")),
+                (_, false) => return Err(error(page, i, "',' or ']' after a value")),
+                (_, true) => return Err(error(page, i, "',' or '}' after a value")),
             }
         }
         value_or_end = false;
@@ -361,202 +478,6 @@ fn skip_whitespace(page: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-/// `literal` at `i` (whose first byte is already known to match); the index after it.
-fn scan_literal(page: &[u8], i: usize, literal: &'static [u8]) -> Scan<usize> {
-    let end = i + literal.len();
-    match page.get(i..end) {
-        Some(text) if text == literal => Ok(end),
-        _ => {
-            let bad = (i..end.min(page.len()))
-                .find(|&j| page[j] != literal[j - i])
-                .unwrap_or(page.len());
-            Err(error(
-                page,
-                bad,
-                match literal {
-                    b"true" => "the rest of 'true'",
-                    b"false" => "the rest of 'false'",
-                    _ => "the rest of 'null'",
-                },
-            ))
-        }
-    }
-}
-
-/// The number starting at `i` (a `-` or a digit); the index after it.
-#[inline(always)]
-fn scan_number(page: &[u8], mut i: usize) -> Scan<usize> {
-    let digit = |j: usize| page.get(j).is_some_and(u8::is_ascii_digit);
-    let digits = |mut j: usize| {
-        while digit(j) {
-            j += 1;
-        }
-        j
-    };
-    if page[i] == b'-' {
-        i += 1;
-    }
-    match page.get(i) {
-        Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => i = digits(i + 1),
-        _ => return Err(error(page, i, "a digit")),
-    }
-    if page.get(i) == Some(&b'.') {
-        if !digit(i + 1) {
-            return Err(error(page, i + 1, "a digit after '.'"));
-        }
-        i = digits(i + 1);
-    }
-    if let Some(b'e' | b'E') = page.get(i) {
-        i += 1;
-        if let Some(b'+' | b'-') = page.get(i) {
-            i += 1;
-        }
-        if !digit(i) {
-            return Err(error(page, i, "a digit in the exponent"));
-        }
-        i = digits(i);
-    }
-    Ok(i)
-}
-
-const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-
-/// High bit set in each byte of `word` that is below `n` (`n` <= 0x80); exact for the lowest such
-/// byte (a borrow only spills into bytes above a true hit), which is all [`scan_string`] uses.
-#[inline]
-fn bytes_below(word: u64, n: u8) -> u64 {
-    word.wrapping_sub(ONES * n as u64) & !word & HIGHS
-}
-
-/// High bit set in each byte of `word` equal to `b` (same caveat as [`bytes_below`]).
-#[inline]
-fn bytes_equal(word: u64, b: u8) -> u64 {
-    bytes_below(word ^ (ONES * b as u64), 1)
-}
-
-/// The string whose opening quote is at `i`; the index after its closing quote. The common
-/// case, a string without escapes, is found here inline, 16 bytes at a time; `CONTROLS`:
-/// `page` may hold control characters (below 0x20), which must then be looked for too (else
-/// only '"' and '\\' end a run of plain bytes). Escapes, control characters and the end of the
-/// page go on out of line in [`scan_string_rest`].
-#[inline(always)]
-fn scan_string<const CONTROLS: bool>(page: &[u8], i: usize) -> Scan<usize> {
-    let mut i = i + 1;
-    // Keys and other short strings end in their first word: that one alone, before 16-byte steps.
-    if let Some(chunk) = page.get(i..i + 8) {
-        let hits = special::<CONTROLS>(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        if hits != 0 {
-            let at = (hits.trailing_zeros() / 8) as usize;
-            if chunk[at] == b'"' {
-                return Ok(i + at + 1);
-            }
-            return scan_string_rest(page, i + at);
-        }
-        i += 8;
-    }
-    // Then two words a step: one branch and one bounds check per 16 bytes.
-    while let Some(block) = page.get(i..i + 16) {
-        let (lo, hi) = block.split_at(8);
-        let lo = special::<CONTROLS>(u64::from_le_bytes(lo.try_into().expect("8 bytes")));
-        let hi = special::<CONTROLS>(u64::from_le_bytes(hi.try_into().expect("8 bytes")));
-        if lo | hi != 0 {
-            // The lowest hit of a word is exact (see `bytes_below`); `hi` counts if `lo` has none.
-            let at = if lo != 0 {
-                lo.trailing_zeros() / 8
-            } else {
-                8 + hi.trailing_zeros() / 8
-            } as usize;
-            if block[at] == b'"' {
-                return Ok(i + at + 1);
-            }
-            return scan_string_rest(page, i + at);
-        }
-        i += 16;
-    }
-    if let Some(chunk) = page.get(i..i + 8) {
-        let hits = special::<CONTROLS>(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        if hits != 0 {
-            let at = (hits.trailing_zeros() / 8) as usize;
-            if chunk[at] == b'"' {
-                return Ok(i + at + 1);
-            }
-            return scan_string_rest(page, i + at);
-        }
-        i += 8;
-    }
-    scan_string_rest(page, i)
-}
-
-/// High bit set in each byte of `word` that may end a run of plain string bytes: '"', '\\' and,
-/// when `CONTROLS`, a control character (same caveat as [`bytes_below`]).
-#[inline(always)]
-fn special<const CONTROLS: bool>(word: u64) -> u64 {
-    let hits = bytes_equal(word, b'"') | bytes_equal(word, b'\\');
-    if CONTROLS {
-        hits | bytes_below(word, 0x20)
-    } else {
-        hits
-    }
-}
-
-/// The rest of a string from `i`, a byte inside it (after its opening quote) where a run of
-/// plain bytes ended or fewer than eight bytes are left: as [`scan_string`], checking every
-/// byte.
-#[inline(never)]
-fn scan_string_rest(page: &[u8], mut i: usize) -> Scan<usize> {
-    loop {
-        // Skip eight plain bytes at a time: none is '"', '\\' or a control character.
-        while let Some(chunk) = page.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-            let hits = bytes_equal(word, b'"') | bytes_equal(word, b'\\') | bytes_below(word, 0x20);
-            if hits != 0 {
-                i += (hits.trailing_zeros() / 8) as usize;
-                break;
-            }
-            i += 8;
-        }
-        match page.get(i) {
-            Some(b'"') => return Ok(i + 1),
-            Some(b'\\') => {
-                i += 1;
-                match page.get(i) {
-                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 1,
-                    Some(b'u') => {
-                        for j in i + 1..i + 5 {
-                            if !page.get(j).is_some_and(u8::is_ascii_hexdigit) {
-                                return Err(error(page, j, "a hex digit in a \\u escape"));
-                            }
-                        }
-                        i += 5;
-                    }
-                    _ => return Err(error(
-                        page,
-                        i,
-                        "an escape ('\"', '\\', '/', 'b', 'f', 'n', 'r', 't' or 'u') after '\\'",
-                    )),
-                }
-            }
-            Some(0x00..=0x1f) => {
-                return Err(error(
-                    page,
-                    i,
-                    "no control character in a string (escape it)",
-                ))
-            }
-            Some(_) => i += 1,
-            None => return Err(error(page, i, "'\"' (the string is not closed)")),
-        }
-    }
-}
-
-/// Whether `page` holds a control character (below 0x20) anywhere: a minimum over all bytes,
-/// which the compiler vectorizes. Without one (compact JSON), strings need no check for them.
-fn has_control(page: &[u8]) -> bool {
-    page.iter().fold(u8::MAX, |m, &b| m.min(b)) < 0x20
 }
 
 #[cfg(test)]

@@ -242,6 +242,54 @@ fn adversarial_pages() {
 }
 
 #[test]
+fn digit_words_find_every_non_digit() {
+    // The word-at-a-time digit scan: every byte value at every position of a word of digits.
+    for b in 0..=255u8 {
+        for at in 0..8 {
+            let mut word = *b"01234567";
+            word[at] = b;
+            let expected = if b.is_ascii_digit() {
+                0
+            } else {
+                0x80 << (8 * at)
+            };
+            assert_eq!(
+                non_digits(u64::from_le_bytes(word)),
+                expected,
+                "{b:#x} at {at}"
+            );
+        }
+    }
+    // Numbers across word ends, as serde_json reads them.
+    for n in 1..30 {
+        let digits = "1234567890".repeat(3);
+        let d = &digits[..n];
+        agree(&format!(
+            "[{d}, -{d}, 0.{d}, {d}e{d}, {d}.{d}E-{d}, {{\"k\":{d}}}, {{\"k\":-0.{d}e+{d}}}]"
+        ));
+        refused(format!("[{d}x]").as_bytes());
+        refused(format!("[{{\"k\":{d}.]").as_bytes());
+    }
+}
+
+#[test]
+fn nesting_past_a_word_of_levels_keeps_each_container() {
+    // 100 levels (serde_json goes to 128): the innermost 64 in a word, the others spilled.
+    let open = "[{\"a\":".repeat(50);
+    let close = "}]".repeat(50);
+    let page = format!("[{open}1{close}, {{\"b\":{open}2{close}}}]");
+    assert_eq!(agree(&page), 2);
+    // A wrong closing bracket at each level is found where it is.
+    for level in 0..100 {
+        let mut bytes = page.clone().into_bytes();
+        let at = 1 + open.len() + 1 + level;
+        bytes[at] = if bytes[at] == b'}' { b']' } else { b'}' };
+        let err = refused(&bytes);
+        assert_eq!(err.offset, at, "{}", String::from_utf8_lossy(&bytes));
+    }
+}
+
+#[test]
 fn byte_order_mark_is_skipped() {
     let page = "\u{FEFF}[ {\"a\":1} ,\"b\" ]";
     let ranges = split_items(page.as_bytes()).unwrap();

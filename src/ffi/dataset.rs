@@ -27,10 +27,10 @@ pub struct apify_dataset_iter {
 }
 
 impl apify_dataset_iter {
-    /// The next item's text (`None` at the end), valid until the next call; after a failure,
-    /// the same failure every time (never a false end).
+    /// The next item's UTF-8 text (`None` at the end), valid until the next call; after a
+    /// failure, the same failure every time (never a false end).
     #[inline]
-    fn next_text(&mut self) -> Result<Option<&str>, Failure> {
+    fn next_text(&mut self) -> Result<Option<&[u8]>, Failure> {
         if self.failed.is_none() && self.inner.has_buffered() {
             return Ok(Some(self.inner.next_buffered()));
         }
@@ -40,7 +40,7 @@ impl apify_dataset_iter {
     /// `next_text` once a chunk (or after a failure): out of line, so that the per-item path
     /// stays small.
     #[inline(never)]
-    fn next_slow(&mut self) -> Result<Option<&str>, Failure> {
+    fn next_slow(&mut self) -> Result<Option<&[u8]>, Failure> {
         if let Some(f) = &self.failed {
             return Err(Failure {
                 message: format!("the iterator stopped at an earlier error: {}", f.message),
@@ -48,7 +48,7 @@ impl apify_dataset_iter {
             });
         }
         match self.inner.next_text() {
-            Ok(text) => Ok(text),
+            Ok(text) => Ok(text.map(str::as_bytes)),
             Err(e) => {
                 let f = Failure::from(e);
                 self.failed = Some(f.clone());
@@ -129,7 +129,7 @@ pub unsafe extern "C" fn apify_dataset_iter_next(
         ItemCopy(it.next_text()?.map(|text| {
             // Room for the NUL: one allocation and one copy per item.
             let mut owned = Vec::with_capacity(text.len() + 1);
-            owned.extend_from_slice(text.as_bytes());
+            owned.extend_from_slice(text);
             // SAFETY: an item's JSON text has no NUL byte: the splitter refuses control
             // characters in strings and anything but JSON tokens and whitespace outside them.
             unsafe { CString::from_vec_unchecked(owned) }

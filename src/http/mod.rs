@@ -5,12 +5,12 @@
 mod call;
 mod connect;
 mod failure;
+mod reply;
 
 use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde::de::DeserializeOwned;
 use ureq::RequestExt;
 
 use crate::error::{Error, Result, Sent};
@@ -22,6 +22,8 @@ pub use call::{
 pub(crate) use connect::AgentSettings;
 pub(crate) use failure::Failure;
 use failure::{api_error, classify, Attempt, Origin, Resend, Secrets};
+pub(crate) use reply::Reply;
+use reply::ReplyBody;
 
 /// Request bodies from this size up are sent gzip-compressed.
 const GZIP_FROM_BYTES: usize = 1024;
@@ -33,80 +35,6 @@ const MAX_REDIRECTS: u32 = 5;
 const BRIEF_ATTEMPTS: u32 = 5;
 const BRIEF_WINDOW: Duration = Duration::from_secs(2);
 const BRIEF_FIRST_DELAY: Duration = Duration::from_millis(100);
-
-/// An answer with a success status, its body read (or, for a streamed call, not yet).
-pub(crate) struct Reply {
-    status: u16,
-    headers: ureq::http::HeaderMap,
-    body: ReplyBody,
-    method: &'static str,
-    path: String,
-    secrets: Arc<Secrets>,
-}
-
-enum ReplyBody {
-    /// Read within the attempt, so that a cut body counts as a failed attempt.
-    Read(Vec<u8>),
-    Stream(ureq::Body),
-}
-
-impl Reply {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The body as a stream (a streamed call's is read as it arrives, with no total cap).
-    pub(crate) fn into_reader(self) -> Box<dyn Read + Send + 'static> {
-        match self.body {
-            ReplyBody::Read(bytes) => Box::new(std::io::Cursor::new(bytes)),
-            ReplyBody::Stream(body) => Box::new(body.into_with_config().limit(u64::MAX).reader()),
-        }
-    }
-
-    pub(crate) fn bytes(self) -> Result<Vec<u8>> {
-        match self.body {
-            ReplyBody::Read(bytes) => Ok(bytes),
-            ReplyBody::Stream(_) => Err(Error::InvalidArgument(format!(
-                "{} {}: a streamed answer is read with into_reader",
-                self.method, self.path
-            ))),
-        }
-    }
-
-    /// The body as a record: its bytes and `Content-Type` (default `application/octet-stream`).
-    pub(crate) fn into_record(self) -> Result<crate::models::Record> {
-        let content_type = self
-            .header("content-type")
-            .unwrap_or("application/octet-stream")
-            .to_string();
-        Ok(crate::models::Record {
-            data: self.bytes()?,
-            content_type,
-        })
-    }
-
-    /// Parses the body as JSON.
-    pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T> {
-        let (method, path, secrets) = (self.method, self.path.clone(), self.secrets.clone());
-        let bytes = self.bytes()?;
-        serde_json::from_slice(&bytes).map_err(|e| {
-            secrets.redact_error(Error::Decode {
-                method: method.to_string(),
-                path,
-                message: e.to_string(),
-            })
-        })
-    }
-
-    /// Parses `{"data": T}`.
-    pub(crate) fn data<T: DeserializeOwned>(self) -> Result<T> {
-        #[derive(serde::Deserialize)]
-        struct Envelope<T> {
-            data: T,
-        }
-        Ok(self.json::<Envelope<T>>()?.data)
-    }
-}
 
 /// What a caller of [`Transport::send_guarded`] decides after an attempt whose outcome is unknown.
 pub(crate) enum Unknown<T> {
