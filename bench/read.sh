@@ -82,29 +82,36 @@ make_dataset() { # N -> id
 }
 
 ROWS=()
+RUNS=${APIFY_BENCH_RUNS:-1}
 run() { # CASE EXPECTED NAME COMMAND...
     local case=$1 expected=$2 name=$3
     shift 3
-    api DELETE /_emulator/requests >/dev/null
     echo "   $case $name" >&2
-    if ! /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err"; then
-        cat "$WORK/err" >&2
-        echo "FAILED: $case $name" >&2
-        exit 1
-    fi
-    local count
-    count=$(tail -n 1 "$WORK/out")
-    if [[ $count != "$expected" ]]; then
-        echo "FAILED: $case $name read $count items, expected $expected" >&2
-        exit 1
-    fi
-    local requests
-    requests=$(api GET '/_emulator/requests?path=/v2/datasets/*/items&method=GET' | list_len)
-    local wall user sys rss
-    read -r wall user sys rss <"$WORK/time"
-    ROWS+=("$(awk -v c="$case" -v n="$name" -v k="$count" -v w="$wall" -v u="$user" -v s="$sys" \
+    local i count requests wall user sys rss
+    : >"$WORK/times"
+    for ((i = 0; i < RUNS; i++)); do
+        api DELETE /_emulator/requests >/dev/null
+        if ! /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err"; then
+            cat "$WORK/err" >&2
+            echo "FAILED: $case $name" >&2
+            exit 1
+        fi
+        count=$(tail -n 1 "$WORK/out")
+        if [[ $count != "$expected" ]]; then
+            echo "FAILED: $case $name read $count items, expected $expected" >&2
+            exit 1
+        fi
+        requests=$(api GET '/_emulator/requests?path=/v2/datasets/*/items&method=GET' | list_len)
+        read -r wall user sys rss <"$WORK/time"
+        echo "$wall $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') $rss" >>"$WORK/times"
+    done
+    # With several runs: the median wall and CPU, the largest RSS.
+    wall=$(cut -d' ' -f1 "$WORK/times" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    cpu=$(cut -d' ' -f2 "$WORK/times" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    rss=$(cut -d' ' -f3 "$WORK/times" | sort -g | tail -n 1)
+    ROWS+=("$(awk -v c="$case" -v n="$name" -v k="$count" -v w="$wall" -v t="$cpu" \
         -v m="$rss" -v r="$requests" \
-        'BEGIN { printf "%-2s %-28s %9s %8.2f %8.2f %9.1f %9s", c, n, k, w, u + s, m / 1024, r }')")
+        'BEGIN { printf "%-2s %-28s %9s %8.2f %8.2f %9.1f %9s", c, n, k, w, t, m / 1024, r }')")
 }
 
 echo "== case A: $N items, pages of $CHUNK" >&2
