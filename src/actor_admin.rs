@@ -6,12 +6,13 @@ use serde_json::{Map, Value};
 
 use crate::actor::ActorClient;
 use crate::actor_versions::{object_body, Version};
-use crate::build::page_call;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{Call, Retry};
+use crate::list_options::paged_call;
 use crate::models::Page;
 use crate::webhooks::WebhookInfo;
+use crate::webhooks::WebhookListOptions;
 
 /// A build a tag points at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,27 +233,6 @@ setters!(ActorListOptions {
     sort_by: text String,
 });
 
-/// Options of a list of webhooks (of an Actor).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct WebhookListOptions {
-    /// Webhooks to skip.
-    pub offset: Option<u64>,
-    /// Webhooks to list at most, 1 to 1000.
-    pub limit: Option<u64>,
-    /// Newest first.
-    pub desc: bool,
-}
-
-setters!(WebhookListOptions {
-    /// Sets the webhooks to skip.
-    offset: some u64,
-    /// Sets the most webhooks to list (1 to 1000).
-    limit: some u64,
-    /// Newest first.
-    desc: set bool,
-});
-
 /// The user's Actors (`Client::actors`).
 #[derive(Debug, Clone)]
 pub struct ActorCollectionClient {
@@ -279,7 +259,7 @@ impl ActorCollectionClient {
             }
         }
         let o = options;
-        let call = page_call("/v2/acts".into(), o.offset, o.limit, o.desc, "Actor")?
+        let call = paged_call("/v2/acts".into(), "Actor", o.offset, o.limit, o.desc)?
             .query_opt("my", o.my.then_some(true))
             .query_opt("sortBy", o.sort_by.as_deref());
         self.client.http().send(&call)?.data()
@@ -342,7 +322,7 @@ impl ActorClient {
     pub fn webhooks(&self, options: &WebhookListOptions) -> Result<Page<WebhookInfo>> {
         let o = options;
         let path = format!("{}/webhooks", self.base()?);
-        let call = page_call(path, o.offset, o.limit, o.desc, "webhook")?;
+        let call = paged_call(path, "webhook", o.offset, o.limit, o.desc)?;
         self.client.http().send(&call)?.data()
     }
 }

@@ -147,7 +147,7 @@ impl ActorClient {
     ///
     /// API: `actors_builds_get`
     pub fn builds(&self, options: &BuildListOptions) -> Result<Page<Build>> {
-        let call = options.call(format!("{}/builds", self.base()?))?;
+        let call = options.call(format!("{}/builds", self.base()?), "build")?;
         self.client.http().send(&call)?.data()
     }
 

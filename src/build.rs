@@ -12,9 +12,6 @@ use crate::http::{encode_component, Call, Cap, Retry};
 use crate::models::{Page, RunStatus};
 use crate::wait::{wait_until_terminal, Polled, WaitOptions, WaitStrategy};
 
-/// The most items one list page holds.
-const MAX_LIST_LIMIT: u64 = 1000;
-
 /// A build of an Actor version. List pages carry fewer fields than a single build: the ones
 /// missing there are `None` or empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,53 +98,7 @@ impl Polled for Build {
 }
 
 /// Options of a list of builds (of the user, or of one Actor).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BuildListOptions {
-    /// Builds to skip.
-    pub offset: Option<u64>,
-    /// Builds to list at most, 1 to 1000.
-    pub limit: Option<u64>,
-    /// Newest first.
-    pub desc: bool,
-}
-
-setters!(BuildListOptions {
-    /// Sets the builds to skip.
-    offset: some u64,
-    /// Sets the most builds to list (1 to 1000).
-    limit: some u64,
-    /// Newest first.
-    desc: set bool,
-});
-
-impl BuildListOptions {
-    pub(crate) fn call(&self, path: String) -> Result<Call> {
-        page_call(path, self.offset, self.limit, self.desc, "build")
-    }
-}
-
-/// A `GET` of one page of a list (`offset`, `limit` 1 to 1000, `desc`); `what` names the items
-/// in the error of a bad limit.
-pub(crate) fn page_call(
-    path: String,
-    offset: Option<u64>,
-    limit: Option<u64>,
-    desc: bool,
-    what: &str,
-) -> Result<Call> {
-    if let Some(l) = limit {
-        if !(1..=MAX_LIST_LIMIT).contains(&l) {
-            return Err(Error::InvalidArgument(format!(
-                "the {what} list limit must be 1 to {MAX_LIST_LIMIT}, got {l}"
-            )));
-        }
-    }
-    Ok(Call::new("GET", path)
-        .query_opt("offset", offset)
-        .query_opt("limit", limit)
-        .query_opt("desc", desc.then_some(true)))
-}
+pub type BuildListOptions = crate::list_options::ListOptions;
 
 /// One build, by id (`Client::build`), or through its Actor (`ActorClient::build_client`,
 /// the older Actor-scoped paths).
@@ -170,7 +121,7 @@ impl Client {
     ///
     /// API: `actorBuilds_get`
     pub fn builds(&self, options: &BuildListOptions) -> Result<Page<Build>> {
-        let call = options.call("/v2/actor-builds".into())?;
+        let call = options.call("/v2/actor-builds", "build")?;
         self.http().send(&call)?.data()
     }
 }
@@ -318,13 +269,13 @@ mod tests {
     fn list_limits_are_checked_before_any_request() {
         assert!(BuildListOptions::default()
             .limit(1001)
-            .call("/x".into())
+            .call("/x", "build")
             .is_err());
         let call = BuildListOptions::default()
             .offset(5)
             .limit(10)
             .desc(true)
-            .call("/x".into())
+            .call("/x", "build")
             .unwrap();
         assert_eq!(call.query.len(), 3);
     }

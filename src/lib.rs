@@ -97,6 +97,7 @@ mod input_schema;
 mod items_split;
 mod key_value_store;
 mod last_run;
+mod list_options;
 mod models;
 mod public_urls;
 mod receiver;
@@ -131,7 +132,6 @@ mod webhooks;
 pub use actor::ActorClient;
 pub use actor_admin::{
     Actor, ActorCollectionClient, ActorCreate, ActorListOptions, ActorUpdate, TaggedBuild,
-    WebhookListOptions,
 };
 pub use actor_builds::BuildOptions;
 pub use actor_versions::{
@@ -158,6 +158,7 @@ pub use key_value_store::{
     check_record_key, KeyInfo, KeyIter, KeyValueStoreClient, KeysOptions, KeysPage,
 };
 pub use last_run::LastRunClient;
+pub use list_options::ListOptions;
 pub use models::{Page, Record, Run, RunStatus};
 pub use request_queue::{RequestIter, RequestQueueClient};
 pub use request_queue_batch::MAX_BATCH as MAX_REQUEST_BATCH;
@@ -194,7 +195,7 @@ pub use user::{
 };
 pub use webhooks::{
     parse_webhook, Webhook, WebhookClient, WebhookCollectionClient, WebhookCondition, WebhookEvent,
-    WebhookInfo, WebhookSpec, TERMINAL_RUN_EVENTS,
+    WebhookInfo, WebhookListOptions, WebhookSpec, TERMINAL_RUN_EVENTS,
 };
 
 #[cfg(feature = "emulator")]

@@ -2,7 +2,6 @@
 
 use crate::client::Client;
 use crate::error::Result;
-use crate::http::Call;
 use crate::models::Page;
 use crate::request_queue::decode;
 use crate::request_queue_models::{QueueListOptions, RequestQueue};
@@ -32,11 +31,7 @@ impl RequestQueueCollectionClient {
     /// One page of queues (named ones only unless [`QueueListOptions::unnamed`]).
     /// API: `requestQueues_get`
     pub fn list(&self, options: &QueueListOptions) -> Result<Page<RequestQueue>> {
-        let call = Call::new("GET", "/v2/request-queues")
-            .query_opt("offset", options.offset)
-            .query_opt("limit", options.limit)
-            .query_opt("desc", options.desc.then_some(true))
-            .query_opt("unnamed", options.unnamed.then_some(true));
+        let call = options.call("/v2/request-queues", "request queue")?;
         self.client.http().send(&call)?.data()
     }
 

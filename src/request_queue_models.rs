@@ -320,30 +320,8 @@ impl QueueUpdate {
     }
 }
 
-/// Options for listing request queues.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct QueueListOptions {
-    /// Queues to skip.
-    pub offset: Option<u64>,
-    /// Queues to list at most.
-    pub limit: Option<u64>,
-    /// Newest first.
-    pub desc: bool,
-    /// Include unnamed queues too.
-    pub unnamed: bool,
-}
-
-setters!(QueueListOptions {
-    /// Sets the queues to skip.
-    offset: some u64,
-    /// Sets the most queues to list.
-    limit: some u64,
-    /// Newest first.
-    desc: set bool,
-    /// Includes unnamed queues.
-    unnamed: set bool,
-});
+/// Options for listing request queues: the same as for datasets and key-value stores.
+pub type QueueListOptions = crate::storage_collections::StorageListOptions;
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::http::Call;
-use crate::task_models::{paged_call, TaskOptions};
+use crate::task_models::TaskOptions;
 
 /// What an action starts: `RUN_ACTOR`.
 pub const RUN_ACTOR: &str = "RUN_ACTOR";
@@ -388,37 +387,7 @@ fn check_cron_shape(expr: &str) -> Result<()> {
 }
 
 /// Paging for listing schedules.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ScheduleListOptions {
-    /// Schedules to skip.
-    pub offset: Option<u64>,
-    /// Schedules to list at most, 1 to 1000.
-    pub limit: Option<u64>,
-    /// Newest first.
-    pub desc: bool,
-}
-
-setters!(ScheduleListOptions {
-    /// Sets the schedules to skip.
-    offset: some u64,
-    /// Sets the most schedules to list (1 to 1000).
-    limit: some u64,
-    /// Newest first.
-    desc: set bool,
-});
-
-impl ScheduleListOptions {
-    pub(crate) fn call(&self) -> Result<Call> {
-        paged_call(
-            "/v2/schedules".into(),
-            "schedule",
-            self.offset,
-            self.limit,
-            self.desc,
-        )
-    }
-}
+pub type ScheduleListOptions = crate::list_options::ListOptions;
 
 #[cfg(test)]
 mod tests {

@@ -44,7 +44,10 @@ impl ScheduleCollectionClient {
     ///
     /// API: `schedules_get`
     pub fn list(&self, options: &ScheduleListOptions) -> Result<Page<Schedule>> {
-        self.client.http().send(&options.call()?)?.data()
+        self.client
+            .http()
+            .send(&options.call("/v2/schedules", "schedule")?)?
+            .data()
     }
 
     /// Creates a schedule. Sent once unless the server cannot have acted on it (a resend could

@@ -8,10 +8,8 @@ use serde_json::{Map, Value};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::Call;
+use crate::list_options::paged_call;
 use crate::models::Page;
-
-/// The most storages one listing page holds.
-const MAX_LIST_LIMIT: u64 = 1000;
 
 /// A dataset's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,19 +132,11 @@ setters!(StorageListOptions {
 });
 
 impl StorageListOptions {
-    fn call(&self, path: &'static str, what: &str) -> Result<Call> {
-        if let Some(l) = self.limit {
-            if !(1..=MAX_LIST_LIMIT).contains(&l) {
-                return Err(Error::InvalidArgument(format!(
-                    "the {what} list limit must be 1 to {MAX_LIST_LIMIT}, got {l}"
-                )));
-            }
-        }
-        Ok(Call::new("GET", path)
-            .query_opt("offset", self.offset)
-            .query_opt("limit", self.limit)
-            .query_opt("desc", self.desc.then_some(true))
-            .query_opt("unnamed", self.unnamed.then_some(true)))
+    pub(crate) fn call(&self, path: &'static str, what: &str) -> Result<Call> {
+        Ok(
+            paged_call(path.into(), what, self.offset, self.limit, self.desc)?
+                .query_opt("unnamed", self.unnamed.then_some(true)),
+        )
     }
 }
 

@@ -31,7 +31,7 @@ impl TaskCollectionClient {
     ///
     /// API: `actorTasks_get`
     pub fn list(&self, options: &TaskListOptions) -> Result<Page<Task>> {
-        let call = options.call("/v2/actor-tasks".into(), "task")?;
+        let call = options.call("/v2/actor-tasks", "task")?;
         self.client.http().send(&call)?.data()
     }
 
@@ -107,7 +107,7 @@ impl TaskClient {
     /// One page of the webhooks whose condition is this task.
     ///
     /// API: `actorTask_webhooks_get`
-    pub fn webhooks(&self, options: &TaskListOptions) -> Result<Page<WebhookInfo>> {
+    pub fn webhooks(&self, options: &crate::WebhookListOptions) -> Result<Page<WebhookInfo>> {
         let call = options.call(format!("{}/webhooks", self.base()?), "webhook")?;
         self.client.http().send(&call)?.data()
     }

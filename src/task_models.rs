@@ -5,10 +5,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::http::Call;
-
-/// The most items one listing page holds.
-pub(crate) const MAX_LIST_LIMIT: u64 = 1000;
 
 /// A saved task: an Actor with its own input and run options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,54 +264,8 @@ fn check_task_name(name: &str) -> Result<()> {
     }
 }
 
-/// Paging for listing tasks (and a task's webhooks).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TaskListOptions {
-    /// Items to skip.
-    pub offset: Option<u64>,
-    /// Items to list at most, 1 to 1000.
-    pub limit: Option<u64>,
-    /// Newest first.
-    pub desc: bool,
-}
-
-setters!(TaskListOptions {
-    /// Sets the items to skip.
-    offset: some u64,
-    /// Sets the most items to list (1 to 1000).
-    limit: some u64,
-    /// Newest first.
-    desc: set bool,
-});
-
-impl TaskListOptions {
-    /// A GET of `path` with these options; `what` names the list in errors.
-    pub(crate) fn call(&self, path: String, what: &str) -> Result<Call> {
-        paged_call(path, what, self.offset, self.limit, self.desc)
-    }
-}
-
-/// A list request with offset, limit (checked) and desc.
-pub(crate) fn paged_call(
-    path: String,
-    what: &str,
-    offset: Option<u64>,
-    limit: Option<u64>,
-    desc: bool,
-) -> Result<Call> {
-    if let Some(l) = limit {
-        if !(1..=MAX_LIST_LIMIT).contains(&l) {
-            return Err(Error::InvalidArgument(format!(
-                "the {what} list limit must be 1 to {MAX_LIST_LIMIT}, got {l}"
-            )));
-        }
-    }
-    Ok(Call::new("GET", path)
-        .query_opt("offset", offset)
-        .query_opt("limit", limit)
-        .query_opt("desc", desc.then_some(true)))
-}
+/// Paging for listing tasks.
+pub type TaskListOptions = crate::list_options::ListOptions;
 
 #[cfg(test)]
 mod tests {
@@ -349,7 +299,7 @@ mod tests {
         );
         assert!(TaskListOptions::default()
             .limit(0)
-            .call("/x".into(), "task")
+            .call("/x", "task")
             .is_err());
     }
 }

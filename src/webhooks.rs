@@ -7,7 +7,11 @@ use serde_json::{Map, Value};
 use crate::client::{id_segment, Client};
 use crate::error::{Error, Result};
 use crate::http::{Call, Retry};
+use crate::list_options::ListOptions;
 use crate::models::Page;
+
+/// Paging for lists of webhooks and of webhook dispatches.
+pub type WebhookListOptions = ListOptions;
 
 /// The events of a run reaching a terminal status.
 pub const TERMINAL_RUN_EVENTS: [&str; 4] = [
@@ -192,8 +196,8 @@ impl Client {
     /// One page of the user's webhook dispatches (every delivery with its attempts).
     ///
     /// API: `webhookDispatches_get`
-    pub fn webhook_dispatches(&self, offset: u64, limit: u64, desc: bool) -> Result<Page<Value>> {
-        list(self, "/v2/webhook-dispatches".into(), offset, limit, desc)
+    pub fn webhook_dispatches(&self, options: &WebhookListOptions) -> Result<Page<Value>> {
+        list(self, "/v2/webhook-dispatches", options)
     }
 
     /// One webhook dispatch, or `None`.
@@ -208,11 +212,8 @@ impl Client {
     }
 }
 
-fn list(client: &Client, path: String, offset: u64, limit: u64, desc: bool) -> Result<Page<Value>> {
-    let call = Call::new("GET", path)
-        .query("offset", offset)
-        .query("limit", limit)
-        .query("desc", desc);
+fn list(client: &Client, path: impl Into<String>, options: &ListOptions) -> Result<Page<Value>> {
+    let call = options.call(path, "webhook")?;
     client.http().send(&call)?.data()
 }
 
@@ -228,8 +229,8 @@ impl WebhookCollectionClient {
     /// One page of webhooks.
     ///
     /// API: `webhooks_get`
-    pub fn list(&self, offset: u64, limit: u64, desc: bool) -> Result<Page<WebhookInfo>> {
-        let page = list(&self.client, "/v2/webhooks".into(), offset, limit, desc)?;
+    pub fn list(&self, options: &WebhookListOptions) -> Result<Page<WebhookInfo>> {
+        let page = list(&self.client, "/v2/webhooks", options)?;
         Ok(Page {
             items: page
                 .items
@@ -318,15 +319,9 @@ impl WebhookClient {
     /// One page of its dispatches.
     ///
     /// API: `webhook_webhookDispatches_get`
-    pub fn dispatches(&self, offset: u64, limit: u64, desc: bool) -> Result<Page<Value>> {
+    pub fn dispatches(&self, options: &WebhookListOptions) -> Result<Page<Value>> {
         self.check()?;
-        list(
-            &self.client,
-            format!("{}/dispatches", self.path),
-            offset,
-            limit,
-            desc,
-        )
+        list(&self.client, format!("{}/dispatches", self.path), options)
     }
 }
 

@@ -208,7 +208,9 @@ fn waiting_for_an_existing_run_by_webhook_creates_and_removes_a_run_webhook() {
     let done = client.run(&run.id).wait(&options).unwrap();
     assert_eq!(done.status, RunStatus::Succeeded);
     // The run's webhook fired (a dispatch for this run), and is gone afterwards.
-    let dispatches = client.webhook_dispatches(0, 100, false).unwrap();
+    let dispatches = client
+        .webhook_dispatches(&apify::ListOptions::default().limit(100))
+        .unwrap();
     assert!(
         dispatches
             .items
@@ -219,7 +221,12 @@ fn waiting_for_an_existing_run_by_webhook_creates_and_removes_a_run_webhook() {
         dispatches.items
     );
     assert_eq!(
-        client.webhooks().list(0, 100, false).unwrap().items.len(),
+        client
+            .webhooks()
+            .list(&apify::ListOptions::default().limit(100))
+            .unwrap()
+            .items
+            .len(),
         0
     );
     // Two GETs at most: the first look, and the read after the webhook.
@@ -241,5 +248,13 @@ fn waiting_for_a_finished_run_by_webhook_answers_at_once() {
         .unwrap();
     assert_eq!(done.status, RunStatus::Succeeded);
     assert!(began.elapsed() < Duration::from_secs(5));
-    assert_eq!(client.webhooks().list(0, 10, false).unwrap().items.len(), 0);
+    assert_eq!(
+        client
+            .webhooks()
+            .list(&apify::ListOptions::default().limit(10))
+            .unwrap()
+            .items
+            .len(),
+        0
+    );
 }

@@ -73,7 +73,10 @@ fn webhooks_round_trip_and_fire_for_their_actor() {
         created.condition.as_ref().unwrap().actor_id.as_deref(),
         Some(actor_id.as_str())
     );
-    let listed = client.webhooks().list(0, 10, false).unwrap();
+    let listed = client
+        .webhooks()
+        .list(&apify::ListOptions::default().limit(10))
+        .unwrap();
     assert_eq!(listed.items.len(), 1);
     let hook = client.webhook(&created.id);
     assert_eq!(hook.get().unwrap().unwrap().id, created.id);
@@ -102,7 +105,9 @@ fn webhooks_round_trip_and_fire_for_their_actor() {
     // A test delivery, and the dispatches of both.
     let test = hook.test().unwrap();
     assert_eq!(test["eventType"], "TEST");
-    let dispatches = hook.dispatches(0, 10, false).unwrap();
+    let dispatches = hook
+        .dispatches(&apify::ListOptions::default().limit(10))
+        .unwrap();
     assert_eq!(dispatches.items.len(), 2, "{:?}", dispatches.items);
     let first = dispatches.items[0]["id"].as_str().unwrap();
     assert!(client.webhook_dispatch(first).unwrap().is_some());
