@@ -5,53 +5,14 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Api, Resp};
+use common::runs::{actor_id, error, get_run, id, running};
+use common::Api;
 use serde_json::{json, Value};
 
 const HELLO: &str = "apify~hello-world";
 const GENERATOR: &str = "emulator~generator";
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("an id").to_string()
-}
-
-fn get_run(api: &Api, run_id: &str) -> Value {
-    api.get(&format!("/v2/actor-runs/{run_id}"))
-        .expect(200)
-        .data()
-}
-
-/// Starts a run and returns it once it is RUNNING.
-fn running(api: &Api, actor: &str, input: &Value, query: &str) -> Value {
-    let run = api.start_run(actor, input, query);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let run = get_run(api, &id(&run));
-        if run["status"] == "RUNNING" {
-            return run;
-        }
-        assert!(Instant::now() < deadline, "never RUNNING: {run}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn post(api: &Api, path: &str, body: &Value) -> Resp {
-    api.post_json(path, body)
-}
-
-fn error(r: &Resp) -> (String, String) {
-    let e = &r.json()["error"];
-    (
-        e["type"].as_str().unwrap().to_string(),
-        e["message"].as_str().unwrap().to_string(),
-    )
-}
-
-fn actor_id(api: &Api, name: &str) -> String {
-    id(&api.get(&format!("/v2/acts/{name}")).expect(200).data())
-}
 
 /// A pay-per-event Actor (the generator's program): `page` costs 0.25 USD, `tiered` 0.1 USD at
 /// the user's tier.
@@ -175,23 +136,23 @@ fn charges_follow_the_pricing_the_limit_and_idempotency_keys() {
     charge(json!({"eventName": "tiered", "count": 1}), Some("k-1")).expect(201);
     // An Actor without pay-per-event pricing cannot charge.
     let run = api.start_run(GENERATOR, &json!({"durationSecs": 30}), "");
-    let r = post(
-        &api,
-        &format!("/v2/actor-runs/{}/charge", id(&run)),
-        &json!({"eventName": "page", "count": 1}),
-    )
-    .expect(400);
+    let r = api
+        .post_json(
+            &format!("/v2/actor-runs/{}/charge", id(&run)),
+            &json!({"eventName": "page", "count": 1}),
+        )
+        .expect(400);
     assert_eq!(error(&r).0, "cannot-charge-non-pay-per-event-actor");
     assert!(get_run(&api, &id(&run)).get("chargedEventCounts").is_none());
     api.post_empty(&format!("/v2/actor-runs/{}/abort", id(&run)))
         .expect(200);
     // Bad pricing is refused when the Actor is created.
-    let r = post(
-        &api,
-        "/v2/acts",
-        &json!({"name": "bad-pricing", "pricingInfos": [{"pricingModel": "PAY_PER_EVENT"}]}),
-    )
-    .expect(400);
+    let r = api
+        .post_json(
+            "/v2/acts",
+            &json!({"name": "bad-pricing", "pricingInfos": [{"pricingModel": "PAY_PER_EVENT"}]}),
+        )
+        .expect(400);
     assert!(error(&r).1.contains("actorChargeEvents"), "{}", r.text());
 }
 

@@ -8,51 +8,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::runs::{actor_id, error, get_run, id, running};
 use common::{Api, Resp};
 use serde_json::{json, Value};
 
 const HELLO: &str = "apify~hello-world";
 const GENERATOR: &str = "emulator~generator";
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("an id").to_string()
-}
-
-fn get_run(api: &Api, run_id: &str) -> Value {
-    api.get(&format!("/v2/actor-runs/{run_id}"))
-        .expect(200)
-        .data()
-}
-
-/// Starts a run and returns it once it is RUNNING.
-fn running(api: &Api, actor: &str, input: &Value, query: &str) -> Value {
-    let run = api.start_run(actor, input, query);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let run = get_run(api, &id(&run));
-        if run["status"] == "RUNNING" {
-            return run;
-        }
-        assert!(Instant::now() < deadline, "never RUNNING: {run}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn post(api: &Api, path: &str, body: &Value) -> Resp {
-    api.post_json(path, body)
-}
-
-fn error(r: &Resp) -> (String, String) {
-    let e = &r.json()["error"];
-    (
-        e["type"].as_str().unwrap().to_string(),
-        e["message"].as_str().unwrap().to_string(),
-    )
-}
-
-fn actor_id(api: &Api, name: &str) -> String {
-    id(&api.get(&format!("/v2/acts/{name}")).expect(200).data())
-}
 
 fn record(api: &Api, run: &Value, key: &str) -> Resp {
     let kvs = run["defaultKeyValueStoreId"].as_str().unwrap();
@@ -260,8 +221,7 @@ fn metamorph_turns_a_running_run_into_a_run_of_the_target() {
         .text();
     assert!(log.contains("Metamorphing into apify~hello-world"), "{log}");
     // A finished run cannot be metamorphed.
-    let r = post(
-        &api,
+    let r = api.post_json(
         &format!("/v2/actor-runs/{rid}/metamorph?targetActorId={HELLO}"),
         &json!({}),
     );
@@ -293,7 +253,9 @@ fn metamorph_turns_a_running_run_into_a_run_of_the_target() {
             "invalid-input",
         ),
     ] {
-        let r = post(&api, &format!("{base}{query}"), &body).expect(status);
+        let r = api
+            .post_json(&format!("{base}{query}"), &body)
+            .expect(status);
         assert_eq!(error(&r).0, kind, "{query} {body}");
     }
     let r = api
@@ -311,26 +273,25 @@ fn metamorph_turns_a_running_run_into_a_run_of_the_target() {
 
     // The Actor-scoped path and the last-run aliases; each metamorph gets the next input key.
     let gen = actor_id(&api, GENERATOR);
-    let m = post(
-        &api,
-        &format!("/v2/acts/{GENERATOR}/runs/{rid}/metamorph?targetActorId={GENERATOR}"),
-        &json!({"durationSecs": 30, "count": 1}),
-    )
-    .expect(200)
-    .data();
+    let m = api
+        .post_json(
+            &format!("/v2/acts/{GENERATOR}/runs/{rid}/metamorph?targetActorId={GENERATOR}"),
+            &json!({"durationSecs": 30, "count": 1}),
+        )
+        .expect(200)
+        .data();
     assert_eq!(m["actId"], gen.as_str());
-    let m = post(
-        &api,
-        &format!("/v2/acts/{GENERATOR}/runs/last/metamorph?targetActorId={GENERATOR}"),
-        &json!({"durationSecs": 30, "count": 3}),
-    )
-    .expect(200)
-    .data();
+    let m = api
+        .post_json(
+            &format!("/v2/acts/{GENERATOR}/runs/last/metamorph?targetActorId={GENERATOR}"),
+            &json!({"durationSecs": 30, "count": 3}),
+        )
+        .expect(200)
+        .data();
     assert_eq!(m["id"], rid.as_str());
     assert_eq!(m["metamorphs"][1]["inputKey"], "INPUT-METAMORPH-2");
     // The run now belongs to the generator: the hello-world path no longer finds it.
-    let r = post(
-        &api,
+    let r = api.post_json(
         &format!("/v2/acts/{HELLO}/runs/{rid}/metamorph?targetActorId={HELLO}"),
         &json!({}),
     );
@@ -338,31 +299,28 @@ fn metamorph_turns_a_running_run_into_a_run_of_the_target() {
     api.post_empty(&format!("/v2/actor-runs/{rid}/abort"))
         .expect(200);
 
-    let task = post(
-        &api,
-        "/v2/actor-tasks",
-        &json!({"actId": GENERATOR, "name": "slow", "input": {"durationSecs": 30}}),
-    )
-    .expect(201)
-    .data();
-    let trun = post(
-        &api,
-        &format!("/v2/actor-tasks/{}/runs", id(&task)),
-        &json!({}),
-    )
-    .expect(201)
-    .data();
+    let task = api
+        .post_json(
+            "/v2/actor-tasks",
+            &json!({"actId": GENERATOR, "name": "slow", "input": {"durationSecs": 30}}),
+        )
+        .expect(201)
+        .data();
+    let trun = api
+        .post_json(&format!("/v2/actor-tasks/{}/runs", id(&task)), &json!({}))
+        .expect(201)
+        .data();
     let trid = id(&running_run(&api, &id(&trun)));
-    let m = post(
-        &api,
-        &format!(
-            "/v2/actor-tasks/{}/runs/last/metamorph?targetActorId={HELLO}",
-            id(&task)
-        ),
-        &json!({"message": "from the task"}),
-    )
-    .expect(200)
-    .data();
+    let m = api
+        .post_json(
+            &format!(
+                "/v2/actor-tasks/{}/runs/last/metamorph?targetActorId={HELLO}",
+                id(&task)
+            ),
+            &json!({"message": "from the task"}),
+        )
+        .expect(200)
+        .data();
     assert_eq!(m["id"], trid.as_str());
     assert_eq!(m["actorTaskId"], task["id"]);
     assert_eq!(api.wait_run(&trid)["status"], "SUCCEEDED");
@@ -438,20 +396,17 @@ fn reboot_restarts_the_program_and_keeps_the_storages() {
         .expect(400);
     assert_eq!(error(&r).0, "job-finished");
     // A rebooted run of a task, through the task's alias, finishes with its input.
-    let task = post(
-        &api,
-        "/v2/actor-tasks",
-        &json!({"actId": GENERATOR, "name": "short", "input": {"durationSecs": 2, "count": 3}}),
-    )
-    .expect(201)
-    .data();
-    let trun = post(
-        &api,
-        &format!("/v2/actor-tasks/{}/runs", id(&task)),
-        &json!({}),
-    )
-    .expect(201)
-    .data();
+    let task = api
+        .post_json(
+            "/v2/actor-tasks",
+            &json!({"actId": GENERATOR, "name": "short", "input": {"durationSecs": 2, "count": 3}}),
+        )
+        .expect(201)
+        .data();
+    let trun = api
+        .post_json(&format!("/v2/actor-tasks/{}/runs", id(&task)), &json!({}))
+        .expect(201)
+        .data();
     running_run(&api, &id(&trun));
     api.post_empty(&format!("/v2/actor-tasks/{}/runs/last/reboot", id(&task)))
         .expect(200);

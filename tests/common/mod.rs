@@ -6,6 +6,7 @@ pub mod artifacts;
 pub mod child;
 pub mod openapi;
 pub mod rogue;
+pub mod runs;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
