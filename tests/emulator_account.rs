@@ -159,6 +159,12 @@ fn public_profiles_need_no_token_and_show_no_private_fields() {
         let keys: Vec<&String> = user.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["username", "profile"]);
     }
+    // No token is fine; a wrong one is refused as on every other operation.
+    let wrong = api.with_token(Some("not-a-token"));
+    for path in ["/v2/users/emulator", "/v2/browser-info"] {
+        let r = wrong.get(path).expect(401);
+        assert_eq!(r.error_type(), "invalid-token", "{path}");
+    }
     // The owner of a public Actor has a profile too.
     let apify = api.get("/v2/users/apify").expect(200).data();
     assert_eq!(apify["username"], "apify");

@@ -101,7 +101,12 @@ fn dispatch(shared: &Arc<Shared>, req: &Request, is_support: bool) -> Response {
         && (users::is_public_profile(&req.method, &segs)
             || tools::needs_no_token(&req.method, &segs));
     if open {
-        ctx.anonymous = authenticate(&ctx).is_err();
+        // No token is fine there; a wrong one is refused as everywhere else.
+        match authenticate(&ctx) {
+            Ok(()) => {}
+            Err(e) if e.kind == "token-not-provided" => ctx.anonymous = true,
+            Err(e) => return e.into_response(),
+        }
     } else if let Err(e) = authenticate(&ctx) {
         // Without a token, a signed URL or a storage's `generalAccess` may still allow a read.
         let anonymous = e.kind == "token-not-provided" && !is_support;
