@@ -230,6 +230,22 @@ impl BuildClient {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
+    /// Delivers the build's log text in order, each byte once, until the build is terminal and
+    /// its log complete (the same streaming as [`RunClient::follow_log`](crate::RunClient::follow_log));
+    /// `on_text` returning `Break` stops with [`Error::Cancelled`]. A build that does not exist
+    /// is the API's 404 error.
+    ///
+    /// API: `log_get`
+    pub fn follow_log(&self, mut on_text: impl FnMut(&str) -> ControlFlow<()>) -> Result<()> {
+        self.check_id()?;
+        let is_terminal = || {
+            let call = Call::new("GET", self.path()?);
+            let build: Build = self.client.http().send(&call)?.data()?;
+            Ok(build.status.is_terminal())
+        };
+        crate::log_follow::follow_log(&self.client, &self.id, is_terminal, &mut on_text)
+    }
+
     /// The build's OpenAPI document: how to run this build (its input schema included).
     ///
     /// API: `actorBuild_openapi_json_get`, `actor_openapi_json_get`

@@ -98,6 +98,7 @@ mod items_split;
 mod key_value_store;
 mod last_run;
 mod list_options;
+mod log_follow;
 mod models;
 mod public_urls;
 mod receiver;

@@ -248,6 +248,54 @@ fn builds_wait_abort_delete_and_describe_themselves() {
 }
 
 #[test]
+fn a_running_builds_log_is_followed_to_its_end() {
+    let (_emu, client) = setup();
+    let created = client
+        .actors()
+        .create(&ActorCreate::new("followed").version(version(
+            "0.0",
+            "latest",
+            &schema(5).to_string(),
+        )))
+        .unwrap();
+    support(
+        &client,
+        "PUT",
+        "/_emulator/settings",
+        Some(json!({"buildDurationMillis": 800})),
+    );
+    let build = client
+        .actor(&created.id)
+        .build(&BuildOptions::for_version("0.0"))
+        .unwrap();
+    assert!(!build.status.is_terminal());
+    let mut followed = String::new();
+    client
+        .build(&build.id)
+        .follow_log(|text| {
+            followed.push_str(text);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    // Followed from before the build ran to its end: the whole log, each byte once.
+    let finished = client.build(&build.id).get().unwrap().unwrap();
+    assert!(finished.status.is_terminal());
+    assert!(!followed.is_empty());
+    assert_eq!(followed, client.build(&build.id).log().unwrap());
+    // Stopping early is the caller's cancellation; an unknown build is the API's 404.
+    let err = client
+        .build(&build.id)
+        .follow_log(|_| ControlFlow::Break(()))
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+    let err = client
+        .build("NoSuchBuild123456")
+        .follow_log(|_| ControlFlow::Continue(()))
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+}
+
+#[test]
 fn versions_env_vars_and_actor_updates() {
     let (_emu, client) = setup_with(EmulatorConfig {
         build_duration: Duration::ZERO,
