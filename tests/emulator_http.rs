@@ -309,6 +309,98 @@ fn long_targets_are_414_and_large_heads_431() {
     no_panics();
 }
 
+/// The one journal entry with `status`, which must be a refusal for `reason`.
+fn only_rejection(api: &Api, status: u16, reason: &str) -> serde_json::Value {
+    let page = api
+        .get(&format!("/_emulator/requests?status={status}"))
+        .expect(200)
+        .json();
+    let data = page["data"].as_array().unwrap();
+    assert_eq!(data.len(), 1, "entries with status {status}: {page}");
+    assert_eq!(data[0]["rejected"], reason, "{page}");
+    data[0].clone()
+}
+
+#[test]
+fn refusals_before_routing_are_journaled_with_their_reason() {
+    watch_panics();
+    let api = Api::start();
+    let a = auth(&api);
+    let t = &api.token;
+    refused(
+        &api,
+        &format!("POST /v2/datasets?name=big HTTP/1.1\r\nHost: x\r\n{a}Content-Length: 1000000000000\r\n\r\n"),
+        413,
+    );
+    let filler = "a".repeat(20 * 1024);
+    refused(
+        &api,
+        &format!("GET /v2/key-value-stores?token={t}&x={filler} HTTP/1.1\r\nHost: x\r\n\r\n"),
+        414,
+    );
+    let big = "b".repeat(70 * 1024);
+    refused(
+        &api,
+        &format!("GET /v2/users/me?token={t} HTTP/1.1\r\nHost: x\r\nX-Big: {big}\r\n\r\n"),
+        431,
+    );
+    refused(
+        &api,
+        &format!("PUT /v2/datasets/x HTTP/1.1\r\nHost: x\r\n{a}Content-Length: 3\r\nContent-Length: 4\r\n\r\nabc"),
+        400,
+    );
+    // Garbage for a request line: what was read of it is kept.
+    refused(&api, "BAD\x01LINE /v2/x HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    api.get("/v2/users/me").expect(200);
+
+    // A whole head is journaled as usual (headers, the token masked).
+    let e = only_rejection(&api, 413, "body-too-large");
+    assert_eq!(e["method"], "POST");
+    assert_eq!(e["path"], "/v2/datasets");
+    assert_eq!(e["query"], "name=big");
+    assert_eq!(e["headers"]["authorization"], "Bearer ***");
+    assert_eq!(e["headers"]["content-length"], "1000000000000");
+    // A head that never parsed: the request line as read, cut to the journal's limits.
+    let e = only_rejection(&api, 414, "target-too-long");
+    assert_eq!(e["method"], "GET");
+    assert_eq!(e["path"], "/v2/key-value-stores");
+    let query = e["query"].as_str().unwrap();
+    assert!(query.starts_with("token=***&x=aaa"), "{query}");
+    assert!(
+        query.ends_with('…') && query.len() < 4200,
+        "{}",
+        query.len()
+    );
+    assert_eq!(e["headers"], json!({}));
+    let e = only_rejection(&api, 431, "head-too-large");
+    assert_eq!(e["method"], "GET");
+    assert_eq!(e["path"], "/v2/users/me");
+    assert_eq!(e["query"], "token=***");
+    let bad = api.get("/_emulator/requests?status=400").expect(200).json();
+    let bad = bad["data"].as_array().unwrap().clone();
+    assert_eq!(bad.len(), 2, "{bad:?}");
+    assert!(
+        bad.iter().all(|e| e["rejected"] == "bad-framing"),
+        "{bad:?}"
+    );
+    assert_eq!(bad[0]["method"], "PUT");
+    assert_eq!(bad[0]["path"], "/v2/datasets/x");
+    assert_eq!(bad[1]["method"], "BAD\u{1}LINE");
+    assert_eq!(bad[1]["path"], "/v2/x");
+
+    // Served requests carry no reason; `rejected=*` picks the refusals only.
+    let ok = api.get("/_emulator/requests?status=200").expect(200).json();
+    assert_eq!(ok["data"][0]["rejected"], serde_json::Value::Null);
+    let all = api.get("/_emulator/requests?rejected=*").expect(200).json();
+    assert_eq!(all["total"], 5, "{all}");
+    let text = api.get("/_emulator/requests").expect(200).text();
+    assert!(
+        !text.contains(t.as_str()),
+        "the token leaked into the journal"
+    );
+    no_panics();
+}
+
 #[test]
 fn two_thousand_open_connections_leave_room_for_a_request() {
     watch_panics();
@@ -384,6 +476,12 @@ fn at_the_cap_with_every_connection_busy_a_newcomer_gets_503() {
     }
     api.get(&format!("/v2/key-value-stores/{id}/records/k2"))
         .expect(200);
+    // The refusal is journaled; the newcomer sent nothing, so nothing of it is known.
+    let e = only_rejection(&api, 503, "connection-cap");
+    assert_eq!(
+        (e["method"].as_str(), e["path"].as_str()),
+        (Some(""), Some(""))
+    );
     no_panics();
 }
 
@@ -443,6 +541,7 @@ fn idle_and_trickling_connections_are_closed_at_their_limits() {
     let text = String::from_utf8_lossy(&answer).into_owned() + &rest;
     assert!(closed, "a trickling connection was not closed: {text}");
     assert!(text.starts_with("HTTP/1.1 408 "), "{text}");
+    only_rejection(&api, 408, "head-timeout");
     no_panics();
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::context::Ctx;
 use super::faults::{self, FaultAction, FaultTarget};
-use super::http::{Delivery, Outcome, Request, Response};
+use super::http::{Delivery, Outcome, Rejection, Request, Response};
 use super::journal::JournalEntry;
 use super::operations::operations;
 use super::reply::{ApiError, ApiResult};
@@ -18,9 +18,13 @@ use super::resources::{store, tools, users};
 use super::state::Shared;
 use super::util::{now_millis, percent_decode, Query};
 
+fn is_support_path(path: &str) -> bool {
+    path.starts_with("/_emulator/") || path == "/_emulator"
+}
+
 /// The entry point for every request.
 pub(crate) fn handle(shared: &Arc<Shared>, req: &Request) -> Outcome {
-    let is_support = req.path.starts_with("/_emulator/") || req.path == "/_emulator";
+    let is_support = is_support_path(&req.path);
     let fault = if is_support {
         None
     } else {
@@ -79,6 +83,18 @@ fn record(shared: &Shared, req: &Request, status: u16, fault: Option<&str>) {
     entry.body_size = req.body.len();
     entry.status = status;
     entry.fault = fault.map(str::to_string);
+    shared.lock().journal.push(entry);
+}
+
+/// Journals a request the HTTP layer refused before routing (support paths aside, as above).
+pub(crate) fn record_rejection(shared: &Shared, r: &Rejection<'_>) {
+    let (path, query) = r.target.split_once('?').unwrap_or((r.target, ""));
+    if is_support_path(path) {
+        return;
+    }
+    let mut entry = JournalEntry::new(now_millis(), r.method, path, query, r.headers);
+    entry.status = r.status;
+    entry.rejected = Some(r.reason);
     shared.lock().journal.push(entry);
 }
 

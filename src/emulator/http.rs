@@ -101,6 +101,23 @@ pub(crate) struct Outcome {
 
 pub(crate) type Handler = Arc<dyn Fn(&Request) -> Outcome + Send + Sync>;
 
+/// A request the HTTP layer answered itself, before any route ran: what was known of it.
+#[derive(Debug)]
+pub(crate) struct Rejection<'a> {
+    pub status: u16,
+    /// Why, in a word: `bad-framing`, `body-too-large`, `connection-cap`, ...
+    pub reason: &'static str,
+    /// As parsed when the head was whole, else the first word read of the request line (or "").
+    pub method: &'a str,
+    /// The target (path and query) as sent, or what was read of it (or "").
+    pub target: &'a str,
+    /// Empty unless the head was whole.
+    pub headers: &'a [(String, String)],
+}
+
+/// Told of every [`Rejection`] (the emulator journals them); the HTTP layer knows no journal.
+pub(crate) type RejectHook = Arc<dyn Fn(&Rejection<'_>) + Send + Sync>;
+
 /// Connects to the listener once so that a blocked `accept` returns and sees the stop flag.
 pub(crate) fn wake(addr: SocketAddr) {
     let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));

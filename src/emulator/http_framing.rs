@@ -41,6 +41,16 @@ pub(crate) struct HttpError {
     pub message: String,
     /// The connection is out of step (or the client is gone): close it after the answer.
     pub close: bool,
+    /// Why, in a word, for the request journal: `bad-framing`, `body-too-large`, ...
+    pub reason: &'static str,
+}
+
+/// A request refused while it was read: the error, and its head if that was read whole (else the
+/// journal gets what was read of the request line, from the connection's buffer).
+#[derive(Debug)]
+pub(crate) struct Refused {
+    pub error: HttpError,
+    pub head: Option<Head>,
 }
 
 impl HttpError {
@@ -50,15 +60,31 @@ impl HttpError {
             kind: "invalid-request",
             message: format!("Malformed HTTP request: {}", message.into()),
             close: true,
+            reason: "bad-framing",
         }
     }
 
-    fn new(status: u16, kind: &'static str, message: String, close: bool) -> HttpError {
+    /// The client closed the connection before the request was whole.
+    fn incomplete(message: &str) -> HttpError {
+        HttpError {
+            reason: "incomplete",
+            ..HttpError::bad(message)
+        }
+    }
+
+    fn new(
+        status: u16,
+        kind: &'static str,
+        reason: &'static str,
+        message: String,
+        close: bool,
+    ) -> HttpError {
         HttpError {
             status,
             kind,
             message,
             close,
+            reason,
         }
     }
 
@@ -66,6 +92,7 @@ impl HttpError {
         HttpError::new(
             413,
             "request-too-large",
+            "body-too-large",
             format!("The request body is larger than the limit of {MAX_BODY_BYTES} bytes"),
             close,
         )
@@ -78,11 +105,21 @@ impl HttpError {
             HttpError::new(
                 408,
                 "request-timeout",
+                if during == "head" {
+                    "head-timeout"
+                } else {
+                    "body-timeout"
+                },
                 format!("The client took too long to send the request {during}"),
                 true,
             )
+        } else if e.kind() == io::ErrorKind::UnexpectedEof {
+            HttpError::incomplete(&e.to_string())
         } else {
-            HttpError::bad(format!("reading the request {during} failed: {e}"))
+            HttpError {
+                reason: "read-failed",
+                ..HttpError::bad(format!("reading the request {during} failed: {e}"))
+            }
         }
     }
 
@@ -145,9 +182,33 @@ pub(crate) fn read_request(
     peer: SocketAddr,
     limits: &Limits,
     deadline: Instant,
-) -> Result<(Head, Request), HttpError> {
-    let head = read_head(conn, limits, deadline)?;
-    let framing = framing(&head)?;
+) -> Result<(Head, Request), Refused> {
+    let head = read_head(conn, limits, deadline).map_err(|error| Refused { error, head: None })?;
+    let body = match read_body(conn, &head, limits) {
+        Ok(body) => body,
+        Err(error) => {
+            return Err(Refused {
+                error,
+                head: Some(head),
+            })
+        }
+    };
+    let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
+    let request = Request {
+        method: head.method.clone(),
+        path: path.to_string(),
+        query: query.to_string(),
+        headers: head.headers.clone(),
+        body,
+        body_too_large: false,
+        peer,
+    };
+    Ok((head, request))
+}
+
+/// The body `head` announces, read whole (or refused).
+fn read_body(conn: &mut Conn<'_>, head: &Head, limits: &Limits) -> Result<Vec<u8>, HttpError> {
+    let framing = framing(head)?;
     let expects_continue = head
         .values("expect")
         .any(|v| v.trim().eq_ignore_ascii_case("100-continue"));
@@ -176,17 +237,24 @@ pub(crate) fn read_request(
             .map_err(|e| HttpError::io(e, "body"))?,
         Framing::Chunked => read_chunked(conn, &mut body, limits)?,
     }
-    let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
-    let request = Request {
-        method: head.method.clone(),
-        path: path.to_string(),
-        query: query.to_string(),
-        headers: head.headers.clone(),
-        body,
-        body_too_large: false,
-        peer,
-    };
-    Ok((head, request))
+    Ok(body)
+}
+
+/// What was read of a request line whose head never parsed: its first two words (method and
+/// target), at most `max` bytes of it looked at, as text.
+pub(crate) fn partial_line(bytes: &[u8], max: usize) -> (String, String) {
+    let start = bytes
+        .iter()
+        .position(|b| *b != b'\r' && *b != b'\n')
+        .unwrap_or(bytes.len());
+    let line = &bytes[start..];
+    let line = &line[..line.len().min(max)];
+    let line = &line[..line.iter().position(|b| *b == b'\n').unwrap_or(line.len())];
+    let text = String::from_utf8_lossy(line);
+    let mut words = text.split_ascii_whitespace();
+    let method = words.next().unwrap_or_default().to_string();
+    let target = words.next().unwrap_or_default().to_string();
+    (method, target)
 }
 
 /// Reads until `httparse` has a whole head, answering 431 or 414 once it cannot fit.
@@ -214,7 +282,7 @@ fn read_head(conn: &mut Conn<'_>, limits: &Limits, deadline: Instant) -> Result<
         scanned = avail.len();
         match conn.fill_until(deadline) {
             Ok(0) => {
-                return Err(HttpError::bad(
+                return Err(HttpError::incomplete(
                     "the connection closed in the middle of the request head",
                 ))
             }
@@ -301,6 +369,7 @@ fn head_too_large(limits: &Limits) -> HttpError {
     HttpError::new(
         431,
         "request-header-fields-too-large",
+        "head-too-large",
         format!(
             "The request head is larger than the limit of {} bytes",
             limits.max_head_bytes
@@ -313,6 +382,7 @@ fn target_too_long(limits: &Limits) -> HttpError {
     HttpError::new(
         414,
         "request-uri-too-long",
+        "target-too-long",
         format!(
             "The request target is longer than the limit of {} bytes",
             limits.max_target_bytes
@@ -386,6 +456,7 @@ fn transfer_codings(codings: &[String]) -> Result<Framing, HttpError> {
         return Err(HttpError::new(
             501,
             "not-implemented",
+            "transfer-coding",
             format!("Transfer-Encoding '{unknown}' is not a coding this server knows"),
             true,
         ));
@@ -402,6 +473,7 @@ fn transfer_codings(codings: &[String]) -> Result<Framing, HttpError> {
         return Err(HttpError::new(
             501,
             "not-implemented",
+            "transfer-coding",
             format!(
                 "Transfer-Encoding '{}' is not served; send the body with chunked only",
                 codings.join(", ")
@@ -436,7 +508,7 @@ fn read_chunked(conn: &mut Conn<'_>, body: &mut Vec<u8>, limits: &Limits) -> Res
                 }
             }
             if conn.fill(limits.io_timeout).map_err(io_err)? == 0 {
-                return Err(HttpError::bad(
+                return Err(HttpError::incomplete(
                     "the connection closed in the middle of a chunked body",
                 ));
             }
@@ -490,7 +562,7 @@ fn read_trailers(conn: &mut Conn<'_>, limits: &Limits) -> Result<(), HttpError> 
             .map_err(|e| HttpError::io(e, "trailers"))?
             == 0
         {
-            return Err(HttpError::bad(
+            return Err(HttpError::incomplete(
                 "the connection closed in the middle of the trailers",
             ));
         }

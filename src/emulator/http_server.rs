@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::http::{Delivery, Handler, Response};
+use super::http::{Delivery, Handler, RejectHook, Rejection, Response};
 use super::http_conn::Conn;
-use super::http_framing::{read_request, HttpError, Limits};
+use super::http_framing::{partial_line, read_request, Head, HttpError, Limits, Refused};
 use super::http_write::{write_response, WriteMode};
 
 /// The server's bounds.
@@ -40,6 +40,8 @@ const REJECT_QUEUE: usize = 64;
 const MIN_BACKLOG: usize = 4096;
 /// The pause after a failed accept (out of file descriptors, say), so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
+/// Bytes of an unparsed request line looked at for the rejection hook (the journal keeps less).
+const PARTIAL_LINE: usize = 8 * 1024;
 
 /// A running server; [`Server::stop`] ends it.
 pub(crate) struct Server {
@@ -133,6 +135,7 @@ pub(crate) fn serve(
     listener: TcpListener,
     stop: Arc<AtomicBool>,
     handler: Handler,
+    on_reject: RejectHook,
     limits: ServerLimits,
 ) -> io::Result<Server> {
     let addr = listener.local_addr()?;
@@ -145,8 +148,8 @@ pub(crate) fn serve(
     let rejecter = thread::Builder::new()
         .name("emulator-reject".into())
         .spawn({
-            let stop = stop.clone();
-            move || reject_loop(reject_rx, &stop)
+            let (stop, on_reject) = (stop.clone(), on_reject.clone());
+            move || reject_loop(reject_rx, &stop, &on_reject)
         })?;
     let accept = {
         let stop = stop.clone();
@@ -154,7 +157,12 @@ pub(crate) fn serve(
         thread::Builder::new()
             .name("emulator-accept".into())
             .spawn(move || {
-                accept_loop(&listener, &stop, &handler, &limits, &registry, reject_tx);
+                let serving = Serving {
+                    handler,
+                    on_reject,
+                    limits,
+                };
+                accept_loop(&listener, &stop, &serving, &registry, reject_tx);
                 // The reject thread ends once its sender is gone.
                 let _ = rejecter.join();
             })?
@@ -180,11 +188,18 @@ impl Server {
     }
 }
 
+/// What every connection thread is given.
+#[derive(Clone)]
+struct Serving {
+    handler: Handler,
+    on_reject: RejectHook,
+    limits: ServerLimits,
+}
+
 fn accept_loop(
     listener: &TcpListener,
     stop: &Arc<AtomicBool>,
-    handler: &Handler,
-    limits: &ServerLimits,
+    serving: &Serving,
     registry: &Arc<Registry>,
     reject: SyncSender<TcpStream>,
 ) {
@@ -200,7 +215,7 @@ fn accept_loop(
                 continue;
             }
         };
-        let Some(id) = registry.admit(&stream, limits.max_connections.max(1)) else {
+        let Some(id) = registry.admit(&stream, serving.limits.max_connections.max(1)) else {
             if let Ok(stream) = Arc::try_unwrap(stream) {
                 // A full queue closes the connection unanswered rather than block accepting.
                 let _ = reject.try_send(stream);
@@ -208,17 +223,16 @@ fn accept_loop(
             continue;
         };
         let worker = {
-            let (stream, stop, handler, limits, registry) = (
+            let (stream, stop, serving, registry) = (
                 stream.clone(),
                 stop.clone(),
-                handler.clone(),
-                limits.clone(),
+                serving.clone(),
                 registry.clone(),
             );
             thread::Builder::new()
                 .name("emulator-conn".into())
                 .spawn(move || {
-                    serve_connection(&stream, id, &registry, &limits, &stop, &handler);
+                    serve_connection(&stream, id, &registry, &serving, &stop);
                     registry.remove(id);
                 })
         };
@@ -232,7 +246,7 @@ fn accept_loop(
 }
 
 /// Answers each rejected connection 503 and closes it (once stopping, just closes it).
-fn reject_loop(rx: Receiver<TcpStream>, stop: &AtomicBool) {
+fn reject_loop(rx: Receiver<TcpStream>, stop: &AtomicBool, on_reject: &RejectHook) {
     let body = serde_json::json!({"error": {
         "type": "server-busy",
         "message": "The emulator has reached its connection cap and every connection is busy; retry later",
@@ -243,6 +257,21 @@ fn reject_loop(rx: Receiver<TcpStream>, stop: &AtomicBool) {
         if stop.load(Ordering::SeqCst) {
             continue;
         }
+        // Whatever of the request has already arrived, without waiting for more.
+        let mut first = vec![0u8; PARTIAL_LINE];
+        let n = match stream.set_nonblocking(true) {
+            Ok(()) => stream.peek(&mut first).unwrap_or(0),
+            Err(_) => 0,
+        };
+        let _ = stream.set_nonblocking(false);
+        let (method, target) = partial_line(&first[..n], PARTIAL_LINE);
+        on_reject(&Rejection {
+            status: 503,
+            reason: "connection-cap",
+            method: &method,
+            target: &target,
+            headers: &[],
+        });
         let _ = stream.set_write_timeout(Some(LINGER));
         let response = Response::bytes(503, "application/json; charset=utf-8", body.clone())
             .with_header("Retry-After", "1");
@@ -282,10 +311,10 @@ fn serve_connection(
     stream: &TcpStream,
     id: u64,
     registry: &Registry,
-    limits: &ServerLimits,
+    serving: &Serving,
     stop: &AtomicBool,
-    handler: &Handler,
 ) {
+    let (limits, handler) = (&serving.limits, &serving.handler);
     let Ok(peer) = stream.peer_addr() else { return };
     if stream.set_nodelay(true).is_err()
         || stream
@@ -308,10 +337,12 @@ fn serve_connection(
         let deadline = Instant::now() + limits.request.head_timeout;
         let (head, request) = match read_request(&mut conn, peer, &limits.request, deadline) {
             Ok(read) => read,
-            Err(e) => {
+            Err(Refused { error, head }) => {
+                // Told before the answer goes out: whoever reads the answer finds it journaled.
+                tell_rejection(&serving.on_reject, &error, head.as_ref(), conn.buffered());
                 // A 413 whose body was read and dropped leaves the connection in step.
-                let close = e.close;
-                answer_error(stream, e);
+                let close = error.close;
+                answer_error(stream, error);
                 if close {
                     return;
                 }
@@ -334,6 +365,7 @@ fn serve_connection(
                     kind: "internal-server-error",
                     message: "The emulator failed on this request (see its stderr)".into(),
                     close: true,
+                    reason: "handler-panic",
                 };
                 answer_error(stream, e);
                 return;
@@ -361,6 +393,26 @@ fn serve_connection(
             }
         }
     }
+}
+
+/// Tells the hook of a refused request: its head if it was read whole, else what was read of
+/// its request line (`unread`, the connection's buffer, still holds it).
+fn tell_rejection(hook: &RejectHook, error: &HttpError, head: Option<&Head>, unread: &[u8]) {
+    let read;
+    let (method, target) = match head {
+        Some(h) => (h.method.as_str(), h.target.as_str()),
+        None => {
+            read = partial_line(unread, PARTIAL_LINE);
+            (read.0.as_str(), read.1.as_str())
+        }
+    };
+    hook(&Rejection {
+        status: error.status,
+        reason: error.reason,
+        method,
+        target,
+        headers: head.map_or(&[], |h| &h.headers),
+    });
 }
 
 /// Answers a request that was not served and closes the connection if asked to.

@@ -105,7 +105,15 @@ fn start(handler: Handler) -> (Server, std::net::SocketAddr) {
         idle_timeout: Duration::from_secs(5),
         request: limits(),
     };
-    let server = serve(listener, Arc::new(AtomicBool::new(false)), handler, limits).unwrap();
+    let on_reject: super::http::RejectHook = Arc::new(|_| {});
+    let server = serve(
+        listener,
+        Arc::new(AtomicBool::new(false)),
+        handler,
+        on_reject,
+        limits,
+    )
+    .unwrap();
     (server, addr)
 }
 

@@ -36,6 +36,9 @@ pub(crate) struct JournalEntry {
     pub body_size: usize,
     pub status: u16,
     pub fault: Option<String>,
+    /// Why the HTTP layer refused the request before routing (`body-too-large`, ...); the
+    /// method and path are then what was read of them, maybe empty.
+    pub rejected: Option<&'static str>,
 }
 
 impl JournalEntry {
@@ -81,6 +84,7 @@ impl JournalEntry {
             body_size: 0,
             status: 0,
             fault: None,
+            rejected: None,
         }
     }
 

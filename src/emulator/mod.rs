@@ -88,7 +88,10 @@ impl Emulator {
         let shared = Arc::new(state::Shared::new(config, base_url.clone(), stop.clone()));
         let handler_shared = shared.clone();
         let handler: http::Handler = Arc::new(move |req| api::handle(&handler_shared, req));
-        let server = http_server::serve(listener, stop.clone(), handler, limits)?;
+        let reject_shared = shared.clone();
+        let on_reject: http::RejectHook =
+            Arc::new(move |r| api::record_rejection(&reject_shared, r));
+        let server = http_server::serve(listener, stop.clone(), handler, on_reject, limits)?;
         let schedules = Some(resources::schedule_fire::spawn(shared.clone())?);
         Ok(Emulator {
             addr,

@@ -115,12 +115,14 @@ fn add_fault(ctx: &Ctx) -> ApiResult {
 /// `GET /_emulator/requests`: `data` is the page of entries (oldest first), as it always was;
 /// `total`, `offset`, `limit` and `count` beside it (and in the `X-Apify-Pagination-*` headers)
 /// say where the page stands. No `limit` = every entry from `offset`: the journal's own caps
-/// bound it. Filters: `path` (glob), `method`, `status`, `fault` (a kind, or `*` for any).
+/// bound it. Filters: `path` (glob), `method`, `status`, `fault` (a kind, or `*` for any),
+/// `rejected` (a reason, or `*` for any).
 fn journal_page(ctx: &Ctx) -> ApiResult {
     let path = ctx.query.get("path").filter(|p| !p.is_empty());
     let method = ctx.query.get("method").map(str::to_ascii_uppercase);
     let status = ctx.q_uint("status")?;
     let fault = ctx.query.get("fault").filter(|f| !f.is_empty());
+    let rejected = ctx.query.get("rejected").filter(|r| !r.is_empty());
     let offset = ctx.q_uint("offset")?.unwrap_or(0) as usize;
     let limit = ctx.q_uint("limit")?.map_or(usize::MAX, |l| l as usize);
     let keep = |e: &JournalEntry| {
@@ -128,6 +130,7 @@ fn journal_page(ctx: &Ctx) -> ApiResult {
             && method.as_deref().is_none_or(|m| m == e.method)
             && status.is_none_or(|s| s == u64::from(e.status))
             && fault.is_none_or(|f| e.fault.as_deref().is_some_and(|k| f == "*" || f == k))
+            && rejected.is_none_or(|r| e.rejected.is_some_and(|k| r == "*" || r == k))
     };
     // Under the lock only the page's pointers are taken; the JSON is built after.
     let (total, evicted, bytes, page) = {
@@ -174,5 +177,6 @@ fn entry_json(e: &JournalEntry) -> Value {
         "bodySize": e.body_size,
         "status": e.status,
         "fault": e.fault,
+        "rejected": e.rejected,
     })
 }
