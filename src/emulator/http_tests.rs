@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::http::{Body, Delivery, Handler, Outcome, Response};
-use super::http_framing::{parse_head, Limits};
+use super::http_framing::{parse_head, partial_line, Limits};
 use super::http_server::{serve, Server, ServerLimits};
 
 fn limits() -> Limits {
@@ -94,6 +94,25 @@ fn header_names_are_lower_cased_and_values_trimmed() {
     assert_eq!(
         head.headers,
         vec![("host".into(), "x".into()), ("x-a".into(), "v".into())]
+    );
+}
+
+#[test]
+fn a_partial_request_line_gives_its_first_two_words_within_the_bound() {
+    let words = partial_line;
+    assert_eq!(
+        words(b"\r\nGET /v2/x?a=1 HTTP/1.1\r\nHost: x", 100),
+        ("GET".into(), "/v2/x?a=1".into())
+    );
+    assert_eq!(
+        words(b"GET /v2/abcdef", 10),
+        ("GET".into(), "/v2/ab".into())
+    );
+    assert_eq!(words(b"GE", 10), ("GE".into(), String::new()));
+    assert_eq!(words(b"", 10), (String::new(), String::new()));
+    assert_eq!(
+        words(b"P\xffT /x HTTP/1.1\r\n", 100),
+        ("P\u{fffd}T".into(), "/x".into())
     );
 }
 
