@@ -156,6 +156,13 @@ fn transfer_codings_other_than_a_final_chunked_are_refused() {
     refused(&api, &put("gzip"), 400);
     refused(&api, &put("chunked, chunked"), 400);
     refused(&api, &put("chunked, gzip"), 400);
+    let journal = api.get("/_emulator/requests?status=501").expect(200).json();
+    let refusals = journal["data"].as_array().unwrap();
+    assert_eq!(refusals.len(), 3, "{journal}");
+    for e in refusals {
+        assert_eq!(e["rejected"], "transfer-coding", "{e}");
+        assert_eq!(e["path"], "/v2/key-value-stores/x/records/k", "{e}");
+    }
     no_panics();
 }
 
