@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod child;
 pub mod openapi;
+pub mod receiver;
 pub mod rogue;
 pub mod runs;
 
