@@ -13,8 +13,11 @@ use apify::{
 };
 use serde_json::{json, Value};
 
+#[path = "common/receiver.rs"]
+mod receiver;
 #[path = "common/sdk.rs"]
 mod sdk;
+use receiver::Receiver;
 use sdk::{setup, setup_with, support};
 
 #[test]
@@ -556,26 +559,8 @@ fn client_timeout_is_a_timeout_error() {
 #[test]
 fn graceful_abort_resurrect_and_webhooks_through_the_sdk() {
     let (_emu, client) = setup();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let receiver = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        listener.set_nonblocking(false).unwrap();
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut buf = vec![0u8; 65536];
-        let mut got = Vec::new();
-        while !String::from_utf8_lossy(&got).contains("ACTOR.RUN.ABORTED\"") {
-            let n = s.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
-        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .unwrap();
-        String::from_utf8_lossy(&got).into_owned()
-    });
+    let receiver = Receiver::start(Vec::new());
+    let url = receiver.url.clone();
     let gen = client.actor("emulator/generator");
     let run = gen
         .start(
@@ -591,14 +576,13 @@ fn graceful_abort_resurrect_and_webhooks_through_the_sdk() {
     ));
     let aborted = client.run(&run.id).wait(&WaitOptions::default()).unwrap();
     assert_eq!(aborted.status, RunStatus::Aborted);
-    let delivered = receiver.join().unwrap();
-    assert!(
-        delivered
-            .to_ascii_lowercase()
-            .contains("x-apify-webhook-idempotency-key: key-1"),
-        "{delivered}"
+    let delivered = receiver.wait_for(1, Duration::ZERO);
+    assert_eq!(
+        delivered[0].header("x-apify-webhook-idempotency-key"),
+        Some("key-1"),
+        "{delivered:?}"
     );
-    assert!(delivered.contains(&run.id));
+    assert!(String::from_utf8_lossy(&delivered[0].body).contains(&run.id));
     let again = client.run(&run.id).resurrect().unwrap();
     assert!(!again.status.is_terminal());
     assert_eq!(again.default_dataset_id, run.default_dataset_id);
