@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, support};
+use sdk::{journal, setup, support};
 
 fn add_fault(client: &Client, method: &str, path: &str, times: u32, action: Value) {
     support(
@@ -19,17 +19,6 @@ fn add_fault(client: &Client, method: &str, path: &str, times: u32, action: Valu
         "/_emulator/faults",
         Some(json!({"method": method, "path": path, "times": times, "action": action})),
     );
-}
-
-/// The journal's entries for requests matching the glob `path`.
-fn journal(client: &Client, method: &str, path: &str) -> Vec<Value> {
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?method={method}&path={path}"),
-        None,
-    );
-    found["data"].as_array().unwrap().clone()
 }
 
 fn id_of(meta: &Value) -> String {

@@ -12,11 +12,11 @@ use apify::{
     BatchOptions, Client, Error, QueueListOptions, QueueRequest, QueueUpdate, RequestQueueClient,
     RequestsOptions, StartOptions,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, support};
+use sdk::{journal, setup, support};
 
 #[path = "common/rogue.rs"]
 mod rogue;
@@ -50,17 +50,6 @@ fn invalid_argument(e: Error) -> String {
         Error::InvalidArgument(m) => m,
         other => panic!("expected InvalidArgument, got {other:?}"),
     }
-}
-
-/// The journal's entries for requests matching the glob `path`.
-fn journal(client: &Client, method: &str, path: &str) -> Vec<Value> {
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?method={method}&path={path}"),
-        None,
-    );
-    found["data"].as_array().unwrap().clone()
 }
 
 #[test]

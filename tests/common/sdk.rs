@@ -35,3 +35,14 @@ pub fn support(client: &Client, method: &str, path: &str, body: Option<Value>) -
 pub fn add_fault(client: &Client, fault: Value) {
     support(client, "POST", "/_emulator/faults", Some(fault));
 }
+
+/// The journal's entries for `method` requests matching the glob `path`.
+pub fn journal(client: &Client, method: &str, path: &str) -> Vec<Value> {
+    let found = support(
+        client,
+        "GET",
+        &format!("/_emulator/requests?method={method}&path={path}"),
+        None,
+    );
+    found["data"].as_array().unwrap().clone()
+}
