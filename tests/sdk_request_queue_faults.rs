@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{add_fault, setup, support};
+use sdk::{add_fault, journal, setup};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -32,13 +32,7 @@ fn fault(client: &Client, method: &str, path: &str, action: Value) {
 }
 
 fn attempts(client: &Client, method: &str, path: &str) -> usize {
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?method={method}&path={path}"),
-        None,
-    );
-    found["data"].as_array().unwrap().len()
+    journal(client, method, path).len()
 }
 
 fn pending(q: &RequestQueueClient) -> u64 {

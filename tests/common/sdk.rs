@@ -36,12 +36,16 @@ pub fn add_fault(client: &Client, fault: Value) {
     support(client, "POST", "/_emulator/faults", Some(fault));
 }
 
-/// The journal's entries for `method` requests matching the glob `path`.
+/// The journal's entries for `method` requests (`""`: any method) matching the glob `path`.
 pub fn journal(client: &Client, method: &str, path: &str) -> Vec<Value> {
+    let filter = match method {
+        "" => format!("path={path}"),
+        m => format!("method={m}&path={path}"),
+    };
     let found = support(
         client,
         "GET",
-        &format!("/_emulator/requests?method={method}&path={path}"),
+        &format!("/_emulator/requests?{filter}"),
         None,
     );
     found["data"].as_array().unwrap().clone()
