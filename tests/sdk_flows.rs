@@ -18,7 +18,7 @@ mod receiver;
 #[path = "common/sdk.rs"]
 mod sdk;
 use receiver::Receiver;
-use sdk::{setup, setup_with, support};
+use sdk::{journal, setup, setup_with, support};
 
 #[test]
 fn sync_run_returns_output_record_and_items() {
@@ -303,13 +303,7 @@ fn retries_429_and_5xx_with_backoff_visible_in_the_journal() {
         .list_items::<Value>(&ItemsOptions::default())
         .unwrap();
     assert!(page.items.is_empty());
-    let journal = support(
-        &client,
-        "GET",
-        &format!("/_emulator/requests?path={path}"),
-        None,
-    );
-    let entries = journal["data"].as_array().unwrap();
+    let entries = journal(&client, "", &path);
     let statuses: Vec<u64> = entries
         .iter()
         .map(|e| e["status"].as_u64().unwrap())
