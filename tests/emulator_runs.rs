@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use apify::emulator::EmulatorConfig;
 use base64::Engine;
 use common::receiver::{Hit, Receiver};
-use common::{Api, Resp};
+use common::runs::{record, total_runs};
+use common::{error_message, Api, Resp};
 use serde_json::{json, Value};
 
 const HELLO: &str = "apify~hello-world";
@@ -68,12 +69,6 @@ fn items(api: &Api, run: &Value, query: &str) -> Vec<Value> {
         .clone()
 }
 
-/// A record of the run's default key-value store.
-fn record(api: &Api, run: &Value, key: &str) -> Resp {
-    let kvs = run["defaultKeyValueStoreId"].as_str().unwrap();
-    api.get(&format!("/v2/key-value-stores/{kvs}/records/{key}"))
-}
-
 /// Waits (long polling) until the run is terminal, at most about a minute: a run that never
 /// finishes fails the test instead of hanging it.
 fn wait(api: &Api, id: &str) -> Value {
@@ -100,25 +95,12 @@ fn actor_id(api: &Api, name: &str) -> String {
         .to_string()
 }
 
-fn total_runs(api: &Api) -> u64 {
-    api.get("/v2/actor-runs").expect(200).data()["total"]
-        .as_u64()
-        .unwrap()
-}
-
 /// A CSV body without its BOM, with `\n` line ends and no trailing newline.
 fn csv_text(resp: &Resp) -> String {
     resp.text()
         .trim_start_matches('\u{feff}')
         .replace("\r\n", "\n")
         .trim_end()
-        .to_string()
-}
-
-fn error_message(resp: &Resp) -> String {
-    resp.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
         .to_string()
 }
 

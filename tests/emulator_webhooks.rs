@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 
 use apify::emulator::EmulatorConfig;
 use base64::Engine;
+use common::error_message as message;
 use common::receiver::{Hit, Receiver};
-use common::{Api, Resp};
+use common::runs::{actor_id, id as id_of};
+use common::Api;
 use serde_json::{json, Value};
 
 const HELLO: &str = "apify~hello-world";
@@ -46,24 +48,6 @@ fn fast_api(retries: u32) -> Api {
         webhook_retries: retries,
         ..EmulatorConfig::default()
     })
-}
-
-fn actor_id(api: &Api, name: &str) -> String {
-    api.get(&format!("/v2/acts/{name}")).expect(200).data()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("an id").to_string()
-}
-
-fn message(r: &Resp) -> String {
-    r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string()
 }
 
 fn create(api: &Api, body: &Value) -> Value {

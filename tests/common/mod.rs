@@ -79,6 +79,14 @@ impl Resp {
     }
 }
 
+/// The message of an error envelope (empty when there is none).
+pub fn error_message(resp: &Resp) -> String {
+    resp.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
 /// A plain HTTP client (ureq, not the SDK) bound to one emulator.
 pub struct Api {
     pub base: String,
