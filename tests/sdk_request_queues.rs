@@ -16,24 +16,12 @@ use serde_json::json;
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{journal, setup, support};
+use sdk::{journal, new_queue, requests, setup, support};
 
 #[path = "common/rogue.rs"]
 mod rogue;
 
 const MINUTE: Duration = Duration::from_secs(60);
-
-/// A new unnamed queue and a client of it.
-fn new_queue(client: &Client) -> RequestQueueClient {
-    let q = client.get_or_create_request_queue(None).unwrap();
-    client.request_queue(&q.id)
-}
-
-fn requests(prefix: &str, n: usize) -> Vec<QueueRequest> {
-    (0..n)
-        .map(|i| QueueRequest::new(format!("https://example.com/{prefix}/{i}")))
-        .collect()
-}
 
 /// (total, handled, pending)
 fn counts(q: &RequestQueueClient) -> (u64, u64, u64) {
