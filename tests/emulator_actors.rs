@@ -7,19 +7,13 @@
 mod common;
 
 use base64::Engine;
-use common::{Api, Resp};
+use common::runs::total_runs;
+use common::{error_message, Api, Resp};
 use serde_json::{json, Value};
 
 const GENERATOR: &str = "emulator~generator";
 
 // ---------------------------------------------------------------- helpers
-
-fn error_message(resp: &Resp) -> String {
-    resp.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string()
-}
 
 /// The `field` of every entry of `error.data.validationErrors`.
 fn invalid_fields(resp: &Resp) -> Vec<String> {
@@ -29,12 +23,6 @@ fn invalid_fields(resp: &Resp) -> Vec<String> {
         .iter()
         .map(|e| e["field"].as_str().unwrap().to_string())
         .collect()
-}
-
-fn total_runs(api: &Api) -> u64 {
-    api.get("/v2/actor-runs").expect(200).data()["total"]
-        .as_u64()
-        .unwrap()
 }
 
 fn input_schema() -> Value {

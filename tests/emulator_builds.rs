@@ -6,17 +6,11 @@
 
 mod common;
 
-use common::{Api, Resp};
+use common::error_message as message;
+use common::Api;
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------- helpers
-
-fn message(resp: &Resp) -> String {
-    resp.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string()
-}
 
 fn schema(max: u64) -> Value {
     json!({

@@ -4,13 +4,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apify::emulator::EmulatorConfig;
 use base64::Engine;
+use common::receiver::Receiver;
 use common::Api;
 use serde_json::{json, Value};
 
@@ -94,56 +92,14 @@ fn faults_list_their_probability_and_hits_and_refuse_unknown_fields() {
     }
 }
 
-/// A receiver that answers 200 to every POST and keeps the dispatch id of each.
-fn receiver() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook/in", listener.local_addr().unwrap());
-    let hits = Arc::new(Mutex::new(Vec::new()));
-    let hits2 = hits.clone();
-    // Ends with the test process; each connection is one request (the emulator closes it).
-    std::thread::spawn(move || {
-        for mut s in listener.incoming().flatten() {
-            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            // The head, then the Content-Length body.
-            let (head_end, len) = loop {
-                let Ok(n) = s.read(&mut chunk) else {
-                    break (0, 0);
-                };
-                if n == 0 {
-                    break (0, 0);
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&buf[..p]).to_ascii_lowercase();
-                    let len = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                        .unwrap_or(0);
-                    break (p + 4, len);
-                }
-            };
-            while head_end > 0 && buf.len() < head_end + len {
-                match s.read(&mut chunk) {
-                    Ok(n) if n > 0 => buf.extend_from_slice(&chunk[..n]),
-                    _ => break,
-                }
-            }
-            let head = String::from_utf8_lossy(&buf).into_owned();
-            if let Some(id) = head.lines().find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.eq_ignore_ascii_case("x-apify-webhook-dispatch-id")
-                    .then(|| v.trim().to_string())
-            }) {
-                hits2.lock().unwrap().push(id);
-            }
-            let _ =
-                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        }
-    });
-    (url, hits)
+/// The dispatch id of each request `receiver` got.
+fn dispatch_ids(receiver: &Receiver) -> Vec<String> {
+    receiver
+        .hits()
+        .iter()
+        .filter_map(|h| h.header("x-apify-webhook-dispatch-id"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Runs hello-world with an ad-hoc webhook on SUCCEEDED to `url`; returns the settled dispatch.
@@ -177,7 +133,8 @@ fn webhook_delivery_faults_drop_and_duplicate_attempts() {
         webhook_retry_delay: Duration::from_millis(20),
         ..EmulatorConfig::default()
     });
-    let (url, hits) = receiver();
+    let receiver = Receiver::start(Vec::new());
+    let url = format!("http://127.0.0.1:{}/hook/in", receiver.port);
     // Dropped once: the first attempt is not sent and counts as failed; the retry arrives.
     api.post_json(
         "/_emulator/faults",
@@ -194,7 +151,7 @@ fn webhook_delivery_faults_drop_and_duplicate_attempts() {
         .contains("dropped by an injected fault"));
     assert_eq!(calls[1]["responseStatus"], 200);
     let first = d["id"].as_str().unwrap().to_string();
-    assert_eq!(*hits.lock().unwrap(), std::slice::from_ref(&first));
+    assert_eq!(dispatch_ids(&receiver), std::slice::from_ref(&first));
     // Duplicated: the receiver gets the same dispatch twice.
     api.post_json(
         "/_emulator/faults",
@@ -205,10 +162,10 @@ fn webhook_delivery_faults_drop_and_duplicate_attempts() {
     let second = d["id"].as_str().unwrap().to_string();
     assert_ne!(first, second);
     let end = Instant::now() + Duration::from_secs(5);
-    while hits.lock().unwrap().len() < 3 && Instant::now() < end {
+    while dispatch_ids(&receiver).len() < 3 && Instant::now() < end {
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(*hits.lock().unwrap(), [first, second.clone(), second]);
+    assert_eq!(dispatch_ids(&receiver), [first, second.clone(), second]);
     assert_eq!(d["calls"].as_array().unwrap().len(), 2, "{d}");
     // Request faults never touch deliveries, and delivery faults never touch requests.
     assert!(api

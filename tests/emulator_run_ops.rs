@@ -8,17 +8,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::runs::{actor_id, error, get_run, id, running};
-use common::{Api, Resp};
+use common::runs::{actor_id, error, get_run, id, record, running};
+use common::Api;
 use serde_json::{json, Value};
 
 const HELLO: &str = "apify~hello-world";
 const GENERATOR: &str = "emulator~generator";
-
-fn record(api: &Api, run: &Value, key: &str) -> Resp {
-    let kvs = run["defaultKeyValueStoreId"].as_str().unwrap();
-    api.get(&format!("/v2/key-value-stores/{kvs}/records/{key}"))
-}
 
 #[test]
 fn status_message_and_general_access_are_updated() {

@@ -4,16 +4,18 @@
 
 mod common;
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use apify::emulator::EmulatorConfig;
 use base64::Engine;
-use common::{Api, Resp};
+use common::receiver::{Hit, Receiver};
+use common::runs::{record, total_runs};
+use common::{error_message, Api, Resp};
 use serde_json::{json, Value};
 
 const HELLO: &str = "apify~hello-world";
@@ -67,12 +69,6 @@ fn items(api: &Api, run: &Value, query: &str) -> Vec<Value> {
         .clone()
 }
 
-/// A record of the run's default key-value store.
-fn record(api: &Api, run: &Value, key: &str) -> Resp {
-    let kvs = run["defaultKeyValueStoreId"].as_str().unwrap();
-    api.get(&format!("/v2/key-value-stores/{kvs}/records/{key}"))
-}
-
 /// Waits (long polling) until the run is terminal, at most about a minute: a run that never
 /// finishes fails the test instead of hanging it.
 fn wait(api: &Api, id: &str) -> Value {
@@ -99,25 +95,12 @@ fn actor_id(api: &Api, name: &str) -> String {
         .to_string()
 }
 
-fn total_runs(api: &Api) -> u64 {
-    api.get("/v2/actor-runs").expect(200).data()["total"]
-        .as_u64()
-        .unwrap()
-}
-
 /// A CSV body without its BOM, with `\n` line ends and no trailing newline.
 fn csv_text(resp: &Resp) -> String {
     resp.text()
         .trim_start_matches('\u{feff}')
         .replace("\r\n", "\n")
         .trim_end()
-        .to_string()
-}
-
-fn error_message(resp: &Resp) -> String {
-    resp.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
         .to_string()
 }
 
@@ -150,178 +133,6 @@ fn raw_get(api: &Api, path: &str) -> TcpStream {
 }
 
 // ---------------------------------------------------------------- webhook receiver
-
-/// One request a [`Receiver`] got.
-#[derive(Debug)]
-struct Hit {
-    request_line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Hit {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "webhook body is not JSON ({e}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-}
-
-/// A loopback HTTP server for webhooks that stops by itself: once it got `expect` requests and
-/// `linger` more passed, or after 20 s in all.
-struct Receiver {
-    url: String,
-    port: u16,
-    stop: Arc<AtomicBool>,
-    handle: JoinHandle<Vec<Hit>>,
-}
-
-impl Receiver {
-    /// `answers[i]` is the status line (and extra header lines) of the i-th answer; later
-    /// requests get `200 OK`.
-    fn start(answers: Vec<String>, expect: usize, linger: Duration) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind receiver");
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop_flag = stop.clone();
-        let handle = thread::spawn(move || {
-            let hard_end = Instant::now() + Duration::from_secs(20);
-            let mut hits = Vec::new();
-            let mut quiet_end: Option<Instant> = None;
-            loop {
-                let now = Instant::now();
-                if now >= hard_end
-                    || quiet_end.is_some_and(|q| now >= q)
-                    || stop_flag.load(Ordering::SeqCst)
-                {
-                    break;
-                }
-                if hits.len() >= expect && quiet_end.is_none() {
-                    quiet_end = Some(now + linger);
-                }
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let answer = answers
-                            .get(hits.len())
-                            .cloned()
-                            .unwrap_or_else(|| "200 OK".into());
-                        if let Some(hit) = serve_one(stream, &answer) {
-                            hits.push(hit);
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                        thread::sleep(Duration::from_millis(10));
-                    }
-                    Err(e) => panic!("receiver accept: {e}"),
-                }
-            }
-            hits
-        });
-        Receiver {
-            url: format!("http://127.0.0.1:{port}/hook"),
-            port,
-            stop,
-            handle,
-        }
-    }
-
-    fn hits(self) -> Vec<Hit> {
-        self.handle.join().expect("receiver thread")
-    }
-
-    /// Stops at once and returns what arrived so far.
-    fn stop(self) -> Vec<Hit> {
-        self.stop.store(true, Ordering::SeqCst);
-        self.hits()
-    }
-}
-
-/// Reads one request fully (head, then a Content-Length or chunked body) and answers it.
-fn serve_one(mut stream: TcpStream, answer: &str) -> Option<Hit> {
-    stream.set_nonblocking(false).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or("").to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let mut rest = buf[head_end..].to_vec();
-    let body = if find("transfer-encoding").is_some_and(|t| t.contains("chunked")) {
-        // Read until the terminating zero-size chunk, then decode.
-        while !rest.windows(5).any(|w| w == b"0\r\n\r\n") {
-            let n = stream.read(&mut chunk).ok()?;
-            if n == 0 {
-                break;
-            }
-            rest.extend_from_slice(&chunk[..n]);
-        }
-        let mut out = Vec::new();
-        let mut pos = 0;
-        while let Some(eol) = rest[pos..].windows(2).position(|w| w == b"\r\n") {
-            let size_text = String::from_utf8_lossy(&rest[pos..pos + eol]).into_owned();
-            let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-            pos += eol + 2;
-            if size == 0 {
-                break;
-            }
-            out.extend_from_slice(&rest[pos..pos + size]);
-            pos += size + 2;
-        }
-        out
-    } else {
-        let len: usize = find("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        while rest.len() < len {
-            let n = stream.read(&mut chunk).ok()?;
-            if n == 0 {
-                break;
-            }
-            rest.extend_from_slice(&chunk[..n]);
-        }
-        rest.truncate(len);
-        rest
-    };
-    let reply = format!("HTTP/1.1 {answer}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-    let _ = stream.write_all(reply.as_bytes());
-    let _ = stream.flush();
-    Some(Hit {
-        request_line,
-        headers,
-        body,
-    })
-}
 
 /// The emulator's record of webhook deliveries.
 fn dispatches(api: &Api) -> Vec<Value> {
@@ -2471,7 +2282,7 @@ fn task_runs_list_last_and_sync() {
 #[test]
 fn ad_hoc_webhook_gets_the_default_payload_and_headers() {
     let api = Api::start();
-    let receiver = Receiver::start(Vec::new(), 1, Duration::from_millis(300));
+    let receiver = Receiver::start(Vec::new());
     let hooks = json!([{"eventTypes": ["ACTOR.RUN.SUCCEEDED"], "requestUrl": receiver.url,
                         "description": "on success"}]);
     let run = api.start_run(
@@ -2480,7 +2291,7 @@ fn ad_hoc_webhook_gets_the_default_payload_and_headers() {
         &format!("?webhooks={}", webhooks_param(&hooks)),
     );
     let id = run_id(&run);
-    let hits = receiver.hits();
+    let hits = receiver.wait_for(1, Duration::from_millis(300));
     assert_eq!(hits.len(), 1, "exactly one delivery: {hits:?}");
     let hit = &hits[0];
     assert!(
@@ -2531,7 +2342,7 @@ fn ad_hoc_webhook_gets_the_default_payload_and_headers() {
 #[test]
 fn webhooks_fire_on_their_events_only() {
     let api = Api::start();
-    let receiver = Receiver::start(Vec::new(), 3, Duration::from_millis(500));
+    let receiver = Receiver::start(Vec::new());
     let hooks = json!([
         {"eventTypes": ["ACTOR.RUN.FAILED", "ACTOR.RUN.ABORTED", "ACTOR.RUN.TIMED_OUT"],
          "requestUrl": receiver.url},
@@ -2554,7 +2365,7 @@ fn webhooks_fire_on_their_events_only() {
         &json!({"durationSecs": 30}),
         &format!("?webhooks={param}&timeout=1"),
     );
-    let hits = receiver.hits();
+    let hits = receiver.wait_for(3, Duration::from_millis(500));
     let mut events: Vec<(String, String)> = hits
         .iter()
         .map(|h| {
@@ -2586,18 +2397,14 @@ fn webhooks_fire_on_their_events_only() {
 #[test]
 fn webhook_answered_500_is_retried() {
     let api = Api::start();
-    let receiver = Receiver::start(
-        vec!["500 Internal Server Error".into()],
-        2,
-        Duration::from_millis(500),
-    );
+    let receiver = Receiver::start(vec!["500 Internal Server Error".into()]);
     let hooks = json!([{"eventTypes": ["ACTOR.RUN.SUCCEEDED"], "requestUrl": receiver.url}]);
     let run = api.start_run(
         HELLO,
         &json!({}),
         &format!("?webhooks={}", webhooks_param(&hooks)),
     );
-    let hits = receiver.hits();
+    let hits = receiver.wait_for(2, Duration::from_millis(500));
     assert_eq!(hits.len(), 2, "one failure, one retry: {hits:?}");
     // Both attempts are the same dispatch with the same payload.
     assert_eq!(
@@ -2618,7 +2425,7 @@ fn webhook_answered_500_is_retried() {
 #[test]
 fn webhook_templates_and_idempotency_key_are_applied() {
     let api = Api::start();
-    let receiver = Receiver::start(Vec::new(), 1, Duration::from_millis(300));
+    let receiver = Receiver::start(Vec::new());
     let hooks = json!([{
         "eventTypes": ["ACTOR.RUN.SUCCEEDED"],
         "requestUrl": receiver.url,
@@ -2632,7 +2439,7 @@ fn webhook_templates_and_idempotency_key_are_applied() {
         &format!("?webhooks={}", webhooks_param(&hooks)),
     );
     let id = run_id(&run);
-    let hits = receiver.hits();
+    let hits = receiver.wait_for(1, Duration::from_millis(300));
     assert_eq!(hits.len(), 1, "{hits:?}");
     let p = hits[0].json();
     assert_eq!(
@@ -2652,11 +2459,7 @@ fn webhook_templates_and_idempotency_key_are_applied() {
 #[test]
 fn webhook_with_do_not_retry_is_sent_once() {
     let api = Api::start();
-    let receiver = Receiver::start(
-        vec!["500 Internal Server Error".into(); 5],
-        1,
-        Duration::from_millis(1500),
-    );
+    let receiver = Receiver::start(vec!["500 Internal Server Error".into(); 5]);
     let hooks = json!([{"eventTypes": ["ACTOR.RUN.SUCCEEDED"], "requestUrl": receiver.url,
                         "doNotRetry": true}]);
     api.start_run(
@@ -2664,7 +2467,7 @@ fn webhook_with_do_not_retry_is_sent_once() {
         &json!({}),
         &format!("?webhooks={}", webhooks_param(&hooks)),
     );
-    let hits = receiver.hits();
+    let hits = receiver.wait_for(1, Duration::from_millis(1500));
     assert_eq!(hits.len(), 1, "doNotRetry means one attempt: {hits:?}");
     let d = dispatches(&api);
     assert_eq!(d.len(), 1);
@@ -2758,12 +2561,8 @@ fn invalid_webhooks_parameter_is_400() {
 fn webhook_redirects_are_not_followed() {
     let api = Api::start();
     // The redirect target is a second loopback receiver: it must never be contacted.
-    let target = Receiver::start(Vec::new(), 0, Duration::from_millis(2500));
-    let first = Receiver::start(
-        vec![format!("302 Found\r\nLocation: {}", target.url)],
-        1,
-        Duration::from_millis(2000),
-    );
+    let target = Receiver::start(Vec::new());
+    let first = Receiver::start(vec![format!("302 Found\r\nLocation: {}", target.url)]);
     let hooks = json!([{"eventTypes": ["ACTOR.RUN.SUCCEEDED"], "requestUrl": first.url,
                         "doNotRetry": true}]);
     api.start_run(
@@ -2771,8 +2570,9 @@ fn webhook_redirects_are_not_followed() {
         &json!({}),
         &format!("?webhooks={}", webhooks_param(&hooks)),
     );
-    assert_eq!(first.hits().len(), 1);
-    let followed = target.hits();
+    assert_eq!(first.wait_for(1, Duration::from_millis(2000)).len(), 1);
+    // The target has listened since before the run: with the 2 s above, 2.5 s in all.
+    let followed = target.wait_for(0, Duration::from_millis(500));
     assert!(
         followed.is_empty(),
         "the redirect was followed: {followed:?}"
@@ -2793,7 +2593,7 @@ fn webhook_proxy_child() {
     let api = Api::start();
     // The test client talks to 127.0.0.1, which NO_PROXY exempts; the webhook goes to localhost,
     // which a proxy-aware client would send through the proxy.
-    let receiver = Receiver::start(Vec::new(), 1, Duration::from_millis(300));
+    let receiver = Receiver::start(Vec::new());
     let url = format!("http://localhost:{}/hook", receiver.port);
     let hooks = json!([{"eventTypes": ["ACTOR.RUN.SUCCEEDED"], "requestUrl": url}]);
     api.start_run(
@@ -2801,7 +2601,7 @@ fn webhook_proxy_child() {
         &json!({}),
         &format!("?webhooks={}", webhooks_param(&hooks)),
     );
-    let hits = receiver.hits();
+    let hits = receiver.wait_for(1, Duration::from_millis(300));
     assert_eq!(
         hits.len(),
         1,
@@ -2811,7 +2611,7 @@ fn webhook_proxy_child() {
 
 #[test]
 fn webhooks_ignore_proxy_settings() {
-    let proxy = Receiver::start(Vec::new(), usize::MAX, Duration::ZERO);
+    let proxy = Receiver::start(Vec::new());
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "webhook_proxy_child",

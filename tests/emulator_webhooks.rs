@@ -4,16 +4,16 @@
 
 mod common;
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::net::TcpListener;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use apify::emulator::EmulatorConfig;
 use base64::Engine;
-use common::{Api, Resp};
+use common::error_message as message;
+use common::receiver::{Hit, Receiver};
+use common::runs::{actor_id, id as id_of};
+use common::Api;
 use serde_json::{json, Value};
 
 const HELLO: &str = "apify~hello-world";
@@ -21,150 +21,22 @@ const GENERATOR: &str = "emulator~generator";
 
 // ---------------------------------------------------------------- receiver
 
-/// One POST a [`Receiver`] got.
-#[derive(Debug, Clone)]
-struct Hit {
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Hit {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+/// What `receiver` got once at least `n` requests arrived (see [`Receiver::wait_for`]); every
+/// one is a POST with a Content-Length body.
+fn posts(receiver: &Receiver, n: usize, linger: Duration) -> Vec<Hit> {
+    let hits = receiver.wait_for(n, linger);
+    for hit in &hits {
+        assert!(
+            hit.request_line.starts_with("POST "),
+            "{}",
+            hit.request_line
+        );
+        assert!(
+            hit.header("content-length").is_some(),
+            "the webhook request has a Content-Length"
+        );
     }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "webhook body is not JSON ({e}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-}
-
-/// A loopback HTTP server that records every request and answers the i-th one with
-/// `statuses[i]` (200 once they run out). It stops when dropped.
-struct Receiver {
-    url: String,
-    hits: Arc<Mutex<Vec<Hit>>>,
-    stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl Receiver {
-    fn start(statuses: Vec<u16>) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind receiver");
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let hits = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (hits2, stop2) = (hits.clone(), stop.clone());
-        let handle = thread::spawn(move || {
-            let mut served = 0;
-            while !stop2.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let status = statuses.get(served).copied().unwrap_or(200);
-                        served += 1;
-                        if let Some(hit) = serve_one(stream, status) {
-                            hits2.lock().unwrap().push(hit);
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                        thread::sleep(Duration::from_millis(5));
-                    }
-                    Err(e) => panic!("receiver accept: {e}"),
-                }
-            }
-        });
-        Receiver {
-            url: format!("http://127.0.0.1:{port}/hook"),
-            hits,
-            stop,
-            handle: Some(handle),
-        }
-    }
-
-    fn hits(&self) -> Vec<Hit> {
-        self.hits.lock().unwrap().clone()
-    }
-
-    /// Waits until at least `n` requests arrived (at most 15 s), then `linger` more to catch
-    /// any extra one, and returns them all.
-    fn wait_for(&self, n: usize, linger: Duration) -> Vec<Hit> {
-        let end = Instant::now() + Duration::from_secs(15);
-        while self.hits.lock().unwrap().len() < n && Instant::now() < end {
-            thread::sleep(Duration::from_millis(10));
-        }
-        thread::sleep(linger);
-        self.hits()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-/// Reads one request (head and Content-Length body) and answers `status` with a short body.
-fn serve_one(mut stream: TcpStream, status: u16) -> Option<Hit> {
-    stream.set_nonblocking(false).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or("");
-    assert!(request_line.starts_with("POST "), "{request_line}");
-    let path = request_line.split(' ').nth(1).unwrap_or("").to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .expect("the webhook request has a Content-Length");
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < len {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    body.truncate(len);
-    let text = format!("answer {status}");
-    let reply = format!(
-        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-        text.len()
-    );
-    let _ = stream.write_all(reply.as_bytes());
-    Some(Hit {
-        path,
-        headers,
-        body,
-    })
+    hits
 }
 
 // ---------------------------------------------------------------- helpers
@@ -176,24 +48,6 @@ fn fast_api(retries: u32) -> Api {
         webhook_retries: retries,
         ..EmulatorConfig::default()
     })
-}
-
-fn actor_id(api: &Api, name: &str) -> String {
-    api.get(&format!("/v2/acts/{name}")).expect(200).data()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("an id").to_string()
-}
-
-fn message(r: &Resp) -> String {
-    r.json()["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string()
 }
 
 fn create(api: &Api, body: &Value) -> Value {
@@ -566,7 +420,7 @@ fn a_run_fires_the_webhooks_of_its_actor_only() {
     );
     let run = run(&api, HELLO, &json!({"message": "hooked"}));
     let run_id = id_of(&run);
-    let hits = receiver.wait_for(1, Duration::from_millis(400));
+    let hits = posts(&receiver, 1, Duration::from_millis(400));
     assert_eq!(hits.len(), 1, "exactly one delivery: {hits:?}");
     let hit = &hits[0];
     assert_eq!(hit.path, "/hook");
@@ -669,7 +523,7 @@ fn task_and_run_conditions_pick_their_runs() {
     );
     api.post_empty(&format!("/v2/actor-runs/{}/abort", id_of(&long)))
         .expect(200);
-    let hits = receiver.wait_for(4, Duration::from_millis(400));
+    let hits = posts(&receiver, 4, Duration::from_millis(400));
     let mut seen: Vec<(String, String)> = hits
         .iter()
         .map(|h| {
@@ -724,7 +578,7 @@ fn ad_hoc_and_persistent_webhooks_both_become_dispatches() {
         )
         .expect(201)
         .data();
-    let hits = receiver.wait_for(2, Duration::from_millis(400));
+    let hits = posts(&receiver, 2, Duration::from_millis(400));
     assert_eq!(hits.len(), 2, "one delivery per webhook: {hits:?}");
     let page = list(&api, "/v2/webhook-dispatches");
     assert_eq!(page["total"], 2);
@@ -766,7 +620,7 @@ fn templates_and_string_interpolation_apply_to_persistent_webhooks() {
         }),
     );
     let run_id = id_of(&run(&api, HELLO, &json!({})));
-    let hits = receiver.wait_for(1, Duration::from_millis(200));
+    let hits = posts(&receiver, 1, Duration::from_millis(200));
     assert_eq!(hits.len(), 1);
     assert_eq!(
         hits[0].json(),
@@ -803,7 +657,7 @@ fn test_delivers_a_test_event_and_answers_the_dispatch() {
     );
     assert_eq!(d["calls"][0]["responseStatus"], 200);
     assert_eq!(d["eventData"], json!({"actorId": actor_id(&api, HELLO)}));
-    let hits = receiver.wait_for(1, Duration::from_millis(200));
+    let hits = posts(&receiver, 1, Duration::from_millis(200));
     assert_eq!(hits.len(), 1);
     assert_eq!(
         hits[0].header("x-apify-webhook-dispatch-id"),
@@ -820,10 +674,10 @@ fn test_delivers_a_test_event_and_answers_the_dispatch() {
 #[test]
 fn failed_attempts_are_retried_within_one_dispatch() {
     let api = fast_api(11);
-    let receiver = Receiver::start(vec![500, 500]);
+    let receiver = Receiver::start(Receiver::statuses(500, 2));
     let w = hook_on_actor(&api, HELLO, &["ACTOR.RUN.SUCCEEDED"], &receiver.url);
     let run_id = id_of(&run(&api, HELLO, &json!({})));
-    let hits = receiver.wait_for(3, Duration::from_millis(300));
+    let hits = posts(&receiver, 3, Duration::from_millis(300));
     assert_eq!(hits.len(), 3, "two failures, then success: {hits:?}");
     let dispatch_id = hits[0].header("x-apify-webhook-dispatch-id").unwrap();
     assert!(hits
@@ -848,14 +702,14 @@ fn failed_attempts_are_retried_within_one_dispatch() {
 #[test]
 fn do_not_retry_means_one_call_and_failed() {
     let api = fast_api(11);
-    let receiver = Receiver::start(vec![500; 20]);
+    let receiver = Receiver::start(Receiver::statuses(500, 20));
     let w = create(
         &api,
         &json!({"eventTypes": ["ACTOR.RUN.SUCCEEDED"], "condition": {"actorId": HELLO},
                 "requestUrl": receiver.url, "doNotRetry": true}),
     );
     run(&api, HELLO, &json!({}));
-    let hits = receiver.wait_for(1, Duration::from_millis(500));
+    let hits = posts(&receiver, 1, Duration::from_millis(500));
     assert_eq!(hits.len(), 1, "doNotRetry: {hits:?}");
     let page = list(&api, &format!("/v2/webhooks/{}/dispatches", id_of(&w)));
     let d = settled_dispatch(&api, &ids(&page)[0]);
@@ -871,7 +725,7 @@ fn do_not_retry_means_one_call_and_failed() {
 #[test]
 fn retries_run_out_into_failed_and_a_dead_receiver_is_an_error_message() {
     let api = fast_api(2);
-    let receiver = Receiver::start(vec![503; 20]);
+    let receiver = Receiver::start(Receiver::statuses(503, 20));
     hook_on_actor(&api, HELLO, &["ACTOR.RUN.SUCCEEDED"], &receiver.url);
     // A port nobody listens on: connection refused on every attempt.
     let dead = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -879,7 +733,7 @@ fn retries_run_out_into_failed_and_a_dead_receiver_is_an_error_message() {
     drop(dead);
     hook_on_actor(&api, HELLO, &["ACTOR.RUN.SUCCEEDED"], &dead_url);
     run(&api, HELLO, &json!({}));
-    let hits = receiver.wait_for(3, Duration::from_millis(400));
+    let hits = posts(&receiver, 3, Duration::from_millis(400));
     assert_eq!(hits.len(), 3, "the first attempt and 2 retries: {hits:?}");
     let page = list(&api, "/v2/webhook-dispatches");
     assert_eq!(page["total"], 2);

@@ -14,7 +14,7 @@ mod artifacts;
 #[path = "common/child.rs"]
 mod child;
 
-use child::ChildGuard;
+use child::{without_proxies, ChildGuard};
 
 /// Builds the examples once for this test process; answers their directory.
 fn examples_dir() -> &'static PathBuf {
@@ -52,44 +52,12 @@ fn run(name: &str, args: &[&str]) -> String {
         .env_remove("APIFY_API_BASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // Loopback only: no proxy from the environment may take the requests elsewhere.
-    for var in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
+    without_proxies(&mut cmd);
     let mut child = ChildGuard::spawn(&mut cmd);
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("the example can be waited for") {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{name} did not finish within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    use std::io::Read;
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let (status, stdout, stderr) = child.finish(
+        Instant::now() + Duration::from_secs(60),
+        &format!("{name} did not finish within 60 s"),
+    );
     assert!(
         status.success(),
         "{name} failed ({status}):\n{stdout}\n{stderr}"

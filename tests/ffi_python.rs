@@ -9,9 +9,12 @@ use std::time::Instant;
 
 use apify::emulator::{Emulator, EmulatorConfig};
 use artifacts::shared_library;
+use child::without_proxies;
 
 #[path = "common/artifacts.rs"]
 mod artifacts;
+#[path = "common/child.rs"]
+mod child;
 
 fn python3() -> Option<&'static str> {
     let found = Command::new("python3")
@@ -39,17 +42,7 @@ fn ctypes_program_passes() {
         .env("APIFY_EXPECTED_VERSION", env!("CARGO_PKG_VERSION"))
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONUNBUFFERED", "1");
-    // Loopback only: no proxy from the environment may take the requests elsewhere.
-    for var in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
+    without_proxies(&mut cmd);
     let out = cmd.output().expect("python3 runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -10,27 +10,7 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, support};
-
-fn add_fault(client: &Client, method: &str, path: &str, times: u32, action: Value) {
-    support(
-        client,
-        "POST",
-        "/_emulator/faults",
-        Some(json!({"method": method, "path": path, "times": times, "action": action})),
-    );
-}
-
-/// The journal's entries for requests matching the glob `path`.
-fn journal(client: &Client, method: &str, path: &str) -> Vec<Value> {
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?method={method}&path={path}"),
-        None,
-    );
-    found["data"].as_array().unwrap().clone()
-}
+use sdk::{add_fault, journal, setup, support};
 
 fn id_of(meta: &Value) -> String {
     meta["id"]
@@ -112,7 +92,10 @@ fn empty_storage_names_are_refused_before_sending() {
 fn a_lost_answer_repeats_a_named_get_or_create_but_not_an_unnamed_one() {
     let (_emu, client) = setup();
     let lost = json!({"kind": "lostResponse"});
-    add_fault(&client, "POST", "/v2/datasets", 1, lost.clone());
+    add_fault(
+        &client,
+        json!({"method": "POST", "path": "/v2/datasets", "times": 1, "action": lost.clone()}),
+    );
     let named = client.get_or_create_dataset(Some("after-loss")).unwrap();
     assert_eq!(journal(&client, "POST", "/v2/datasets").len(), 2);
     assert_eq!(
@@ -121,7 +104,10 @@ fn a_lost_answer_repeats_a_named_get_or_create_but_not_an_unnamed_one() {
     );
 
     support(&client, "DELETE", "/_emulator/requests", None);
-    add_fault(&client, "POST", "/v2/key-value-stores", 1, lost);
+    add_fault(
+        &client,
+        json!({"method": "POST", "path": "/v2/key-value-stores", "times": 1, "action": lost}),
+    );
     let e = client.get_or_create_key_value_store(None).unwrap_err();
     assert!(matches!(e, Error::Transport { .. }), "{e:?}");
     assert_eq!(journal(&client, "POST", "/v2/key-value-stores").len(), 1);
@@ -182,10 +168,8 @@ fn a_delete_whose_answer_was_lost_succeeds() {
     let id = id_of(&client.get_or_create_dataset(None).unwrap());
     add_fault(
         &client,
-        "DELETE",
-        &format!("/v2/datasets/{id}"),
-        1,
-        json!({"kind": "lostResponse"}),
+        json!({"method": "DELETE", "path": format!("/v2/datasets/{id}"), "times": 1,
+               "action": {"kind": "lostResponse"}}),
     );
     client.dataset(&id).delete().unwrap();
     assert!(client.dataset(&id).get().unwrap().is_none());
@@ -248,7 +232,10 @@ fn following_a_finished_run_delivers_its_log_once() {
 fn a_cut_log_stream_is_reopened_without_repeating_text() {
     let (_emu, client) = setup();
     let id = start_generator(&client, json!({"logLines": 20, "durationSecs": 1.5}));
-    add_fault(&client, "GET", "/v2/logs/*", 2, json!({"kind": "truncate"}));
+    add_fault(
+        &client,
+        json!({"method": "GET", "path": "/v2/logs/*", "times": 2, "action": {"kind": "truncate"}}),
+    );
     let texts = follow(&client, &id);
     assert_eq!(texts.concat(), client.run(&id).log().unwrap());
     let streams = journal(&client, "GET", "/v2/logs/*");

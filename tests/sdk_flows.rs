@@ -13,9 +13,12 @@ use apify::{
 };
 use serde_json::{json, Value};
 
+#[path = "common/receiver.rs"]
+mod receiver;
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, setup_with, support};
+use receiver::Receiver;
+use sdk::{journal, setup, setup_with, support};
 
 #[test]
 fn sync_run_returns_output_record_and_items() {
@@ -300,13 +303,7 @@ fn retries_429_and_5xx_with_backoff_visible_in_the_journal() {
         .list_items::<Value>(&ItemsOptions::default())
         .unwrap();
     assert!(page.items.is_empty());
-    let journal = support(
-        &client,
-        "GET",
-        &format!("/_emulator/requests?path={path}"),
-        None,
-    );
-    let entries = journal["data"].as_array().unwrap();
+    let entries = journal(&client, "", &path);
     let statuses: Vec<u64> = entries
         .iter()
         .map(|e| e["status"].as_u64().unwrap())
@@ -556,26 +553,8 @@ fn client_timeout_is_a_timeout_error() {
 #[test]
 fn graceful_abort_resurrect_and_webhooks_through_the_sdk() {
     let (_emu, client) = setup();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let receiver = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        listener.set_nonblocking(false).unwrap();
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut buf = vec![0u8; 65536];
-        let mut got = Vec::new();
-        while !String::from_utf8_lossy(&got).contains("ACTOR.RUN.ABORTED\"") {
-            let n = s.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
-        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .unwrap();
-        String::from_utf8_lossy(&got).into_owned()
-    });
+    let receiver = Receiver::start(Vec::new());
+    let url = receiver.url.clone();
     let gen = client.actor("emulator/generator");
     let run = gen
         .start(
@@ -591,14 +570,13 @@ fn graceful_abort_resurrect_and_webhooks_through_the_sdk() {
     ));
     let aborted = client.run(&run.id).wait(&WaitOptions::default()).unwrap();
     assert_eq!(aborted.status, RunStatus::Aborted);
-    let delivered = receiver.join().unwrap();
-    assert!(
-        delivered
-            .to_ascii_lowercase()
-            .contains("x-apify-webhook-idempotency-key: key-1"),
-        "{delivered}"
+    let delivered = receiver.wait_for(1, Duration::ZERO);
+    assert_eq!(
+        delivered[0].header("x-apify-webhook-idempotency-key"),
+        Some("key-1"),
+        "{delivered:?}"
     );
-    assert!(delivered.contains(&run.id));
+    assert!(String::from_utf8_lossy(&delivered[0].body).contains(&run.id));
     let again = client.run(&run.id).resurrect().unwrap();
     assert!(!again.status.is_terminal());
     assert_eq!(again.default_dataset_id, run.default_dataset_id);

@@ -9,21 +9,10 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, support};
+use sdk::{journal, setup, support};
 
 const GENERATOR: &str = "emulator/generator";
 const ALIAS: &str = "/v2/actors/emulator~generator/runs/last";
-
-/// The journal's entries for requests matching the glob `path`.
-fn journal(client: &Client, method: &str, path: &str) -> Vec<Value> {
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?method={method}&path={path}"),
-        None,
-    );
-    found["data"].as_array().unwrap().clone()
-}
 
 /// The query strings of the journal's entries for `path` (exact), in order.
 fn queries(client: &Client, method: &str, path: &str) -> Vec<String> {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{add_fault, setup, support};
+use sdk::{add_fault, journal, setup, support};
 
 /// A finished generator run's dataset id.
 fn generated(client: &Client, input: Value) -> String {
@@ -165,15 +165,7 @@ fn pages_are_sized_by_bytes() {
         indexes(&client, &ds, &Default::default(), &read).len(),
         2000
     );
-    let journal = support(
-        &client,
-        "GET",
-        "/_emulator/requests?path=/v2/datasets/*/items",
-        None,
-    );
-    let limits: Vec<u64> = journal["data"]
-        .as_array()
-        .unwrap()
+    let limits: Vec<u64> = journal(&client, "", "/v2/datasets/*/items")
         .iter()
         .filter_map(|r| {
             r["query"]

@@ -4,25 +4,14 @@
 
 use std::time::Duration;
 
-use apify::{BatchOptions, Client, QueueRequest, RequestQueueClient};
+use apify::{BatchOptions, Client, RequestQueueClient};
 use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{add_fault, setup, support};
+use sdk::{add_fault, journal, new_queue, requests, setup};
 
 const MINUTE: Duration = Duration::from_secs(60);
-
-fn new_queue(client: &Client) -> RequestQueueClient {
-    let q = client.get_or_create_request_queue(None).unwrap();
-    client.request_queue(&q.id)
-}
-
-fn requests(n: usize) -> Vec<QueueRequest> {
-    (0..n)
-        .map(|i| QueueRequest::new(format!("https://example.com/f/{i}")))
-        .collect()
-}
 
 fn fault(client: &Client, method: &str, path: &str, action: Value) {
     add_fault(
@@ -32,13 +21,7 @@ fn fault(client: &Client, method: &str, path: &str, action: Value) {
 }
 
 fn attempts(client: &Client, method: &str, path: &str) -> usize {
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?method={method}&path={path}"),
-        None,
-    );
-    found["data"].as_array().unwrap().len()
+    journal(client, method, path).len()
 }
 
 fn pending(q: &RequestQueueClient) -> u64 {
@@ -57,7 +40,7 @@ fn batches_are_resent_after_a_503_and_a_lost_answer() {
         json!({"kind": "status", "status": 503}),
     );
     let out = q
-        .add_batch(&requests(30), &BatchOptions::default())
+        .add_batch(&requests("f", 30), &BatchOptions::default())
         .unwrap();
     assert_eq!(out.processed.len(), 30);
     assert_eq!(
@@ -67,7 +50,7 @@ fn batches_are_resent_after_a_503_and_a_lost_answer() {
     );
     // After a lost answer the resend finds the requests there: the key deduplicates them.
     fault(&client, "POST", path, json!({"kind": "lostResponse"}));
-    let more = requests(32)[30..].to_vec();
+    let more = requests("f", 32)[30..].to_vec();
     let out = q.add_batch(&more, &BatchOptions::default()).unwrap();
     assert!(out.processed.iter().all(|p| p.was_already_present));
     assert_eq!(q.get().unwrap().unwrap().total_request_count, 32);
@@ -77,7 +60,7 @@ fn batches_are_resent_after_a_503_and_a_lost_answer() {
 fn a_lost_head_lock_is_not_resent() {
     let (_emu, client) = setup();
     let q = new_queue(&client);
-    q.add_batch(&requests(10), &BatchOptions::default())
+    q.add_batch(&requests("f", 10), &BatchOptions::default())
         .unwrap();
     let path = "/v2/request-queues/*/head/lock";
     fault(&client, "POST", path, json!({"kind": "lostResponse"}));
@@ -93,7 +76,7 @@ fn deletes_survive_lost_answers() {
     let (_emu, client) = setup();
     let q = new_queue(&client);
     let added = q
-        .add_batch(&requests(40), &BatchOptions::default())
+        .add_batch(&requests("f", 40), &BatchOptions::default())
         .unwrap();
     let ids: Vec<&str> = added
         .processed

@@ -12,28 +12,16 @@ use apify::{
     BatchOptions, Client, Error, QueueListOptions, QueueRequest, QueueUpdate, RequestQueueClient,
     RequestsOptions, StartOptions,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, support};
+use sdk::{journal, new_queue, requests, setup, support};
 
 #[path = "common/rogue.rs"]
 mod rogue;
 
 const MINUTE: Duration = Duration::from_secs(60);
-
-/// A new unnamed queue and a client of it.
-fn new_queue(client: &Client) -> RequestQueueClient {
-    let q = client.get_or_create_request_queue(None).unwrap();
-    client.request_queue(&q.id)
-}
-
-fn requests(prefix: &str, n: usize) -> Vec<QueueRequest> {
-    (0..n)
-        .map(|i| QueueRequest::new(format!("https://example.com/{prefix}/{i}")))
-        .collect()
-}
 
 /// (total, handled, pending)
 fn counts(q: &RequestQueueClient) -> (u64, u64, u64) {
@@ -50,17 +38,6 @@ fn invalid_argument(e: Error) -> String {
         Error::InvalidArgument(m) => m,
         other => panic!("expected InvalidArgument, got {other:?}"),
     }
-}
-
-/// The journal's entries for requests matching the glob `path`.
-fn journal(client: &Client, method: &str, path: &str) -> Vec<Value> {
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?method={method}&path={path}"),
-        None,
-    );
-    found["data"].as_array().unwrap().clone()
 }
 
 #[test]

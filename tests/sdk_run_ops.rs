@@ -15,21 +15,10 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{add_fault, setup, support};
+use sdk::{add_fault, journal, setup};
 
 const GENERATOR: &str = "emulator/generator";
 const HELLO: &str = "apify/hello-world";
-
-/// The journal's entries for `method` requests matching the glob `path`.
-fn journal(client: &Client, method: &str, path: &str) -> Vec<Value> {
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?method={method}&path={path}"),
-        None,
-    );
-    found["data"].as_array().unwrap().clone()
-}
 
 /// Starts a generator run that goes on for 30 s and returns it once RUNNING.
 fn running(client: &Client, actor: &str, options: &StartOptions) -> Run {

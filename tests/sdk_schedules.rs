@@ -11,16 +11,10 @@ use serde_json::json;
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, support};
+use sdk::{journal, setup, support};
 
 fn received(client: &Client, path: &str) -> usize {
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?path={path}"),
-        None,
-    );
-    found["data"].as_array().unwrap().len()
+    journal(client, "", path).len()
 }
 
 #[test]

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{add_fault, setup, setup_with, support};
+use sdk::{add_fault, journal, setup, setup_with};
 
 #[test]
 fn lost_responses_on_20_starts_give_exactly_20_runs() {
@@ -144,16 +144,8 @@ fn a_start_carries_its_marker_after_the_users_suffix() {
     assert_eq!(page.items[0].meta["userAgent"], ua(&a));
     assert_eq!(page.items[0].meta["clientIp"], "127.0.0.1");
     // Other requests keep the plain User-Agent.
-    let journal = support(
-        &client,
-        "GET",
-        "/_emulator/requests?path=/v2/actors/*/runs",
-        None,
-    );
-    let list = journal["data"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let list = journal(&client, "", "/v2/actors/*/runs")
+        .into_iter()
         .find(|e| e["method"] == "GET")
         .unwrap();
     assert!(!list["headers"]["user-agent"]

@@ -11,23 +11,13 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, support};
+use sdk::{journal, setup, support};
 
 const HELLO: &str = "apify/hello-world";
 
 /// How many requests with this method (`""`: any) the emulator received for this path (a glob).
 fn received(client: &Client, method: &str, path: &str) -> usize {
-    let filter = match method {
-        "" => format!("path={path}"),
-        m => format!("method={m}&path={path}"),
-    };
-    let found = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?{filter}"),
-        None,
-    );
-    found["data"].as_array().unwrap().len()
+    journal(client, method, path).len()
 }
 
 #[test]

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 #[path = "common/sdk.rs"]
 mod sdk;
-use sdk::{setup, support};
+use sdk::{journal, setup, support};
 
 fn by_webhook(hook: WebhookWait) -> CallOptions {
     CallOptions::default().wait(WaitOptions::default().strategy(WaitStrategy::Webhook(hook)))
@@ -20,13 +20,7 @@ fn by_webhook(hook: WebhookWait) -> CallOptions {
 
 /// The GETs of one run the emulator received.
 fn run_gets(client: &Client, run_id: &str) -> usize {
-    let journal = support(
-        client,
-        "GET",
-        &format!("/_emulator/requests?method=GET&path=/v2/actor-runs/{run_id}"),
-        None,
-    );
-    journal["data"].as_array().unwrap().len()
+    journal(client, "GET", &format!("/v2/actor-runs/{run_id}")).len()
 }
 
 #[test]

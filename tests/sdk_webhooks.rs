@@ -3,59 +3,23 @@
 //! body parses.
 #![cfg(feature = "emulator")]
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use apify::{parse_webhook, Webhook, WebhookCondition, WebhookSpec};
 use serde_json::json;
 
+#[path = "common/receiver.rs"]
+mod receiver;
 #[path = "common/sdk.rs"]
 mod sdk;
+use receiver::Receiver;
 use sdk::setup;
-
-/// A receiver that answers 200 and keeps every body, until the test ends.
-fn receiver() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let kept = bodies.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            let mut data = Vec::new();
-            let mut buf = [0u8; 8192];
-            let body = loop {
-                let n = conn.read(&mut buf).unwrap_or(0);
-                data.extend_from_slice(&buf[..n]);
-                if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-                    let len: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .map_or(0, |v| v.trim().parse().unwrap());
-                    if data.len() >= end + 4 + len {
-                        break data[end + 4..end + 4 + len].to_vec();
-                    }
-                }
-                if n == 0 {
-                    break Vec::new();
-                }
-            };
-            kept.lock().unwrap().push(body);
-            let _ = conn
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        }
-    });
-    (url, bodies)
-}
 
 #[test]
 fn webhooks_round_trip_and_fire_for_their_actor() {
     let (_emu, client) = setup();
-    let (url, bodies) = receiver();
+    let receiver = Receiver::start(Vec::new());
+    let url = receiver.url.clone();
     let actor = client.actor("apify/hello-world").get().unwrap().unwrap();
     let actor_id = actor["id"].as_str().unwrap().to_string();
     let spec = WebhookSpec::new(
@@ -91,11 +55,7 @@ fn webhooks_round_trip_and_fire_for_their_actor() {
         .actor("apify/hello-world")
         .call(&json!({}), &Default::default())
         .unwrap();
-    let began = Instant::now();
-    while bodies.lock().unwrap().is_empty() && began.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let body = bodies.lock().unwrap()[0].clone();
+    let body = receiver.wait_for(1, Duration::ZERO)[0].body.clone();
     let event = parse_webhook(&body).unwrap();
     assert_eq!(event.event_type, "ACTOR.RUN.SUCCEEDED");
     assert_eq!(event.run_id.as_deref(), Some(run.id.as_str()));

@@ -152,33 +152,11 @@ fn a_large_read_through_the_c_abi_survives_20_percent_faults_byte_exact() {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped()),
     );
-    let deadline = started + Duration::from_secs(600);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the soak read did not end in 600 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let (status, stdout, stderr) = child.finish(
+        started + Duration::from_secs(600),
+        "the soak read did not end in 600 s",
+    );
     let wall = started.elapsed();
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    use std::io::Read;
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
     assert!(status.success(), "soak_read failed: {stderr}{stdout}");
     let fields: Vec<&str> = stdout.split_whitespace().collect();
     let [_, count, _, hash, _, retries] = fields[..] else {

@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod child;
 pub mod openapi;
+pub mod receiver;
 pub mod rogue;
 pub mod runs;
 
@@ -76,6 +77,14 @@ impl Resp {
         );
         self
     }
+}
+
+/// The message of an error envelope (empty when there is none).
+pub fn error_message(resp: &Resp) -> String {
+    resp.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
 }
 
 /// A plain HTTP client (ureq, not the SDK) bound to one emulator.

@@ -41,3 +41,16 @@ pub fn error(r: &Resp) -> (String, String) {
 pub fn actor_id(api: &Api, name: &str) -> String {
     id(&api.get(&format!("/v2/acts/{name}")).expect(200).data())
 }
+
+/// A record of the run's default key-value store.
+pub fn record(api: &Api, run: &Value, key: &str) -> Resp {
+    let kvs = run["defaultKeyValueStoreId"].as_str().unwrap();
+    api.get(&format!("/v2/key-value-stores/{kvs}/records/{key}"))
+}
+
+/// How many runs the account has.
+pub fn total_runs(api: &Api) -> u64 {
+    api.get("/v2/actor-runs").expect(200).data()["total"]
+        .as_u64()
+        .unwrap()
+}
