@@ -328,12 +328,8 @@ impl ActorClient {
     /// API: `actors_run_get`, `actors_run_abort_post`, `actor_run_resurrect_post`, `actors_run_metamorph_post`
     pub fn run(&self, run_id: &str) -> RunClient {
         // An empty Actor id gives a path the server answers 404 to.
-        let actor = encode_component(&self.id.trim().replacen('/', "~", 1));
+        let actor = self.base().unwrap_or_else(|_| "/v2/actors/".to_string());
         let run = encode_component(run_id.trim());
-        RunClient::at(
-            &self.client,
-            format!("/v2/actors/{actor}/runs/{run}"),
-            run_id,
-        )
+        RunClient::at(&self.client, format!("{actor}/runs/{run}"), run_id)
     }
 }
